@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# Install every Debian package lantian needs, idempotently, on a fresh Debian 12 (bookworm).
+# Run as root (or with sudo available). Safe to run again: packages already present are skipped.
+set -euo pipefail
+
+PKGS=(
+  build-essential cmake pkg-config git
+  clang clang-format libclang-rt-14-dev   # sanitizer and libFuzzer runtimes
+  libsqlite3-dev sqlite3                  # embedded store (WAL)
+  zlib1g-dev                              # .csv.gz imports
+  libcmocka-dev                           # unit tests
+  libinih-dev                             # INI configuration (targets, rule editions)
+  python3 python3-pandas python3-numpy    # benchmark peer (shared/bench/peers/pandas_assess.py)
+  time                                    # /usr/bin/time for peak memory in bench/
+)
+
+missing=()
+for p in "${PKGS[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed'; then
+    missing+=("$p")
+  fi
+done
+
+if [ ${#missing[@]} -eq 0 ]; then
+  echo "setup: all ${#PKGS[@]} packages already installed"
+  exit 0
+fi
+
+SUDO=""
+if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
+echo "setup: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
+echo "setup: done"

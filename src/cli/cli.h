@@ -1,0 +1,37 @@
+/* lantian — command-line front end: one binary, git-style subcommands (src/cli/cmd_*.c). */
+#ifndef LANTIAN_CLI_H
+#define LANTIAN_CLI_H
+
+#include <stdio.h>
+
+#include "lantian/rules.h"
+
+/* Exit statuses of every subcommand. */
+#define LT_EXIT_OK 0       /* success */
+#define LT_EXIT_REJECTED 1 /* ran to the end, but some input was rejected (reported on stderr) */
+#define LT_EXIT_USAGE 2    /* bad command line, or a fatal error before any work */
+
+/* Subcommands: argv[0] is the subcommand name. */
+int lt_cmd_import(int argc, char **argv);
+int lt_cmd_aqi(int argc, char **argv);
+int lt_cmd_stats(int argc, char **argv);
+int lt_cmd_rank(int argc, char **argv);
+int lt_cmd_target(int argc, char **argv);
+int lt_cmd_correct(int argc, char **argv);
+int lt_cmd_dust(int argc, char **argv);
+
+/* Print "lantian <cmd>: message" to stderr. */
+void lt_cli_err(const char *cmd, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 2, 3)))
+#endif
+    ;
+
+/* The rule sets: from --rules FILE when given (path may be NULL), else the embedded default.
+ * Prints the error and returns non-zero when the file is unreadable or invalid. */
+int lt_cli_load_rules(const char *cmd, const char *path, struct lt_rules *out);
+
+/* Read a whole file into a malloc'd NUL-terminated buffer. */
+int lt_cli_read_file(const char *path, char **out, size_t *len);
+
+#endif

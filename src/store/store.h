@@ -1,0 +1,111 @@
+/* lantian — storage interface. Everything outside src/store reaches data only through this header.
+ *
+ * The embedded default is SQLite (WAL). Raw measurements are never overwritten: a correction
+ * (数据审核) is a separate record naming who, when, why, the old and the new value; readers get the
+ * latest correction applied. A store handle is not thread-safe: use one per thread.
+ */
+#ifndef LANTIAN_STORE_H
+#define LANTIAN_STORE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "lantian/common.h"
+
+struct lt_store; /* opaque */
+
+/* Open (creating if needed, and migrating the schema) the store at `path`. */
+int lt_store_open(struct lt_store **out, const char *path, struct lt_diag *d);
+/* Close; NULL is fine. */
+void lt_store_close(struct lt_store *s);
+/* Last backend error text (for messages). */
+const char *lt_store_errmsg(struct lt_store *s);
+
+/* Transactions: batches of writes go inside one. Nesting is not supported. */
+int lt_store_begin(struct lt_store *s);
+int lt_store_commit(struct lt_store *s);
+int lt_store_rollback(struct lt_store *s);
+
+/* ---- sites --------------------------------------------------------------------------------- */
+
+#define LT_DAY_OPEN_FROM INT32_MIN
+#define LT_DAY_OPEN_TO INT32_MAX
+
+struct lt_site {
+    char code[16];      /* station code, e.g. "1316A" */
+    char name[96];
+    char city[64];      /* as in the registry, e.g. "郑州" or "郑州市" */
+    char county[64];    /* "" when unknown */
+    char province[64];  /* e.g. "河南省" */
+    double lon, lat;    /* degrees; NaN when unknown */
+    bool is_eval;       /* evaluation station (false: control/background 对照点) */
+    int32_t valid_from; /* Beijing day numbers, inclusive; LT_DAY_OPEN_* when open */
+    int32_t valid_to;
+};
+
+/* Insert or update a site by code. *changed (optional) is set when anything was new or different. */
+int lt_store_site_put(struct lt_store *s, const struct lt_site *site, bool *changed);
+/* LT_ENOTFOUND when unknown. */
+int lt_store_site_get(struct lt_store *s, const char *code, struct lt_site *out);
+
+struct lt_site_filter {
+    const char *city;     /* NULL: any. Matches "郑州" and "郑州市" alike. */
+    const char *county;   /* NULL: any */
+    const char *province; /* NULL: any. Matches "河南" and "河南省" alike. */
+    bool eval_only;       /* only evaluation sites */
+};
+/* Sites matching the filter, ordered by code; *out is malloc'd (free()), *n its length. */
+int lt_store_sites(struct lt_store *s, const struct lt_site_filter *f, struct lt_site **out, int *n);
+
+/* ---- measurements -------------------------------------------------------------------------- */
+
+/* Factors stored from CNEMC files: the six pollutants' 1-h values (lt_pollutant 0..5) and the AQI
+ * as published (LT_FACTOR_AQI_PUB), kept to check lantian's own AQI against. */
+#define LT_FACTOR_AQI_PUB 100
+
+enum lt_put_result { LT_PUT_INSERTED = 0, LT_PUT_SAME = 1, LT_PUT_CONFLICT = 2 };
+
+/* Store one hourly value (ts = hour-ending UTC seconds). A value already stored for the same key
+ * is kept: *res says whether the offered one was the same (re-import) or different (conflict, not
+ * stored). `flag` may be NULL; "NM" marks a pollutant not monitored ("/"), with value NaN. */
+int lt_store_put_hourly(struct lt_store *s, const char *site, int factor, int64_t ts, double value,
+                        const char *flag, enum lt_put_result *res);
+
+/* Load hourly values of a site for natural days day0 .. day0+ndays-1 into v[p][24*j + h-1]
+ * (hour ending h of day j), applying the latest correction of each value. Values must be
+ * pre-filled by the caller (NaN = missing); only stored values are written. Not-monitored values
+ * are left NaN and their pollutant is set in *not_monitored (optional). */
+int lt_store_load_hourly(struct lt_store *s, const char *site, int32_t day0, int ndays,
+                         double *const v[LT_POLL_N], unsigned *not_monitored);
+
+/* Published AQI values of a site for the same range into aqi[24*j + h-1] (LT_IAQI_NA = -1 when
+ * absent; pre-filled by the caller). */
+int lt_store_load_aqi_pub(struct lt_store *s, const char *site, int32_t day0, int ndays, int *aqi);
+
+/* ---- corrections (数据审核): records, never overwrites ------------------------------------- */
+
+struct lt_correction {
+    int64_t id;
+    char site[16];
+    int factor;
+    int64_t ts;          /* the hour corrected */
+    double old_value;    /* value before this correction (raw or previous correction); NaN none */
+    double new_value;    /* NaN = invalidated */
+    char who[64];
+    int64_t at;          /* when the correction was made, UTC seconds */
+    char why[256];
+};
+/* Record a correction. LT_ENOTFOUND when no value exists for the key. */
+int lt_store_correct(struct lt_store *s, const char *site, int factor, int64_t ts, double new_value,
+                     const char *who, int64_t at, const char *why, int64_t *id);
+/* Corrections of a site (all sites when site is NULL), oldest first; *out malloc'd. */
+int lt_store_corrections(struct lt_store *s, const char *site, struct lt_correction **out, int *n);
+
+/* ---- dust days (环办监测〔2016〕120号) --------------------------------------------------------- */
+
+/* Flag (on = true) or unflag an area-day as dust-affected. area is a city or county name. */
+int lt_store_dust_set(struct lt_store *s, const char *area, int32_t day, bool on);
+/* Is the area-day flagged? */
+int lt_store_dust_get(struct lt_store *s, const char *area, int32_t day, bool *on);
+
+#endif
