@@ -6,15 +6,14 @@
 
 #include "lantian/rules.h"
 #include "lantian/util.h"
+#include "util/ini_text.h"
 
 struct lt__rules_ctx {
     struct lt_rules *r;
     struct lt_diag *d;
     int err;
     char cur[32];
-    const char *text; /* the INI text being read, and the read position */
-    size_t len, pos;
-    int line;         /* line number of the last line handed to inih */
+    struct lt__ini_text in;
 };
 
 static void lt__ruleset_init(struct lt_ruleset *s, const char *name)
@@ -64,48 +63,31 @@ static int lt__parse_pairs(const char *v, double *vals, struct lt_diag *d, int l
     return 0;
 }
 
-/* inih reader over our string that also counts lines, so errors can name them (Debian's inih is
- * built without line numbers in the handler). */
-static char *lt__rules_reader(char *str, int num, void *stream)
-{
-    struct lt__rules_ctx *c = stream;
-    if (c->pos >= c->len || num < 2)
-        return NULL;
-    size_t n = 0;
-    while (c->pos < c->len && n + 1 < (size_t)num) {
-        char ch = c->text[c->pos++];
-        str[n++] = ch;
-        if (ch == '\n')
-            break;
-    }
-    str[n] = '\0';
-    c->line++;
-    return str;
-}
-
+/* inih handler: returns 1 always (0 would make inih stop with its own error); errors are kept in
+ * the context with their line. */
 static int lt__rules_handler(void *user, const char *section, const char *name, const char *value)
 {
     struct lt__rules_ctx *c = user;
-    int line = c->line;
+    int line = c->in.line;
     struct lt_rules *r = c->r;
     if (c->err)
-        return 0;
+        return 1;
     if (!section[0]) {
         c->err = lt_diag_set(c->d, LT_EPARSE, (size_t)line, "line %d: key '%s' outside a [rule set]",
                              line, name);
-        return 0;
+        return 1;
     }
     if (strcmp(c->cur, section) != 0) {
         for (int i = 0; i < r->n; i++)
             if (!strcmp(r->set[i].name, section)) {
                 c->err = lt_diag_set(c->d, LT_EEXIST, (size_t)line,
                                      "line %d: rule set [%s] defined twice", line, section);
-                return 0;
+                return 1;
             }
         if (r->n == LT_RULESET_MAX || strlen(section) >= sizeof(r->set[0].name)) {
             c->err = lt_diag_set(c->d, LT_ERANGE, (size_t)line,
                                  "line %d: too many rule sets or name too long", line);
-            return 0;
+            return 1;
         }
         lt__ruleset_init(&r->set[r->n++], section);
         snprintf(c->cur, sizeof(c->cur), "%s", section);
@@ -159,7 +141,7 @@ static int lt__rules_handler(void *user, const char *section, const char *name, 
                          name, section);
     }
     c->err = rc;
-    return 0;
+    return 1;
 }
 
 static int lt__ruleset_check(const struct lt_ruleset *s, struct lt_diag *d)
@@ -185,8 +167,8 @@ static int lt__ruleset_check(const struct lt_ruleset *s, struct lt_diag *d)
 int lt_rules_parse(struct lt_rules *r, const char *text, size_t len, struct lt_diag *d)
 {
     memset(r, 0, sizeof(*r));
-    struct lt__rules_ctx c = {.r = r, .d = d, .text = text, .len = len};
-    int rc = ini_parse_stream(lt__rules_reader, &c, lt__rules_handler, &c);
+    struct lt__rules_ctx c = {.r = r, .d = d, .in = {.text = text, .len = len}};
+    int rc = ini_parse_stream(lt__ini_text_reader, &c.in, lt__rules_handler, &c);
     if (c.err)
         return c.err;
     if (rc > 0)

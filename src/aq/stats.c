@@ -440,8 +440,9 @@ int lt_period_compute(const struct lt_day *days, int32_t day0, int ndays, const 
         struct lt_pstat *ps = &out->p[p];
         ps->ndays = cnt[p];
         ps->exceed_days = exceed[p];
-        /* GB 3095 Table 4: a whole calendar year also needs >= 324 valid days. */
-        ps->valid = valid[p] && (!whole_year || cnt[p] >= LT_MIN_DAYS_YEAR);
+        /* GB 3095 Table 4: a whole calendar year also needs >= 324 valid days. A statistic
+         * without any valid day is never valid, even where the month rule asks for none. */
+        ps->valid = valid[p] && cnt[p] > 0 && (!whole_year || cnt[p] >= LT_MIN_DAYS_YEAR);
         ps->pct_p = last->pct[p];
         if (cnt[p] > 0) {
             ps->mean = sum[p] / cnt[p];

@@ -14,6 +14,8 @@
 /* Subcommands: argv[0] is the subcommand name. */
 int lt_cmd_import(int argc, char **argv);
 int lt_cmd_aqi(int argc, char **argv);
+/* `lantian aqi` with a first argument other than calc/verify: the store listing (--db). */
+int lt_cmd_aqi_db(int argc, char **argv);
 int lt_cmd_stats(int argc, char **argv);
 int lt_cmd_rank(int argc, char **argv);
 int lt_cmd_target(int argc, char **argv);
@@ -35,3 +37,28 @@ int lt_cli_load_rules(const char *cmd, const char *path, struct lt_rules *out);
 int lt_cli_read_file(const char *path, char **out, size_t *len);
 
 #endif
+
+/* ---- shared by stats, rank, target and aqi: where the data come from ----------------------- */
+#include <stdbool.h>
+
+#include "cli/assess.h"
+#include "store/store.h"
+
+struct lt_cli_source {
+    const char *db;       /* --db PATH */
+    const char *stations; /* --stations CSV (file mode) */
+    char **files;         /* --input FILE... (file mode) */
+    int nfiles;
+    const char *rules;    /* --rules FILE */
+    struct lt_store *st;  /* opened store (db mode) */
+};
+
+/* Open the store, or check the file mode's arguments. Prints errors; non-zero on failure. */
+int lt_cli_source_open(const char *cmd, struct lt_cli_source *src);
+void lt_cli_source_close(struct lt_cli_source *src);
+
+/* Load site-days for days day0..day0+ndays-1 of the sites an area query needs: level + name (NULL
+ * = all areas), limited to a province when given. Prints errors; non-zero on failure. */
+int lt_cli_load(const char *cmd, struct lt_cli_source *src, enum lt_area_level level,
+                const char *name, const char *province, int32_t day0, int ndays,
+                const struct lt_rules *rules, bool keep_hours, struct lt_dataset *ds);

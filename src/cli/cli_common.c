@@ -7,6 +7,7 @@
 
 #include "cli/cli.h"
 #include "lantian/common.h"
+#include "store/store.h"
 
 extern const char *const lt_rules_default_ini;
 extern const size_t lt_rules_default_ini_len;
@@ -81,5 +82,94 @@ int lt_cli_load_rules(const char *cmd, const char *path, struct lt_rules *out)
         lt_cli_err(cmd, "%s: %s", path, d.msg);
         return -1;
     }
+    return 0;
+}
+
+int lt_cli_source_open(const char *cmd, struct lt_cli_source *src)
+{
+    if (src->db && src->nfiles) {
+        lt_cli_err(cmd, "give either --db or --input files, not both");
+        return -1;
+    }
+    if (src->db) {
+        struct lt_diag d = {0};
+        if (lt_store_open(&src->st, src->db, &d)) {
+            lt_cli_err(cmd, "cannot open database %s: %s", src->db, d.msg);
+            return -1;
+        }
+        return 0;
+    }
+    if (src->nfiles) {
+        if (!src->stations) {
+            lt_cli_err(cmd, "--input needs --stations CSV (the CNEMC station list)");
+            return -1;
+        }
+        return 0;
+    }
+    lt_cli_err(cmd, "no data: give --db PATH (see 'lantian import') or --stations CSV --input FILE...");
+    return -1;
+}
+
+void lt_cli_source_close(struct lt_cli_source *src)
+{
+    lt_store_close(src->st);
+    src->st = NULL;
+}
+
+int lt_cli_load(const char *cmd, struct lt_cli_source *src, enum lt_area_level level,
+                const char *name, const char *province, int32_t day0, int ndays,
+                const struct lt_rules *rules, bool keep_hours, struct lt_dataset *ds)
+{
+    int rc;
+    if (src->st) {
+        struct lt_site *sites = NULL;
+        int n = 0;
+        if (level == LT_AREA_SITE && name) {
+            sites = malloc(sizeof(*sites));
+            if (!sites)
+                return -1;
+            rc = lt_store_site_get(src->st, name, sites);
+            if (rc) {
+                free(sites);
+                lt_cli_err(cmd, "unknown site '%s'", name);
+                return -1;
+            }
+            n = 1;
+        } else {
+            struct lt_site_filter f = {.province = province, .eval_only = level != LT_AREA_SITE};
+            if (name && level == LT_AREA_CITY)
+                f.city = name;
+            if (name && level == LT_AREA_COUNTY)
+                f.county = name;
+            rc = lt_store_sites(src->st, &f, &sites, &n);
+            if (rc) {
+                lt_cli_err(cmd, "cannot list sites: %s", lt_store_errmsg(src->st));
+                return -1;
+            }
+            if (!n) {
+                free(sites);
+                lt_cli_err(cmd, "no evaluation site matches %s%s%s", name ? name : "the query",
+                           province ? " in " : "", province ? province : "");
+                return -1;
+            }
+        }
+        rc = lt_dataset_from_store(src->st, sites, n, day0, ndays, rules, keep_hours, ds);
+        free(sites);
+        if (rc) {
+            lt_cli_err(cmd, "cannot load data: %s (%s)", lt_strerror(rc), lt_store_errmsg(src->st));
+            return -1;
+        }
+        return 0;
+    }
+    long rejected = 0;
+    rc = lt_dataset_from_files(src->stations, src->files, src->nfiles, province, day0, ndays, rules,
+                               keep_hours, &rejected, ds);
+    if (rc) {
+        lt_cli_err(cmd, "cannot read the input files: %s", lt_strerror(rc));
+        return -1;
+    }
+    if (rejected)
+        lt_cli_err(cmd, "%ld input lines or values were rejected (see above); the rest is used",
+                   rejected);
     return 0;
 }

@@ -13,6 +13,14 @@ struct lt_cmd {
 /* Keep in the order `lantian help` shows them. */
 static const struct lt_cmd lt_cmds[] = {
     /* LT_CMDS (one line per subcommand; each helper adds its own) */
+    {"import", lt_cmd_import, "import CNEMC hourly files, station lists and site registries"},
+    {"aqi", lt_cmd_aqi,
+     "compute AQI (calc), check it against CNEMC files (verify), or list it from the store"},
+    {"stats", lt_cmd_stats, "statistics of a site, city or county over a period (GB 3095, HJ 663)"},
+    {"rank", lt_cmd_rank, "rank cities or counties by comprehensive index, PM2.5 or change"},
+    {"target", lt_cmd_target, "where an area stands against its targets; remaining-days budget"},
+    {"correct", lt_cmd_correct, "record a correction of an hourly value (数据审核), list them"},
+    {"dust", lt_cmd_dust, "flag dust-affected days of an area, list them"},
     {NULL, NULL, NULL},
 };
 

@@ -67,11 +67,31 @@ struct lt_cnemc_handler {
     void (*reject)(void *ctx, const char *file, long line, const char *reason);
 };
 
+/* Why a line or cell was rejected (counted per kind in lt_cnemc_stats). */
+enum lt_cnemc_reject {
+    LT_CREJ_NUMBER = 0, /* a cell is not a number */
+    LT_CREJ_NEGATIVE,   /* a negative concentration or index */
+    LT_CREJ_TIME,       /* impossible date, hour or time point */
+    LT_CREJ_FIELDS,     /* wrong number of fields */
+    LT_CREJ_TYPE,       /* unknown type (wide layout) */
+    LT_CREJ_CSV,        /* malformed CSV (unterminated quote) */
+    LT_CREJ_LONG,       /* line longer than LT_CNEMC_LINE_MAX */
+    LT_CREJ_STATION,    /* bad station code, coordinates or control flag */
+    LT_CREJ_N
+};
+
+/* Short English name of a reject kind ("not a number", ...); never NULL. */
+const char *lt_cnemc_reject_name(enum lt_cnemc_reject k);
+
+/* Longest line accepted, in bytes without the line end (a wide national line is about 10 KB). */
+#define LT_CNEMC_LINE_MAX (1024 * 1024)
+
 struct lt_cnemc_stats {
     enum lt_cnemc_layout layout;
     long lines;           /* data lines read */
     long cells;           /* cells delivered with a value */
     long rejected;        /* lines or cells rejected */
+    long rejected_by[LT_CREJ_N]; /* the same, by kind */
 };
 
 /* Read one file, calling the handler. Returns 0 when the file was read to its end (even with

@@ -48,6 +48,9 @@ int lt_store_site_put(struct lt_store *s, const struct lt_site *site, bool *chan
 /* LT_ENOTFOUND when unknown. */
 int lt_store_site_get(struct lt_store *s, const char *code, struct lt_site *out);
 
+/* Place names match after dropping one trailing administrative suffix (维吾尔自治区, 特别行政区,
+ * 壮族自治区, 回族自治区, 自治区, 省, 市) from both sides: "郑州" = "郑州市", "河南" = "河南省",
+ * "广西" = "广西壮族自治区". Other names (自治州, 地区, 县, 区) compare exactly. */
 struct lt_site_filter {
     const char *city;     /* NULL: any. Matches "郑州" and "郑州市" alike. */
     const char *county;   /* NULL: any */
@@ -107,5 +110,13 @@ int lt_store_corrections(struct lt_store *s, const char *site, struct lt_correct
 int lt_store_dust_set(struct lt_store *s, const char *area, int32_t day, bool on);
 /* Is the area-day flagged? */
 int lt_store_dust_get(struct lt_store *s, const char *area, int32_t day, bool *on);
+
+struct lt_dust_day {
+    char area[64];
+    int32_t day; /* Beijing day number */
+};
+/* Flagged area-days of one area (all areas when area is NULL), ordered by area then day; *out is
+ * malloc'd (free()), *n its length. */
+int lt_store_dust_list(struct lt_store *s, const char *area, struct lt_dust_day **out, int *n);
 
 #endif

@@ -1,0 +1,688 @@
+/* lantian import — CNEMC hourly files, CNEMC station lists and site registries into the store.
+ *
+ *   lantian import cnemc --db PATH [--stations CSV] FILE...
+ *   lantian import sites --db PATH FILE
+ *
+ * Raw values are never overwritten: a value already stored for the same site, factor and hour is
+ * kept, and the offer is counted as "already present" (same value, a re-import) or as a conflict.
+ * Each file is one transaction, so an interrupted import leaves whole files behind.
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/cli.h"
+#include "io/cnemc.h"
+#include "lantian/util.h"
+#include "store/store.h"
+
+#define CMD "import"
+/* Rejections printed per file; the rest are counted in the summary. A damaged national file could
+ * otherwise print half a million lines. */
+#define LT__PRINT_MAX 50
+
+/* Summary reasons beyond the reader's own kinds. */
+enum {
+    LT__REJ_UNKNOWN_SITE = LT_CREJ_N, /* cells of a station not in the registry */
+    LT__REJ_FILE,                     /* unreadable, truncated or unrecognised file */
+    LT__REJ_SITEROW,                  /* invalid row of a site registry */
+    LT__REJ_N
+};
+
+static const char *lt__rej_name(int k)
+{
+    switch (k) {
+    case LT__REJ_UNKNOWN_SITE:
+        return "station not in the registry (cells)";
+    case LT__REJ_FILE:
+        return "unreadable, truncated or unrecognised file";
+    case LT__REJ_SITEROW:
+        return "invalid site registry row";
+    default:
+        return lt_cnemc_reject_name((enum lt_cnemc_reject)k);
+    }
+}
+
+struct lt__unknown {
+    char code[16];
+    long cells;
+    long first_line;
+};
+
+struct lt__totals {
+    long files, files_failed, rows, inserted, same, conflicts;
+    long rejected[LT__REJ_N];
+    long sites_new, sites_updated, sites_same;
+};
+
+/* State of the file being imported. */
+struct lt__imp {
+    struct lt_store *st;
+    const char *path;
+    int store_err;           /* a store error stops the import */
+    long inserted, same, conflicts, rejected, printed;
+    struct lt__unknown *unk; /* station codes not in the registry, sorted by code */
+    int nunk, capunk;
+    long first_conflict_line;
+    char conflict_site[16];
+    struct lt__totals *tot;
+};
+
+static void lt__usage(FILE *f)
+{
+    fprintf(f,
+            "usage: lantian import cnemc --db PATH [--stations CSV] FILE...\n"
+            "       lantian import sites --db PATH FILE\n"
+            "\n"
+            "cnemc   CNEMC hourly station files, plain or .gz: the daily wide layout\n"
+            "        (date,hour,type,<stations>) or the per-hour layout (timepoint,stationcode,...).\n"
+            "        Stores the 1-h values of SO2, NO2, CO, O3, PM10, PM2.5 and the published AQI;\n"
+            "        \"/\" (not monitored) is stored as NM. --stations first loads a CNEMC station\n"
+            "        list (监测点编码,监测点名称,城市,...); cells of stations not in the registry are\n"
+            "        rejected.\n"
+            "sites   a site registry CSV with the header\n"
+            "        code,name,city,county,province,lon,lat,eval,valid_from,valid_to\n"
+            "        (eval Y/N; dates YYYY-MM-DD or empty for open).\n"
+            "\n"
+            "Values already stored are never overwritten: re-importing a file changes nothing, and\n"
+            "a different value offered for a stored hour is reported as a conflict and not stored.\n"
+            "\n"
+            "exit status: 0 all stored, 1 some input rejected or in conflict (valid rows stored),\n"
+            "             2 bad command line or the database cannot be opened.\n");
+}
+
+/* "1234567" -> "1,234,567". */
+static const char *lt__num(long n, char *buf, size_t cap)
+{
+    char tmp[32];
+    int len = snprintf(tmp, sizeof tmp, "%ld", n < 0 ? -n : n);
+    size_t o = 0;
+    if (n < 0 && o + 1 < cap)
+        buf[o++] = '-';
+    for (int i = 0; i < len && o + 1 < cap; i++) {
+        buf[o++] = tmp[i];
+        if ((len - i - 1) % 3 == 0 && i != len - 1 && o + 1 < cap)
+            buf[o++] = ',';
+    }
+    buf[o] = '\0';
+    return buf;
+}
+
+static const char *lt__base(const char *path)
+{
+    const char *b = strrchr(path, '/');
+    return b ? b + 1 : path;
+}
+
+/* "--name VALUE" or "--name=VALUE" at argv[*i]; advances *i past the value. */
+static int lt__opt(int argc, char **argv, int *i, const char *name, const char **val)
+{
+    size_t n = strlen(name);
+    const char *a = argv[*i];
+    if (strncmp(a, name, n))
+        return 0;
+    if (a[n] == '=') {
+        *val = a + n + 1;
+        return 1;
+    }
+    if (a[n])
+        return 0;
+    if (*i + 1 >= argc) {
+        lt_cli_err(CMD, "%s needs a value", name);
+        return -1;
+    }
+    *val = argv[++*i];
+    return 1;
+}
+
+static void lt__print_reject(struct lt__imp *m, const char *file, long line, const char *reason)
+{
+    m->rejected++;
+    if (m->printed++ < LT__PRINT_MAX)
+        fprintf(stderr, "lantian import: %s:%ld: %s\n", file, line, reason);
+}
+
+static void lt__on_reject(void *ctx, const char *file, long line, const char *reason)
+{
+    lt__print_reject(ctx, file, line, reason);
+}
+
+/* Count a cell of an unknown station (reported once per code at the end of the file). */
+static int lt__unknown(struct lt__imp *m, struct lt_str code, long line)
+{
+    char c[16];
+    lt_str_copy(c, sizeof c, code);
+    int lo = 0, hi = m->nunk;
+    while (lo < hi) {
+        int mid = (lo + hi) / 2, r = strcmp(m->unk[mid].code, c);
+        if (!r) {
+            m->unk[mid].cells++;
+            return 0;
+        }
+        if (r < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    if (m->nunk == m->capunk) {
+        int ncap = m->capunk ? m->capunk * 2 : 16;
+        struct lt__unknown *nu = realloc(m->unk, sizeof *nu * (size_t)ncap);
+        if (!nu)
+            return LT_ENOMEM;
+        m->unk = nu;
+        m->capunk = ncap;
+    }
+    memmove(m->unk + lo + 1, m->unk + lo, sizeof *m->unk * (size_t)(m->nunk - lo));
+    memcpy(m->unk[lo].code, c, sizeof c);
+    m->unk[lo].cells = 1;
+    m->unk[lo].first_line = line;
+    m->nunk++;
+    return 0;
+}
+
+static int lt__on_cell(void *ctx, const struct lt_cnemc_cell *c)
+{
+    struct lt__imp *m = ctx;
+    int factor;
+
+    /* The derived fields (_24h, _8h) are recomputed by lantian from the 1-h values. */
+    if (c->field == LT_CF_AQI)
+        factor = LT_FACTOR_AQI_PUB;
+    else if ((factor = lt_cnemc_field_pollutant(c->field)) < 0)
+        return 0;
+    if (c->state == LT_CELL_MISSING)
+        return 0;
+
+    char site[16];
+    enum lt_put_result res;
+    if (c->site.len >= sizeof site)
+        return lt__unknown(m, c->site, c->line) ? LT_ENOMEM : 0;
+    lt_str_copy(site, sizeof site, c->site);
+    bool nm = c->state == LT_CELL_NM;
+    int rc = lt_store_put_hourly(m->st, site, factor, c->ts, nm ? NAN : c->value,
+                                 nm ? "NM" : NULL, &res);
+    if (rc == LT_ENOTFOUND)
+        return lt__unknown(m, c->site, c->line) ? LT_ENOMEM : 0;
+    if (rc) {
+        m->store_err = rc;
+        return rc;
+    }
+    if (res == LT_PUT_INSERTED) {
+        m->inserted++;
+    } else if (res == LT_PUT_SAME) {
+        m->same++;
+    } else {
+        if (!m->conflicts++) {
+            m->first_conflict_line = c->line;
+            lt_str_copy(m->conflict_site, sizeof m->conflict_site, c->site);
+        }
+    }
+    return 0;
+}
+
+/* A station-list row: add the site or update what CNEMC publishes, keeping the county and validity
+ * that only a site registry gives. */
+static int lt__on_station(void *ctx, const struct lt_cnemc_station *cs)
+{
+    struct lt__imp *m = ctx;
+    struct lt_site site;
+    char code[16];
+    bool changed;
+
+    lt_str_copy(code, sizeof code, cs->code);
+    int rc = lt_store_site_get(m->st, code, &site);
+    if (rc == LT_ENOTFOUND) {
+        memset(&site, 0, sizeof site);
+        memcpy(site.code, code, sizeof code);
+        site.valid_from = LT_DAY_OPEN_FROM;
+        site.valid_to = LT_DAY_OPEN_TO;
+    } else if (rc) {
+        m->store_err = rc;
+        return rc;
+    }
+    lt_str_copy(site.name, sizeof site.name, cs->name);
+    lt_str_copy(site.city, sizeof site.city, cs->city);
+    lt_str_copy(site.province, sizeof site.province, cs->province);
+    site.lon = cs->lon;
+    site.lat = cs->lat;
+    site.is_eval = !cs->is_control;
+    int existed = rc == 0;
+    rc = lt_store_site_put(m->st, &site, &changed);
+    if (rc) {
+        m->store_err = rc;
+        return rc;
+    }
+    if (!existed)
+        m->tot->sites_new++;
+    else if (changed)
+        m->tot->sites_updated++;
+    else
+        m->tot->sites_same++;
+    return 0;
+}
+
+/* Import one file in one transaction. Returns 0, or a store error (fatal). */
+static int lt__import_file(struct lt_store *st, const char *path, int idx, int nfiles,
+                           struct lt__totals *tot)
+{
+    struct lt__imp m = {.st = st, .path = path, .tot = tot};
+    struct lt_cnemc_handler h = {
+        .ctx = &m, .cell = lt__on_cell, .station = lt__on_station, .reject = lt__on_reject};
+    struct lt_cnemc_stats cs;
+    struct lt_diag d = {0};
+    char b1[32], b2[32], b3[32], b4[32], b5[32];
+    long sites0 = tot->sites_new + tot->sites_updated + tot->sites_same;
+    int rc = lt_store_begin(st);
+    if (rc) {
+        lt_cli_err(CMD, "%s", lt_store_errmsg(st));
+        return rc;
+    }
+    tot->files++;
+    int rrc = lt_cnemc_read(path, &h, &cs, &d);
+    if (m.store_err) {
+        lt_cli_err(CMD, "%s: %s", path, lt_store_errmsg(st));
+        lt_store_rollback(st);
+        rc = m.store_err;
+        goto out;
+    }
+    if (rrc == LT_ENOMEM) {
+        lt_cli_err(CMD, "%s: out of memory", path);
+        lt_store_rollback(st);
+        rc = rrc;
+        goto out;
+    }
+    /* A truncated gzip file keeps the rows before the damage; other failures stored nothing. */
+    if (rrc) {
+        lt_cli_err(CMD, "%s", d.msg);
+        tot->files_failed++;
+        tot->rejected[LT__REJ_FILE]++;
+    }
+    for (int k = 0; k < LT_CREJ_N; k++)
+        tot->rejected[k] += cs.rejected_by[k];
+    long unk = 0;
+    for (int i = 0; i < m.nunk; i++) {
+        char msg[160];
+        snprintf(msg, sizeof msg, "station %s is not in the registry: %s cells rejected "
+                 "(import its station list or site registry first)", m.unk[i].code,
+                 lt__num(m.unk[i].cells, b1, sizeof b1));
+        lt__print_reject(&m, path, m.unk[i].first_line, msg);
+        unk += m.unk[i].cells;
+    }
+    tot->rejected[LT__REJ_UNKNOWN_SITE] += unk;
+    if (m.printed > LT__PRINT_MAX)
+        fprintf(stderr, "lantian import: %s: %ld more rejections not shown\n", path,
+                m.printed - LT__PRINT_MAX);
+    if (m.conflicts) {
+        fprintf(stderr, "lantian import: %s:%ld: %s values differ from those already stored "
+                "(first: station %s); the stored values are kept\n", path, m.first_conflict_line,
+                lt__num(m.conflicts, b1, sizeof b1), m.conflict_site);
+    }
+    rc = lt_store_commit(st);
+    if (rc) {
+        lt_cli_err(CMD, "%s: %s", path, lt_store_errmsg(st));
+        lt_store_rollback(st);
+        goto out;
+    }
+    tot->rows += cs.lines;
+    tot->inserted += m.inserted;
+    tot->same += m.same;
+    tot->conflicts += m.conflicts;
+    if (rrc && rrc != LT_ETRUNC) {
+        fprintf(stderr, "[%d/%d] %s: not imported\n", idx, nfiles, lt__base(path));
+    } else if (cs.layout == LT_CNEMC_STATIONS) {
+        long ns = tot->sites_new + tot->sites_updated + tot->sites_same - sites0;
+        fprintf(stderr, "[%d/%d] %s: %s stations, %s rejected\n", idx, nfiles, lt__base(path),
+                lt__num(ns, b1, sizeof b1), lt__num(cs.rejected, b2, sizeof b2));
+    } else {
+        fprintf(stderr, "[%d/%d] %s: %s values (%s new, %s already present, %s conflicts), "
+                "%s rejected%s\n", idx, nfiles, lt__base(path),
+                lt__num(m.inserted + m.same + m.conflicts, b1, sizeof b1),
+                lt__num(m.inserted, b2, sizeof b2), lt__num(m.same, b3, sizeof b3),
+                lt__num(m.conflicts, b4, sizeof b4), lt__num(cs.rejected + unk, b5, sizeof b5),
+                rrc ? " (file truncated)" : "");
+    }
+    rc = 0;
+out:
+    free(m.unk);
+    return rc;
+}
+
+static void lt__summary(const struct lt__totals *t)
+{
+    char b[32];
+    long rej = 0;
+    for (int k = 0; k < LT__REJ_N; k++)
+        rej += t->rejected[k];
+    fprintf(stderr, "files:           %s", lt__num(t->files, b, sizeof b));
+    fprintf(stderr, " (%s failed)\n", lt__num(t->files_failed, b, sizeof b));
+    if (t->sites_new || t->sites_updated || t->sites_same) {
+        fprintf(stderr, "sites:           %s new,", lt__num(t->sites_new, b, sizeof b));
+        fprintf(stderr, " %s updated,", lt__num(t->sites_updated, b, sizeof b));
+        fprintf(stderr, " %s unchanged\n", lt__num(t->sites_same, b, sizeof b));
+    }
+    fprintf(stderr, "rows read:       %s\n", lt__num(t->rows, b, sizeof b));
+    fprintf(stderr, "values stored:   %s\n", lt__num(t->inserted, b, sizeof b));
+    fprintf(stderr, "already present: %s\n", lt__num(t->same, b, sizeof b));
+    fprintf(stderr, "conflicts:       %s (a different value is already stored; kept)\n",
+            lt__num(t->conflicts, b, sizeof b));
+    fprintf(stderr, "rejected:        %s\n", lt__num(rej, b, sizeof b));
+    for (int k = 0; k < LT__REJ_N; k++)
+        if (t->rejected[k])
+            fprintf(stderr, "  %-40s %s\n", lt__rej_name(k), lt__num(t->rejected[k], b, sizeof b));
+}
+
+static int lt__exit_status(const struct lt__totals *t)
+{
+    for (int k = 0; k < LT__REJ_N; k++)
+        if (t->rejected[k])
+            return LT_EXIT_REJECTED;
+    return t->conflicts || t->files_failed ? LT_EXIT_REJECTED : LT_EXIT_OK;
+}
+
+/* ---- site registry ------------------------------------------------------------------------------ */
+
+enum { RC_CODE, RC_NAME, RC_CITY, RC_COUNTY, RC_PROVINCE, RC_LON, RC_LAT, RC_EVAL, RC_FROM, RC_TO,
+       RC_N };
+static const char *const lt__reg_cols[RC_N] = {
+    "code", "name", "city", "county", "province", "lon", "lat", "eval", "valid_from", "valid_to",
+};
+
+static int lt__reg_double(struct lt_str s, double *v, double lim)
+{
+    s = lt_str_trim(s);
+    if (!s.len) {
+        *v = NAN;
+        return 0;
+    }
+    if (lt_parse_double(s, v) || *v < -lim || *v > lim)
+        return LT_EPARSE;
+    return 0;
+}
+
+static int lt__reg_day(struct lt_str s, int32_t open, int32_t *day)
+{
+    s = lt_str_trim(s);
+    if (!s.len) {
+        *day = open;
+        return 0;
+    }
+    if (s.len != 10)
+        return LT_EPARSE;
+    return lt_date_parse(s, day);
+}
+
+/* One registry row into the store. Returns 0, 1 when rejected (printed), or a store error. */
+static int lt__reg_row(struct lt_store *st, const char *path, long ln, const int *col,
+                       const struct lt_str *fl, struct lt__totals *tot)
+{
+    struct lt_str v[RC_N];
+    struct lt_site site;
+    const char *why = NULL;
+    bool changed;
+
+    for (int k = 0; k < RC_N; k++)
+        v[k] = col[k] >= 0 ? lt_str_trim(fl[col[k]]) : (struct lt_str){"", 0};
+    if (v[RC_CODE].len == 0 || v[RC_CODE].len > 15) {
+        why = "code is empty or longer than 15 bytes";
+        goto reject;
+    }
+    char code[16];
+    lt_str_copy(code, sizeof code, v[RC_CODE]);
+    int rc = lt_store_site_get(st, code, &site);
+    if (rc == LT_ENOTFOUND) {
+        memset(&site, 0, sizeof site);
+        memcpy(site.code, code, sizeof code);
+        site.lon = site.lat = NAN;
+        site.is_eval = true;
+        site.valid_from = LT_DAY_OPEN_FROM;
+        site.valid_to = LT_DAY_OPEN_TO;
+    } else if (rc) {
+        lt_cli_err(CMD, "%s", lt_store_errmsg(st));
+        return rc;
+    }
+    bool existed = rc == 0;
+    /* Columns absent from the header keep what the store has; present ones are taken as given. */
+    if (col[RC_NAME] >= 0)
+        lt_str_copy(site.name, sizeof site.name, v[RC_NAME]);
+    if (col[RC_CITY] >= 0)
+        lt_str_copy(site.city, sizeof site.city, v[RC_CITY]);
+    if (col[RC_COUNTY] >= 0)
+        lt_str_copy(site.county, sizeof site.county, v[RC_COUNTY]);
+    if (col[RC_PROVINCE] >= 0)
+        lt_str_copy(site.province, sizeof site.province, v[RC_PROVINCE]);
+    if ((col[RC_LON] >= 0 && lt__reg_double(v[RC_LON], &site.lon, 180)) ||
+        (col[RC_LAT] >= 0 && lt__reg_double(v[RC_LAT], &site.lat, 90))) {
+        why = "lon/lat is not a number of degrees";
+        goto reject;
+    }
+    if (col[RC_EVAL] >= 0) {
+        if (lt_str_ieq(v[RC_EVAL], "Y"))
+            site.is_eval = true;
+        else if (lt_str_ieq(v[RC_EVAL], "N"))
+            site.is_eval = false;
+        else if (v[RC_EVAL].len) {
+            why = "eval is not Y or N";
+            goto reject;
+        }
+    }
+    if ((col[RC_FROM] >= 0 && lt__reg_day(v[RC_FROM], LT_DAY_OPEN_FROM, &site.valid_from)) ||
+        (col[RC_TO] >= 0 && lt__reg_day(v[RC_TO], LT_DAY_OPEN_TO, &site.valid_to))) {
+        why = "valid_from/valid_to is not a date YYYY-MM-DD";
+        goto reject;
+    }
+    if (site.valid_from > site.valid_to) {
+        why = "valid_from is after valid_to";
+        goto reject;
+    }
+    rc = lt_store_site_put(st, &site, &changed);
+    if (rc) {
+        lt_cli_err(CMD, "%s: %s", path, lt_store_errmsg(st));
+        return rc;
+    }
+    if (!existed)
+        tot->sites_new++;
+    else if (changed)
+        tot->sites_updated++;
+    else
+        tot->sites_same++;
+    return 0;
+reject:
+    fprintf(stderr, "lantian import: %s:%ld: %s\n", path, ln, why);
+    tot->rejected[LT__REJ_SITEROW]++;
+    return 1;
+}
+
+static int lt__import_sites(struct lt_store *st, const char *path, struct lt__totals *tot)
+{
+    char *text = NULL;
+    size_t len = 0;
+    struct lt_str *fl = NULL;
+    int col[RC_N], nf = 0, rc = 0;
+    long ln = 0;
+
+    if (lt_cli_read_file(path, &text, &len)) {
+        lt_cli_err(CMD, "%s: cannot read", path);
+        tot->files_failed++;
+        tot->rejected[LT__REJ_FILE]++;
+        return 0;
+    }
+    tot->files++;
+    rc = lt_store_begin(st);
+    if (rc) {
+        lt_cli_err(CMD, "%s", lt_store_errmsg(st));
+        goto out;
+    }
+    const char *p = text, *end = text + len;
+    if (len >= 3 && !memcmp(p, "\xEF\xBB\xBF", 3))
+        p += 3;
+    bool header = true;
+    while (p < end) {
+        const char *nl = memchr(p, '\n', (size_t)(end - p));
+        struct lt_str line = {p, (size_t)((nl ? nl : end) - p)};
+        p = nl ? nl + 1 : end;
+        ln++;
+        line = lt_str_trim(line);
+        if (!line.len)
+            continue;
+        if (header) {
+            int bound = 1;
+            for (size_t i = 0; i < line.len; i++)
+                bound += line.p[i] == ',';
+            nf = bound;
+            fl = malloc(sizeof *fl * (size_t)(nf + 1));
+            if (!fl) {
+                rc = LT_ENOMEM;
+                lt_cli_err(CMD, "out of memory");
+                goto rollback;
+            }
+            int n = lt_csv_split(line, fl, nf + 1, NULL);
+            if (n < 0) {
+                lt_cli_err(CMD, "%s:%ld: malformed CSV header", path, ln);
+                goto bad_file;
+            }
+            nf = n;
+            for (int k = 0; k < RC_N; k++) {
+                col[k] = -1;
+                for (int i = 0; i < n; i++)
+                    if (lt_str_ieq(lt_str_trim(fl[i]), lt__reg_cols[k]))
+                        col[k] = i;
+            }
+            if (col[RC_CODE] < 0) {
+                lt_cli_err(CMD, "%s:%ld: not a site registry (want a header with code,name,city,"
+                           "county,province,lon,lat,eval,valid_from,valid_to)", path, ln);
+                goto bad_file;
+            }
+            header = false;
+            continue;
+        }
+        tot->rows++;
+        int n = lt_csv_split(line, fl, nf + 1, NULL);
+        if (n != nf) {
+            if (n < 0)
+                fprintf(stderr, "lantian import: %s:%ld: malformed CSV (unterminated quote)\n",
+                        path, ln);
+            else
+                fprintf(stderr, "lantian import: %s:%ld: expected %d fields, found %d\n", path,
+                        ln, nf, n);
+            tot->rejected[n < 0 ? LT_CREJ_CSV : LT_CREJ_FIELDS]++;
+            continue;
+        }
+        rc = lt__reg_row(st, path, ln, col, fl, tot);
+        if (rc < 0)
+            goto rollback;
+        rc = 0;
+    }
+    if (header) {
+        lt_cli_err(CMD, "%s: empty file", path);
+        goto bad_file;
+    }
+    rc = lt_store_commit(st);
+    if (rc) {
+        lt_cli_err(CMD, "%s", lt_store_errmsg(st));
+        goto rollback;
+    }
+    goto out;
+bad_file:
+    tot->files_failed++;
+    tot->rejected[LT__REJ_FILE]++;
+    rc = 0;
+rollback:
+    lt_store_rollback(st);
+out:
+    free(fl);
+    free(text);
+    return rc;
+}
+
+/* ---- entry point -------------------------------------------------------------------------------- */
+
+int lt_cmd_import(int argc, char **argv)
+{
+    const char *db = NULL, *stations = NULL;
+    const char **files = NULL;
+    int nfiles = 0, status = LT_EXIT_USAGE;
+    struct lt_store *st = NULL;
+    struct lt__totals tot;
+    struct lt_diag d = {0};
+
+    memset(&tot, 0, sizeof tot);
+    if (argc < 2) {
+        lt__usage(stderr);
+        return LT_EXIT_USAGE;
+    }
+    if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
+        lt__usage(stdout);
+        return LT_EXIT_OK;
+    }
+    bool sites = !strcmp(argv[1], "sites");
+    if (!sites && strcmp(argv[1], "cnemc")) {
+        lt_cli_err(CMD, "unknown source '%s' (want cnemc or sites)", argv[1]);
+        lt__usage(stderr);
+        return LT_EXIT_USAGE;
+    }
+    files = calloc((size_t)argc, sizeof *files);
+    if (!files) {
+        lt_cli_err(CMD, "out of memory");
+        return LT_EXIT_USAGE;
+    }
+    for (int i = 2; i < argc; i++) {
+        const char *a = argv[i];
+        int r;
+        if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
+            lt__usage(stdout);
+            status = LT_EXIT_OK;
+            goto out;
+        }
+        if ((r = lt__opt(argc, argv, &i, "--db", &db)) != 0) {
+            if (r < 0)
+                goto out;
+            continue;
+        }
+        if (!sites && (r = lt__opt(argc, argv, &i, "--stations", &stations)) != 0) {
+            if (r < 0)
+                goto out;
+            continue;
+        }
+        if (a[0] == '-' && a[1]) {
+            lt_cli_err(CMD, "unknown option '%s'", a);
+            goto out;
+        }
+        files[nfiles++] = a;
+    }
+    if (!db) {
+        lt_cli_err(CMD, "--db PATH is required");
+        goto out;
+    }
+    if (sites ? nfiles != 1 : nfiles == 0 && !stations) {
+        lt_cli_err(CMD, sites ? "give exactly one registry file" : "no files to import");
+        goto out;
+    }
+    if (lt_store_open(&st, db, &d)) {
+        lt_cli_err(CMD, "cannot open database: %s", d.msg);
+        goto out;
+    }
+
+    if (sites) {
+        if (lt__import_sites(st, files[0], &tot))
+            goto fatal;
+    } else {
+        int total = nfiles + (stations ? 1 : 0), idx = 0;
+        if (stations && lt__import_file(st, stations, ++idx, total, &tot))
+            goto fatal;
+        for (int i = 0; i < nfiles; i++)
+            if (lt__import_file(st, files[i], ++idx, total, &tot))
+                goto fatal;
+    }
+    lt__summary(&tot);
+    status = lt__exit_status(&tot);
+    goto out;
+fatal:
+    lt__summary(&tot);
+    /* The store failed under us (disk full, locked, ...): what was committed stays. */
+    status = LT_EXIT_REJECTED;
+out:
+    lt_store_close(st);
+    free(files);
+    return status;
+}

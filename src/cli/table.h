@@ -1,0 +1,33 @@
+/* lantian — table-shaped output as an aligned text table, CSV (RFC 4180) or JSON. */
+#ifndef LANTIAN_CLI_TABLE_H
+#define LANTIAN_CLI_TABLE_H
+
+#include <stdio.h>
+
+enum lt_fmt { LT_FMT_TABLE = 0, LT_FMT_CSV, LT_FMT_JSON };
+
+/* Parse "table" / "csv" / "json"; -1 when unknown. `allowed` is a mask of (1 << lt_fmt). */
+int lt_fmt_parse(const char *s, unsigned allowed);
+
+struct lt_table;
+
+/* A table with `ncols` columns named by headers (copied). NULL on allocation failure. */
+struct lt_table *lt_table_new(int ncols, const char *const *headers);
+void lt_table_free(struct lt_table *t);
+/* Start a new row; cells default to null (printed "—" in tables, empty in CSV, null in JSON). */
+int lt_table_row(struct lt_table *t);
+/* Set a text cell of the current row (copied). */
+void lt_table_str(struct lt_table *t, int col, const char *text);
+/* Set a number cell written with `decimals` digits (the value must already be rounded as the
+ * standard requires: this only formats). NaN leaves the cell null. */
+void lt_table_num(struct lt_table *t, int col, double v, int decimals);
+void lt_table_int(struct lt_table *t, int col, long long v);
+void lt_table_bool(struct lt_table *t, int col, int v); /* 1 true, 0 false, -1 null */
+int lt_table_rows(const struct lt_table *t);
+/* Write the table. */
+void lt_table_print(const struct lt_table *t, FILE *f, enum lt_fmt fmt);
+
+/* JSON string escaping of s to f, with the quotes. */
+void lt_json_str(FILE *f, const char *s);
+
+#endif

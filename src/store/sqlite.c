@@ -1,0 +1,1005 @@
+/* lantian — the SQLite implementation of store.h.
+ *
+ * One database file in WAL mode with synchronous=NORMAL (a crash may lose the last transactions
+ * but never corrupts the file) and foreign keys on. Raw hourly values are never updated or deleted:
+ * triggers refuse it, and corrections live in their own append-only table. Every statement is
+ * prepared once per handle and kept; station codes are mapped to row ids through an in-memory hash
+ * filled at open, so an import does no extra query per value.
+ */
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <sqlite3.h>
+
+#include "lantian/util.h"
+#include "store/store.h"
+
+#define LT__SCHEMA_VERSION 1
+
+/* The schema (version 1). Times are UTC seconds of the hour's end; days are Beijing day numbers;
+ * NULL lon/lat/valid_* mean unknown or open. A NULL hourly value is a value not monitored ("NM")
+ * or explicitly missing. */
+static const char lt__schema_sql[] =
+    "CREATE TABLE schema_version (version INTEGER NOT NULL);\n"
+    "CREATE TABLE sites (\n"
+    "  id INTEGER PRIMARY KEY,\n"
+    "  code TEXT NOT NULL UNIQUE,\n"
+    "  name TEXT NOT NULL DEFAULT '',\n"
+    "  city TEXT NOT NULL DEFAULT '',\n"
+    "  county TEXT NOT NULL DEFAULT '',\n"
+    "  province TEXT NOT NULL DEFAULT '',\n"
+    "  lon REAL, lat REAL,\n"
+    "  is_eval INTEGER NOT NULL DEFAULT 1,\n"
+    "  valid_from INTEGER, valid_to INTEGER);\n"
+    "CREATE TABLE hourly (\n"
+    "  site_id INTEGER NOT NULL REFERENCES sites(id),\n"
+    "  factor INTEGER NOT NULL,\n"
+    "  ts INTEGER NOT NULL,\n"
+    "  value REAL,\n"
+    "  flag TEXT,\n"
+    "  PRIMARY KEY (site_id, factor, ts)) WITHOUT ROWID;\n"
+    "CREATE TABLE corrections (\n"
+    "  id INTEGER PRIMARY KEY,\n"
+    "  site_id INTEGER NOT NULL REFERENCES sites(id),\n"
+    "  factor INTEGER NOT NULL,\n"
+    "  ts INTEGER NOT NULL,\n"
+    "  old_value REAL,\n"
+    "  new_value REAL,\n"
+    "  who TEXT NOT NULL,\n"
+    "  at INTEGER NOT NULL,\n"
+    "  why TEXT NOT NULL);\n"
+    "CREATE INDEX corrections_key ON corrections (site_id, factor, ts, id);\n"
+    "CREATE TABLE dust_days (\n"
+    "  area TEXT NOT NULL,\n"
+    "  day INTEGER NOT NULL,\n"
+    "  PRIMARY KEY (area, day)) WITHOUT ROWID;\n"
+    /* Raw data are never overwritten (DESIGN.md): enforce it below the API as well. */
+    "CREATE TRIGGER hourly_no_update BEFORE UPDATE ON hourly BEGIN\n"
+    "  SELECT RAISE(ABORT, 'raw hourly values are never updated; record a correction'); END;\n"
+    "CREATE TRIGGER hourly_no_delete BEFORE DELETE ON hourly BEGIN\n"
+    "  SELECT RAISE(ABORT, 'raw hourly values are never deleted; record a correction'); END;\n"
+    "CREATE TRIGGER corrections_no_update BEFORE UPDATE ON corrections BEGIN\n"
+    "  SELECT RAISE(ABORT, 'corrections are append-only'); END;\n"
+    "CREATE TRIGGER corrections_no_delete BEFORE DELETE ON corrections BEGIN\n"
+    "  SELECT RAISE(ABORT, 'corrections are append-only'); END;\n"
+    "INSERT INTO schema_version (version) VALUES (1);\n";
+
+#define LT__SITE_COLS "id, code, name, city, county, province, lon, lat, is_eval, valid_from, valid_to"
+
+enum lt__stmt {
+    ST_BEGIN,
+    ST_COMMIT,
+    ST_ROLLBACK,
+    ST_SITE_GET,
+    ST_SITE_INS,
+    ST_SITE_UPD,
+    ST_SITE_ALL,
+    ST_H_INS,
+    ST_H_GET,
+    ST_H_LOAD,
+    ST_C_LOAD,
+    ST_AQI_LOAD,
+    ST_C_LAST,
+    ST_C_INS,
+    ST_C_LIST_ALL,
+    ST_C_LIST_SITE,
+    ST_D_SET,
+    ST_D_DEL,
+    ST_D_GET,
+    ST_D_LIST,
+    ST_N
+};
+
+static const char *const lt__stmt_sql[ST_N] = {
+    [ST_BEGIN] = "BEGIN IMMEDIATE",
+    [ST_COMMIT] = "COMMIT",
+    [ST_ROLLBACK] = "ROLLBACK",
+    [ST_SITE_GET] = "SELECT " LT__SITE_COLS " FROM sites WHERE code = ?1",
+    [ST_SITE_INS] = "INSERT INTO sites (code, name, city, county, province, lon, lat, is_eval, "
+                    "valid_from, valid_to) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+    [ST_SITE_UPD] = "UPDATE sites SET name = ?2, city = ?3, county = ?4, province = ?5, lon = ?6, "
+                    "lat = ?7, is_eval = ?8, valid_from = ?9, valid_to = ?10 WHERE code = ?1",
+    [ST_SITE_ALL] = "SELECT " LT__SITE_COLS " FROM sites ORDER BY code",
+    [ST_H_INS] = "INSERT INTO hourly (site_id, factor, ts, value, flag) VALUES (?1, ?2, ?3, ?4, ?5) "
+                 "ON CONFLICT (site_id, factor, ts) DO NOTHING",
+    [ST_H_GET] = "SELECT value, flag FROM hourly WHERE site_id = ?1 AND factor = ?2 AND ts = ?3",
+    /* IN on the second key column lets SQLite seek each factor's ts range separately. */
+    [ST_H_LOAD] = "SELECT factor, ts, value, flag FROM hourly WHERE site_id = ?1 "
+                  "AND factor IN (0, 1, 2, 3, 4, 5) AND ts BETWEEN ?2 AND ?3",
+    [ST_C_LOAD] = "SELECT factor, ts, new_value FROM corrections WHERE site_id = ?1 "
+                  "AND factor IN (0, 1, 2, 3, 4, 5) AND ts BETWEEN ?2 AND ?3 ORDER BY id",
+    [ST_AQI_LOAD] = "SELECT ts, value FROM hourly WHERE site_id = ?1 AND factor = 100 "
+                    "AND ts BETWEEN ?2 AND ?3",
+    [ST_C_LAST] = "SELECT new_value FROM corrections WHERE site_id = ?1 AND factor = ?2 "
+                  "AND ts = ?3 ORDER BY id DESC LIMIT 1",
+    [ST_C_INS] = "INSERT INTO corrections (site_id, factor, ts, old_value, new_value, who, at, why) "
+                 "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+    [ST_C_LIST_ALL] = "SELECT c.id, s.code, c.factor, c.ts, c.old_value, c.new_value, c.who, c.at, "
+                      "c.why FROM corrections c JOIN sites s ON s.id = c.site_id ORDER BY c.id",
+    [ST_C_LIST_SITE] = "SELECT c.id, s.code, c.factor, c.ts, c.old_value, c.new_value, c.who, "
+                       "c.at, c.why FROM corrections c JOIN sites s ON s.id = c.site_id "
+                       "WHERE c.site_id = ?1 ORDER BY c.id",
+    [ST_D_SET] = "INSERT INTO dust_days (area, day) VALUES (?1, ?2) ON CONFLICT DO NOTHING",
+    [ST_D_DEL] = "DELETE FROM dust_days WHERE area = ?1 AND day = ?2",
+    [ST_D_GET] = "SELECT 1 FROM dust_days WHERE area = ?1 AND day = ?2",
+    [ST_D_LIST] = "SELECT area, day FROM dust_days WHERE ?1 IS NULL OR area = ?1 "
+                  "ORDER BY area, day",
+};
+
+/* Open-addressing hash of station code -> sites.id. */
+struct lt__site_slot {
+    char code[16]; /* "" = empty slot */
+    int64_t id;
+};
+
+struct lt_store {
+    sqlite3 *db;
+    sqlite3_stmt *st[ST_N];
+    struct lt__site_slot *slots;
+    size_t nslots, nused; /* nslots is a power of two */
+    char err[256];
+};
+
+/* ---- helpers ---------------------------------------------------------------------------------- */
+
+static void lt__err(struct lt_store *s, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 2, 3)))
+#endif
+    ;
+
+static void lt__err(struct lt_store *s, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(s->err, sizeof s->err, fmt, ap);
+    va_end(ap);
+}
+
+/* Record the SQLite error of the last call and return LT_ESTORE. */
+static int lt__dberr(struct lt_store *s, const char *what)
+{
+    lt__err(s, "%s: %s", what, sqlite3_errmsg(s->db));
+    return LT_ESTORE;
+}
+
+static sqlite3_stmt *lt__stmt(struct lt_store *s, enum lt__stmt k)
+{
+    if (!s->st[k]) {
+        if (sqlite3_prepare_v3(s->db, lt__stmt_sql[k], -1, SQLITE_PREPARE_PERSISTENT, &s->st[k],
+                               NULL) != SQLITE_OK) {
+            lt__dberr(s, "prepare");
+            s->st[k] = NULL;
+            return NULL;
+        }
+    } else {
+        sqlite3_reset(s->st[k]);
+        sqlite3_clear_bindings(s->st[k]);
+    }
+    return s->st[k];
+}
+
+static void lt__bind_double_or_null(sqlite3_stmt *q, int i, double v)
+{
+    if (isnan(v))
+        sqlite3_bind_null(q, i);
+    else
+        sqlite3_bind_double(q, i, v);
+}
+
+static double lt__col_double_or_nan(sqlite3_stmt *q, int i)
+{
+    return sqlite3_column_type(q, i) == SQLITE_NULL ? NAN : sqlite3_column_double(q, i);
+}
+
+static void lt__col_text(sqlite3_stmt *q, int i, char *dst, size_t cap)
+{
+    const unsigned char *t = sqlite3_column_text(q, i);
+    int n = sqlite3_column_bytes(q, i);
+    lt_str_copy(dst, cap, (struct lt_str){t ? (const char *)t : "", t ? (size_t)n : 0});
+}
+
+static int lt__exec(struct lt_store *s, const char *sql)
+{
+    char *msg = NULL;
+    if (sqlite3_exec(s->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
+        lt__err(s, "%s", msg ? msg : sqlite3_errmsg(s->db));
+        sqlite3_free(msg);
+        return LT_ESTORE;
+    }
+    return 0;
+}
+
+/* ---- site id cache ---------------------------------------------------------------------------- */
+
+static uint64_t lt__hash(const char *code, size_t len)
+{
+    uint64_t h = 1469598103934665603ULL; /* FNV-1a */
+    for (size_t i = 0; i < len; i++) {
+        h ^= (unsigned char)code[i];
+        h *= 1099511628211ULL;
+    }
+    return h;
+}
+
+static int lt__cache_put(struct lt_store *s, const char *code, int64_t id);
+
+static int lt__cache_grow(struct lt_store *s)
+{
+    size_t n = s->nslots ? s->nslots * 2 : 1024;
+    struct lt__site_slot *old = s->slots;
+    size_t nold = s->nslots;
+    s->slots = calloc(n, sizeof *s->slots);
+    if (!s->slots) {
+        s->slots = old;
+        return LT_ENOMEM;
+    }
+    s->nslots = n;
+    s->nused = 0;
+    for (size_t i = 0; i < nold; i++)
+        if (old[i].code[0])
+            lt__cache_put(s, old[i].code, old[i].id);
+    free(old);
+    return 0;
+}
+
+static int lt__cache_put(struct lt_store *s, const char *code, int64_t id)
+{
+    size_t len = strlen(code);
+    if (len == 0 || len > 15)
+        return 0; /* such codes are never looked up */
+    if ((s->nused + 1) * 2 > s->nslots) {
+        int rc = lt__cache_grow(s);
+        if (rc)
+            return rc;
+    }
+    size_t mask = s->nslots - 1, i = (size_t)lt__hash(code, len) & mask;
+    while (s->slots[i].code[0]) {
+        if (!strcmp(s->slots[i].code, code)) {
+            s->slots[i].id = id;
+            return 0;
+        }
+        i = (i + 1) & mask;
+    }
+    memcpy(s->slots[i].code, code, len + 1);
+    s->slots[i].id = id;
+    s->nused++;
+    return 0;
+}
+
+/* Site id of a code, or LT_ENOTFOUND. */
+static int lt__site_id(struct lt_store *s, const char *code, int64_t *id)
+{
+    size_t len = code ? strlen(code) : 0;
+    if (len == 0 || len > 15 || !s->nslots)
+        return LT_ENOTFOUND;
+    size_t mask = s->nslots - 1, i = (size_t)lt__hash(code, len) & mask;
+    while (s->slots[i].code[0]) {
+        if (!memcmp(s->slots[i].code, code, len + 1)) {
+            *id = s->slots[i].id;
+            return 0;
+        }
+        i = (i + 1) & mask;
+    }
+    return LT_ENOTFOUND;
+}
+
+static int lt__cache_load(struct lt_store *s)
+{
+    sqlite3_stmt *q = NULL;
+    int rc = 0;
+    if (sqlite3_prepare_v2(s->db, "SELECT code, id FROM sites", -1, &q, NULL) != SQLITE_OK)
+        return lt__dberr(s, "load sites");
+    int step;
+    while ((step = sqlite3_step(q)) == SQLITE_ROW) {
+        rc = lt__cache_put(s, (const char *)sqlite3_column_text(q, 0), sqlite3_column_int64(q, 1));
+        if (rc)
+            goto out;
+    }
+    if (step != SQLITE_DONE)
+        rc = lt__dberr(s, "load sites");
+out:
+    sqlite3_finalize(q);
+    return rc;
+}
+
+/* ---- open, close, transactions ---------------------------------------------------------------- */
+
+static int lt__migrate(struct lt_store *s, struct lt_diag *d, const char *path)
+{
+    sqlite3_stmt *q = NULL;
+    int rc = 0, version = 0;
+
+    if (sqlite3_prepare_v2(s->db, "SELECT name FROM sqlite_master WHERE type = 'table' AND "
+                           "name = 'schema_version'", -1, &q, NULL) != SQLITE_OK) {
+        rc = lt__dberr(s, "read schema");
+        goto out;
+    }
+    int exists = sqlite3_step(q) == SQLITE_ROW;
+    sqlite3_finalize(q);
+    q = NULL;
+    if (!exists) {
+        rc = lt__exec(s, "BEGIN IMMEDIATE");
+        if (rc)
+            goto out;
+        rc = lt__exec(s, lt__schema_sql);
+        if (rc) {
+            char keep[sizeof s->err];
+            memcpy(keep, s->err, sizeof keep);
+            lt__exec(s, "ROLLBACK");
+            memcpy(s->err, keep, sizeof keep);
+            goto out;
+        }
+        rc = lt__exec(s, "COMMIT");
+        goto out;
+    }
+    if (sqlite3_prepare_v2(s->db, "SELECT max(version) FROM schema_version", -1, &q, NULL) !=
+            SQLITE_OK ||
+        sqlite3_step(q) != SQLITE_ROW) {
+        rc = lt__dberr(s, "read schema version");
+        goto out;
+    }
+    version = sqlite3_column_int(q, 0);
+    if (version != LT__SCHEMA_VERSION) {
+        lt__err(s, "database schema version %d, this lantian knows version %d", version,
+                LT__SCHEMA_VERSION);
+        rc = LT_ESTORE;
+    }
+out:
+    sqlite3_finalize(q);
+    if (rc)
+        lt_diag_set(d, rc, 0, "%s: %s", path, s->err);
+    return rc;
+}
+
+int lt_store_open(struct lt_store **out, const char *path, struct lt_diag *d)
+{
+    struct lt_store *s = NULL;
+    int rc = 0;
+
+    if (!out || !path)
+        return lt_diag_set(d, LT_EINVAL, 0, "no store path");
+    *out = NULL;
+    s = calloc(1, sizeof *s);
+    if (!s)
+        return lt_diag_set(d, LT_ENOMEM, 0, "out of memory");
+    if (sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) !=
+        SQLITE_OK) {
+        rc = lt_diag_set(d, LT_ESTORE, 0, "%s: %s", path,
+                         s->db ? sqlite3_errmsg(s->db) : "out of memory");
+        goto out;
+    }
+    sqlite3_extended_result_codes(s->db, 1);
+    /* A second process (e.g. `lantian serve` while an import runs) waits instead of failing. */
+    sqlite3_busy_timeout(s->db, 10000);
+    /* WAL keeps readers going during an import; NORMAL is durable up to the last checkpointed
+     * commit and never corrupts; 64 MiB of page cache holds the hot leaf pages of a year import. */
+    rc = lt__exec(s, "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; "
+                     "PRAGMA foreign_keys = ON; PRAGMA cache_size = -65536; "
+                     "PRAGMA temp_store = MEMORY");
+    if (rc) {
+        lt_diag_set(d, rc, 0, "%s: %s", path, s->err);
+        goto out;
+    }
+    rc = lt__migrate(s, d, path);
+    if (rc)
+        goto out;
+    rc = lt__cache_load(s);
+    if (rc) {
+        lt_diag_set(d, rc, 0, "%s: %s", path, rc == LT_ENOMEM ? "out of memory" : s->err);
+        goto out;
+    }
+    *out = s;
+    s = NULL;
+out:
+    lt_store_close(s);
+    return rc;
+}
+
+void lt_store_close(struct lt_store *s)
+{
+    if (!s)
+        return;
+    for (int i = 0; i < ST_N; i++)
+        sqlite3_finalize(s->st[i]);
+    sqlite3_close(s->db);
+    free(s->slots);
+    free(s);
+}
+
+const char *lt_store_errmsg(struct lt_store *s)
+{
+    if (!s)
+        return "no store";
+    return s->err[0] ? s->err : "no error";
+}
+
+static int lt__run(struct lt_store *s, enum lt__stmt k, const char *what)
+{
+    sqlite3_stmt *q = lt__stmt(s, k);
+    if (!q)
+        return LT_ESTORE;
+    int rc = sqlite3_step(q) == SQLITE_DONE ? 0 : lt__dberr(s, what);
+    sqlite3_reset(q);
+    return rc;
+}
+
+int lt_store_begin(struct lt_store *s)
+{
+    return lt__run(s, ST_BEGIN, "begin");
+}
+
+int lt_store_commit(struct lt_store *s)
+{
+    return lt__run(s, ST_COMMIT, "commit");
+}
+
+int lt_store_rollback(struct lt_store *s)
+{
+    return lt__run(s, ST_ROLLBACK, "rollback");
+}
+
+/* ---- sites ------------------------------------------------------------------------------------ */
+
+static void lt__site_from_row(sqlite3_stmt *q, struct lt_site *o)
+{
+    memset(o, 0, sizeof *o);
+    lt__col_text(q, 1, o->code, sizeof o->code);
+    lt__col_text(q, 2, o->name, sizeof o->name);
+    lt__col_text(q, 3, o->city, sizeof o->city);
+    lt__col_text(q, 4, o->county, sizeof o->county);
+    lt__col_text(q, 5, o->province, sizeof o->province);
+    o->lon = lt__col_double_or_nan(q, 6);
+    o->lat = lt__col_double_or_nan(q, 7);
+    o->is_eval = sqlite3_column_int(q, 8) != 0;
+    o->valid_from = sqlite3_column_type(q, 9) == SQLITE_NULL ? LT_DAY_OPEN_FROM
+                                                              : sqlite3_column_int(q, 9);
+    o->valid_to = sqlite3_column_type(q, 10) == SQLITE_NULL ? LT_DAY_OPEN_TO
+                                                             : sqlite3_column_int(q, 10);
+}
+
+static bool lt__same_double(double a, double b)
+{
+    return (isnan(a) && isnan(b)) || a == b;
+}
+
+static bool lt__site_same(const struct lt_site *a, const struct lt_site *b)
+{
+    return !strcmp(a->name, b->name) && !strcmp(a->city, b->city) &&
+           !strcmp(a->county, b->county) && !strcmp(a->province, b->province) &&
+           lt__same_double(a->lon, b->lon) && lt__same_double(a->lat, b->lat) &&
+           a->is_eval == b->is_eval && a->valid_from == b->valid_from &&
+           a->valid_to == b->valid_to;
+}
+
+int lt_store_site_get(struct lt_store *s, const char *code, struct lt_site *out)
+{
+    if (!s || !code || !out)
+        return LT_EINVAL;
+    sqlite3_stmt *q = lt__stmt(s, ST_SITE_GET);
+    if (!q)
+        return LT_ESTORE;
+    sqlite3_bind_text(q, 1, code, -1, SQLITE_STATIC);
+    int step = sqlite3_step(q), rc = 0;
+    if (step == SQLITE_ROW)
+        lt__site_from_row(q, out);
+    else if (step == SQLITE_DONE)
+        rc = LT_ENOTFOUND;
+    else
+        rc = lt__dberr(s, "get site");
+    sqlite3_reset(q);
+    return rc;
+}
+
+int lt_store_site_put(struct lt_store *s, const struct lt_site *site, bool *changed)
+{
+    struct lt_site cur;
+    struct lt_site norm;
+    bool exists;
+    int rc;
+
+    if (changed)
+        *changed = false;
+    if (!s || !site)
+        return LT_EINVAL;
+    /* The code is copied with its NUL: a 16-byte code without NUL is invalid. */
+    if (!memchr(site->code, '\0', sizeof site->code) || !site->code[0])
+        return LT_EINVAL;
+    norm = *site;
+    norm.name[sizeof norm.name - 1] = norm.city[sizeof norm.city - 1] = '\0';
+    norm.county[sizeof norm.county - 1] = norm.province[sizeof norm.province - 1] = '\0';
+    if (norm.valid_from > norm.valid_to)
+        return LT_ERANGE;
+
+    rc = lt_store_site_get(s, norm.code, &cur);
+    if (rc && rc != LT_ENOTFOUND)
+        return rc;
+    exists = rc == 0;
+    if (exists && lt__site_same(&cur, &norm))
+        return 0;
+
+    sqlite3_stmt *q = lt__stmt(s, exists ? ST_SITE_UPD : ST_SITE_INS);
+    if (!q)
+        return LT_ESTORE;
+    sqlite3_bind_text(q, 1, norm.code, -1, SQLITE_STATIC);
+    sqlite3_bind_text(q, 2, norm.name, -1, SQLITE_STATIC);
+    sqlite3_bind_text(q, 3, norm.city, -1, SQLITE_STATIC);
+    sqlite3_bind_text(q, 4, norm.county, -1, SQLITE_STATIC);
+    sqlite3_bind_text(q, 5, norm.province, -1, SQLITE_STATIC);
+    lt__bind_double_or_null(q, 6, norm.lon);
+    lt__bind_double_or_null(q, 7, norm.lat);
+    sqlite3_bind_int(q, 8, norm.is_eval ? 1 : 0);
+    if (norm.valid_from == LT_DAY_OPEN_FROM)
+        sqlite3_bind_null(q, 9);
+    else
+        sqlite3_bind_int(q, 9, norm.valid_from);
+    if (norm.valid_to == LT_DAY_OPEN_TO)
+        sqlite3_bind_null(q, 10);
+    else
+        sqlite3_bind_int(q, 10, norm.valid_to);
+    if (sqlite3_step(q) != SQLITE_DONE) {
+        rc = lt__dberr(s, "put site");
+        sqlite3_reset(q);
+        return rc;
+    }
+    sqlite3_reset(q);
+    if (!exists) {
+        rc = lt__cache_put(s, norm.code, sqlite3_last_insert_rowid(s->db));
+        if (rc)
+            return rc;
+    }
+    if (changed)
+        *changed = true;
+    return 0;
+}
+
+/* Administrative suffixes dropped before comparing place names, longest first, so that "郑州" and
+ * "郑州市", "河南" and "河南省", "广西" and "广西壮族自治区" match. Only one suffix is dropped, and
+ * only when something is left ("市" alone stays "市"). */
+static const char *const lt__place_suffixes[] = {
+    "维吾尔自治区", "特别行政区", "壮族自治区", "回族自治区", "自治区", "省", "市",
+};
+
+static struct lt_str lt__place_base(const char *name)
+{
+    struct lt_str s = lt_str_trim(lt_str_of(name));
+    for (size_t i = 0; i < sizeof lt__place_suffixes / sizeof *lt__place_suffixes; i++) {
+        size_t n = strlen(lt__place_suffixes[i]);
+        if (s.len > n && !memcmp(s.p + s.len - n, lt__place_suffixes[i], n)) {
+            s.len -= n;
+            break;
+        }
+    }
+    return s;
+}
+
+static bool lt__place_match(const char *want, const char *have)
+{
+    struct lt_str a = lt__place_base(want), b = lt__place_base(have);
+    return a.len == b.len && !memcmp(a.p, b.p, a.len);
+}
+
+int lt_store_sites(struct lt_store *s, const struct lt_site_filter *f, struct lt_site **out, int *n)
+{
+    struct lt_site *v = NULL;
+    int len = 0, cap = 0, rc = 0;
+
+    if (!s || !out || !n)
+        return LT_EINVAL;
+    *out = NULL;
+    *n = 0;
+    sqlite3_stmt *q = lt__stmt(s, ST_SITE_ALL);
+    if (!q)
+        return LT_ESTORE;
+    /* A few thousand sites at most: filter in C, where the place-name rule is easy to state. */
+    int step;
+    while ((step = sqlite3_step(q)) == SQLITE_ROW) {
+        struct lt_site site;
+        lt__site_from_row(q, &site);
+        if (f && f->eval_only && !site.is_eval)
+            continue;
+        if (f && f->city && !lt__place_match(f->city, site.city))
+            continue;
+        if (f && f->province && !lt__place_match(f->province, site.province))
+            continue;
+        if (f && f->county && !lt__place_match(f->county, site.county))
+            continue;
+        if (len == cap) {
+            int ncap = cap ? cap * 2 : 64;
+            struct lt_site *nv = realloc(v, sizeof *v * (size_t)ncap);
+            if (!nv) {
+                rc = LT_ENOMEM;
+                goto out;
+            }
+            v = nv;
+            cap = ncap;
+        }
+        v[len++] = site;
+    }
+    if (step != SQLITE_DONE) {
+        rc = lt__dberr(s, "list sites");
+        goto out;
+    }
+    *out = v;
+    *n = len;
+    v = NULL;
+out:
+    sqlite3_reset(q);
+    free(v);
+    return rc;
+}
+
+/* ---- measurements ----------------------------------------------------------------------------- */
+
+static bool lt__factor_ok(int factor)
+{
+    return (factor >= 0 && factor < LT_POLL_N) || factor == LT_FACTOR_AQI_PUB;
+}
+
+static bool lt__flag_eq(const char *a, const char *b)
+{
+    return !strcmp(a ? a : "", b ? b : "");
+}
+
+int lt_store_put_hourly(struct lt_store *s, const char *site, int factor, int64_t ts, double value,
+                        const char *flag, enum lt_put_result *res)
+{
+    int64_t id;
+    int rc;
+
+    if (!s || !res || !lt__factor_ok(factor) || ts % 3600 != 0 || (!isnan(value) && value < 0) ||
+        isinf(value))
+        return LT_EINVAL;
+    if (flag && !*flag)
+        flag = NULL;
+    rc = lt__site_id(s, site, &id);
+    if (rc)
+        return rc;
+    sqlite3_stmt *q = lt__stmt(s, ST_H_INS);
+    if (!q)
+        return LT_ESTORE;
+    sqlite3_bind_int64(q, 1, id);
+    sqlite3_bind_int(q, 2, factor);
+    sqlite3_bind_int64(q, 3, ts);
+    lt__bind_double_or_null(q, 4, value);
+    if (flag)
+        sqlite3_bind_text(q, 5, flag, -1, SQLITE_STATIC);
+    if (sqlite3_step(q) != SQLITE_DONE) {
+        rc = lt__dberr(s, "store hourly value");
+        sqlite3_reset(q);
+        return rc;
+    }
+    sqlite3_reset(q);
+    if (sqlite3_changes(s->db) == 1) {
+        *res = LT_PUT_INSERTED;
+        return 0;
+    }
+    /* The key exists: the raw value stays; say whether the offer was the same. */
+    q = lt__stmt(s, ST_H_GET);
+    if (!q)
+        return LT_ESTORE;
+    sqlite3_bind_int64(q, 1, id);
+    sqlite3_bind_int(q, 2, factor);
+    sqlite3_bind_int64(q, 3, ts);
+    if (sqlite3_step(q) != SQLITE_ROW) {
+        rc = lt__dberr(s, "read hourly value");
+        sqlite3_reset(q);
+        return rc;
+    }
+    double old = lt__col_double_or_nan(q, 0);
+    const char *oflag = (const char *)sqlite3_column_text(q, 1);
+    *res = lt__same_double(old, value) && lt__flag_eq(oflag, flag) ? LT_PUT_SAME
+                                                                   : LT_PUT_CONFLICT;
+    sqlite3_reset(q);
+    return 0;
+}
+
+/* UTC range of the hour-ending timestamps of natural days day0 .. day0+ndays-1. */
+static int lt__range(int32_t day0, int ndays, int64_t *t0, int64_t *t1)
+{
+    if (ndays <= 0 || ndays > 100000)
+        return LT_EINVAL;
+    *t0 = lt_hour_end_utc(day0, 1);
+    *t1 = lt_hour_end_utc(day0 + ndays - 1, 24);
+    return 0;
+}
+
+int lt_store_load_hourly(struct lt_store *s, const char *site, int32_t day0, int ndays,
+                         double *const v[LT_POLL_N], unsigned *not_monitored)
+{
+    int64_t id, t0, t1;
+    int rc, step;
+
+    if (!s || !v)
+        return LT_EINVAL;
+    rc = lt__range(day0, ndays, &t0, &t1);
+    if (rc)
+        return rc;
+    rc = lt__site_id(s, site, &id);
+    if (rc)
+        return rc;
+    unsigned nm = 0;
+    sqlite3_stmt *q = lt__stmt(s, ST_H_LOAD);
+    if (!q)
+        return LT_ESTORE;
+    sqlite3_bind_int64(q, 1, id);
+    sqlite3_bind_int64(q, 2, t0);
+    sqlite3_bind_int64(q, 3, t1);
+    while ((step = sqlite3_step(q)) == SQLITE_ROW) {
+        int f = sqlite3_column_int(q, 0);
+        int64_t off = sqlite3_column_int64(q, 1) - t0;
+        if (f < 0 || f >= LT_POLL_N || off % 3600)
+            continue;
+        const unsigned char *flag = sqlite3_column_text(q, 3);
+        if (flag && !strcmp((const char *)flag, "NM")) {
+            nm |= 1u << f;
+            continue;
+        }
+        if (v[f] && sqlite3_column_type(q, 2) != SQLITE_NULL)
+            v[f][off / 3600] = sqlite3_column_double(q, 2);
+    }
+    sqlite3_reset(q);
+    if (step != SQLITE_DONE)
+        return lt__dberr(s, "load hourly values");
+
+    /* Corrections in the order they were made: the latest one of each key wins. */
+    q = lt__stmt(s, ST_C_LOAD);
+    if (!q)
+        return LT_ESTORE;
+    sqlite3_bind_int64(q, 1, id);
+    sqlite3_bind_int64(q, 2, t0);
+    sqlite3_bind_int64(q, 3, t1);
+    while ((step = sqlite3_step(q)) == SQLITE_ROW) {
+        int f = sqlite3_column_int(q, 0);
+        int64_t off = sqlite3_column_int64(q, 1) - t0;
+        if (f < 0 || f >= LT_POLL_N || off % 3600 || !v[f])
+            continue;
+        v[f][off / 3600] = lt__col_double_or_nan(q, 2);
+    }
+    sqlite3_reset(q);
+    if (step != SQLITE_DONE)
+        return lt__dberr(s, "load corrections");
+    if (not_monitored)
+        *not_monitored = nm;
+    return 0;
+}
+
+int lt_store_load_aqi_pub(struct lt_store *s, const char *site, int32_t day0, int ndays, int *aqi)
+{
+    int64_t id, t0, t1;
+    int rc, step;
+
+    if (!s || !aqi)
+        return LT_EINVAL;
+    rc = lt__range(day0, ndays, &t0, &t1);
+    if (rc)
+        return rc;
+    rc = lt__site_id(s, site, &id);
+    if (rc)
+        return rc;
+    sqlite3_stmt *q = lt__stmt(s, ST_AQI_LOAD);
+    if (!q)
+        return LT_ESTORE;
+    sqlite3_bind_int64(q, 1, id);
+    sqlite3_bind_int64(q, 2, t0);
+    sqlite3_bind_int64(q, 3, t1);
+    while ((step = sqlite3_step(q)) == SQLITE_ROW) {
+        int64_t off = sqlite3_column_int64(q, 0) - t0;
+        if (off % 3600 || sqlite3_column_type(q, 1) == SQLITE_NULL)
+            continue;
+        /* The published AQI is an integer (HJ 633 rounds IAQI up); it is stored as it came. */
+        aqi[off / 3600] = (int)sqlite3_column_int64(q, 1);
+    }
+    sqlite3_reset(q);
+    if (step != SQLITE_DONE)
+        return lt__dberr(s, "load published AQI");
+    return 0;
+}
+
+/* ---- corrections ------------------------------------------------------------------------------ */
+
+int lt_store_correct(struct lt_store *s, const char *site, int factor, int64_t ts, double new_value,
+                     const char *who, int64_t at, const char *why, int64_t *id)
+{
+    int64_t sid;
+    int rc, step;
+    double old;
+
+    if (!s || !who || !*who || !why || !*why || !lt__factor_ok(factor) ||
+        (!isnan(new_value) && new_value < 0) || isinf(new_value))
+        return LT_EINVAL;
+    rc = lt__site_id(s, site, &sid);
+    if (rc)
+        return rc;
+
+    /* The value before this correction: the latest correction, else the raw value. */
+    sqlite3_stmt *q = lt__stmt(s, ST_H_GET);
+    if (!q)
+        return LT_ESTORE;
+    sqlite3_bind_int64(q, 1, sid);
+    sqlite3_bind_int(q, 2, factor);
+    sqlite3_bind_int64(q, 3, ts);
+    step = sqlite3_step(q);
+    if (step == SQLITE_DONE) {
+        sqlite3_reset(q);
+        lt__err(s, "no value stored for %s factor %d at %lld", site, factor, (long long)ts);
+        return LT_ENOTFOUND;
+    }
+    if (step != SQLITE_ROW) {
+        rc = lt__dberr(s, "read hourly value");
+        sqlite3_reset(q);
+        return rc;
+    }
+    old = lt__col_double_or_nan(q, 0);
+    sqlite3_reset(q);
+
+    q = lt__stmt(s, ST_C_LAST);
+    if (!q)
+        return LT_ESTORE;
+    sqlite3_bind_int64(q, 1, sid);
+    sqlite3_bind_int(q, 2, factor);
+    sqlite3_bind_int64(q, 3, ts);
+    step = sqlite3_step(q);
+    if (step == SQLITE_ROW)
+        old = lt__col_double_or_nan(q, 0);
+    sqlite3_reset(q);
+    if (step != SQLITE_ROW && step != SQLITE_DONE)
+        return lt__dberr(s, "read corrections");
+
+    q = lt__stmt(s, ST_C_INS);
+    if (!q)
+        return LT_ESTORE;
+    sqlite3_bind_int64(q, 1, sid);
+    sqlite3_bind_int(q, 2, factor);
+    sqlite3_bind_int64(q, 3, ts);
+    lt__bind_double_or_null(q, 4, old);
+    lt__bind_double_or_null(q, 5, new_value);
+    sqlite3_bind_text(q, 6, who, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(q, 7, at);
+    sqlite3_bind_text(q, 8, why, -1, SQLITE_STATIC);
+    if (sqlite3_step(q) != SQLITE_DONE) {
+        rc = lt__dberr(s, "record correction");
+        sqlite3_reset(q);
+        return rc;
+    }
+    sqlite3_reset(q);
+    if (id)
+        *id = sqlite3_last_insert_rowid(s->db);
+    return 0;
+}
+
+int lt_store_corrections(struct lt_store *s, const char *site, struct lt_correction **out, int *n)
+{
+    struct lt_correction *v = NULL;
+    int len = 0, cap = 0, rc = 0, step;
+    int64_t sid = 0;
+    sqlite3_stmt *q;
+
+    if (!s || !out || !n)
+        return LT_EINVAL;
+    *out = NULL;
+    *n = 0;
+    if (site) {
+        rc = lt__site_id(s, site, &sid);
+        if (rc)
+            return rc;
+    }
+    q = lt__stmt(s, site ? ST_C_LIST_SITE : ST_C_LIST_ALL);
+    if (!q)
+        return LT_ESTORE;
+    if (site)
+        sqlite3_bind_int64(q, 1, sid);
+    while ((step = sqlite3_step(q)) == SQLITE_ROW) {
+        if (len == cap) {
+            int ncap = cap ? cap * 2 : 32;
+            struct lt_correction *nv = realloc(v, sizeof *v * (size_t)ncap);
+            if (!nv) {
+                rc = LT_ENOMEM;
+                goto out;
+            }
+            v = nv;
+            cap = ncap;
+        }
+        struct lt_correction *c = &v[len++];
+        memset(c, 0, sizeof *c);
+        c->id = sqlite3_column_int64(q, 0);
+        lt__col_text(q, 1, c->site, sizeof c->site);
+        c->factor = sqlite3_column_int(q, 2);
+        c->ts = sqlite3_column_int64(q, 3);
+        c->old_value = lt__col_double_or_nan(q, 4);
+        c->new_value = lt__col_double_or_nan(q, 5);
+        lt__col_text(q, 6, c->who, sizeof c->who);
+        c->at = sqlite3_column_int64(q, 7);
+        lt__col_text(q, 8, c->why, sizeof c->why);
+    }
+    if (step != SQLITE_DONE) {
+        rc = lt__dberr(s, "list corrections");
+        goto out;
+    }
+    *out = v;
+    *n = len;
+    v = NULL;
+out:
+    sqlite3_reset(q);
+    free(v);
+    return rc;
+}
+
+/* ---- dust days -------------------------------------------------------------------------------- */
+
+int lt_store_dust_set(struct lt_store *s, const char *area, int32_t day, bool on)
+{
+    if (!s || !area || !*area)
+        return LT_EINVAL;
+    sqlite3_stmt *q = lt__stmt(s, on ? ST_D_SET : ST_D_DEL);
+    if (!q)
+        return LT_ESTORE;
+    sqlite3_bind_text(q, 1, area, -1, SQLITE_STATIC);
+    sqlite3_bind_int(q, 2, day);
+    int rc = sqlite3_step(q) == SQLITE_DONE ? 0 : lt__dberr(s, "set dust day");
+    sqlite3_reset(q);
+    return rc;
+}
+
+int lt_store_dust_get(struct lt_store *s, const char *area, int32_t day, bool *on)
+{
+    if (!s || !area || !on)
+        return LT_EINVAL;
+    sqlite3_stmt *q = lt__stmt(s, ST_D_GET);
+    if (!q)
+        return LT_ESTORE;
+    sqlite3_bind_text(q, 1, area, -1, SQLITE_STATIC);
+    sqlite3_bind_int(q, 2, day);
+    int step = sqlite3_step(q), rc = 0;
+    if (step == SQLITE_ROW || step == SQLITE_DONE)
+        *on = step == SQLITE_ROW;
+    else
+        rc = lt__dberr(s, "get dust day");
+    sqlite3_reset(q);
+    return rc;
+}
+
+int lt_store_dust_list(struct lt_store *s, const char *area, struct lt_dust_day **out, int *n)
+{
+    struct lt_dust_day *v = NULL;
+    int len = 0, cap = 0, rc = 0, step;
+
+    if (!s || !out || !n)
+        return LT_EINVAL;
+    *out = NULL;
+    *n = 0;
+    sqlite3_stmt *q = lt__stmt(s, ST_D_LIST);
+    if (!q)
+        return LT_ESTORE;
+    if (area)
+        sqlite3_bind_text(q, 1, area, -1, SQLITE_STATIC);
+    while ((step = sqlite3_step(q)) == SQLITE_ROW) {
+        if (len == cap) {
+            int ncap = cap ? cap * 2 : 32;
+            struct lt_dust_day *nv = realloc(v, sizeof *v * (size_t)ncap);
+            if (!nv) {
+                rc = LT_ENOMEM;
+                goto out;
+            }
+            v = nv;
+            cap = ncap;
+        }
+        lt__col_text(q, 0, v[len].area, sizeof v[len].area);
+        v[len].day = sqlite3_column_int(q, 1);
+        len++;
+    }
+    if (step != SQLITE_DONE) {
+        rc = lt__dberr(s, "list dust days");
+        goto out;
+    }
+    *out = v;
+    *n = len;
+    v = NULL;
+out:
+    sqlite3_reset(q);
+    free(v);
+    return rc;
+}
