@@ -33,3 +33,8 @@ echo
 echo "== 郑州 targets and remaining-days budget as of 2019-09-30"
 "$LANTIAN" target --db "$DB" --city 郑州 --year 2019 --as-of 2019-09-30 \
     --config config/targets-demo.ini
+
+echo
+echo "== 鹤壁 2019 targets (the real 2019 plan, seeds/001) as of 2019-09-30"
+"$LANTIAN" target --db "$DB" --city 鹤壁 --year 2019 --as-of 2019-09-30 \
+    --config config/targets-demo.ini

@@ -3,9 +3,9 @@
  * Every IAQI is computed in exact integer arithmetic: the concentration is first rounded per
  * GB/T 8170 (HJ 633-2026 4.2.2/4.2.3) to an integer number of µg/m3, or of 0.1 mg/m3 for CO, and
  * the linear interpolation of HJ 633 eq. (1) is then a ratio of integers whose ceiling (HJ 633-2012
- * 6.2; HJ 633-2026 4.2.6: "全部（向上）进位取整数") is taken with integer division. No floating-point
- * quotient is ever rounded up, so a concentration exactly on a breakpoint gives exactly that
- * breakpoint's IAQI.
+ * 6.2; HJ 633-2026 4.2.6: "全部（向上）进位取整数") is taken with integer division. No
+ * floating-point quotient is ever rounded up, so a concentration exactly on a breakpoint gives
+ * exactly that breakpoint's IAQI.
  */
 #include <math.h>
 #include <stddef.h>
@@ -58,7 +58,7 @@ static const struct lt__column lt__table_2026[LT_IND_N] = {
 };
 
 static const char *const lt__ind_names[LT_IND_N] = {
-    "SO2_24h", "SO2_1h", "NO2_24h", "NO2_1h", "CO_24h",
+    "SO2_24h", "SO2_1h", "NO2_24h", "NO2_1h",   "CO_24h",
     "CO_1h",   "O3_1h",  "O3_8h",   "PM10_24h", "PM2.5_24h",
 };
 
@@ -165,14 +165,14 @@ static enum lt_aqi_ind lt__item_ind(enum lt_aqi_mode mode, int item)
     /* HJ 633-2026 4.2.3/4.2.4 (CNEMC practice under 2012 as well): in the real-time report SO2,
      * NO2, CO and O3 use the 1-h columns and PM10/PM2.5 1-h values use the daily columns. */
     static const enum lt_aqi_ind hourly[LT_ITEM_N] = {
-        LT_IND_SO2_1H, LT_IND_NO2_1H, LT_IND_CO_1H, LT_IND_O3_1H,
+        LT_IND_SO2_1H,   LT_IND_NO2_1H,   LT_IND_CO_1H, LT_IND_O3_1H,
         LT_IND_PM10_24H, LT_IND_PM25_24H, LT_IND_O3_1H,
     };
     /* HJ 633-2012 5.1.2 and Table 1 note (1); HJ 633-2026 4.2.2 and Table 3 note a: the daily
      * report uses the 24-h columns, the O3 8-h column for the O3 daily max 8-h and (2012 only) the
      * O3 1-h column for the O3 daily max 1-h. */
     static const enum lt_aqi_ind daily[LT_ITEM_N] = {
-        LT_IND_SO2_24H, LT_IND_NO2_24H, LT_IND_CO_24H, LT_IND_O3_8H,
+        LT_IND_SO2_24H,  LT_IND_NO2_24H,  LT_IND_CO_24H, LT_IND_O3_8H,
         LT_IND_PM10_24H, LT_IND_PM25_24H, LT_IND_O3_1H,
     };
     return mode == LT_AQI_DAILY ? daily[item] : hourly[item];
@@ -366,9 +366,10 @@ void lt_aqi_colour_rgb(int level, unsigned char rgb[3])
 
 const char *lt_aqi_item_label(enum lt_aqi_mode mode, int item)
 {
-    static const char *const hourly[LT_ITEM_N] = {"SO2", "NO2", "CO", "O3", "PM10", "PM2.5", "O3_1h"};
-    static const char *const daily[LT_ITEM_N] = {"SO2", "NO2", "CO", "O3_8h", "PM10", "PM2.5",
-                                                 "O3_1h"};
+    static const char *const hourly[LT_ITEM_N] = {"SO2",  "NO2",   "CO",   "O3",
+                                                  "PM10", "PM2.5", "O3_1h"};
+    static const char *const daily[LT_ITEM_N] = {"SO2",  "NO2",   "CO",   "O3_8h",
+                                                 "PM10", "PM2.5", "O3_1h"};
     if (item < 0 || item >= LT_ITEM_N)
         return "?";
     return mode == LT_AQI_DAILY ? daily[item] : hourly[item];

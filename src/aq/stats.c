@@ -84,19 +84,45 @@ double lt_o3_8h_window(const double *hours24, int end_h)
     return lt__o3_window(hours24, end_h - 1);
 }
 
-/* O3 daily max 8-h (MDA8) of one site-day. */
-static void lt__mda8(const double *h, double o3_8h_limit, struct lt_day *out)
+/* O3 of one site-day: the daily max 1-h and the daily max 8-h (MDA8). One pass marks the valid
+ * hours (missing ones contribute 0.0 to a sum, which leaves its bits unchanged, so a window sums to
+ * exactly what lt__o3_window gives) and counts them in prefix counts. */
+static void lt__o3_day(const double *h, double o3_8h_limit, struct lt_day *out)
 {
+    double x[24];
+    int pre[25];
+    double max1 = -INFINITY;
+    pre[0] = 0;
+    for (int i = 0; i < 24; i++) {
+        double v = h[i];
+        int ok = lt__valid(v);
+        x[i] = ok ? v : 0.0;
+        pre[i + 1] = pre[i] + ok;
+        if (ok && v > max1)
+            max1 = v;
+    }
+
+    /* O3 daily max 1-h, used by the HJ 633-2012 daily AQI. Neither GB 3095 Table 4 nor the notes
+     * we have state its validity; like a daily value it needs >= 20 valid hours (GB 3095-2012
+     * Table 4, daily row, applied by analogy; see docs/STANDARDS-stats.md). */
+    out->o3_1h_n = (unsigned char)pre[24];
+    out->o3_1h_max = pre[24] >= LT_MIN_HOURS_DAY ? max1 : NAN;
+
+    /* HJ 663-2013 6.1.2 / HJ 663-2026 6.1.2: the 17 windows ending 08:00 ... 24:00; each needs
+     * >= 6 valid hours (GB 3095-2012 / 2026 Table 4). */
     double max = -INFINITY;
     int nwin = 0;
-    /* HJ 663-2013 6.1.2 / HJ 663-2026 6.1.2: the 17 windows ending 08:00 ... 24:00. */
     for (int end = 7; end < 24; end++) {
-        double w = lt__o3_window(h, end);
-        if (lt__valid(w)) {
-            nwin++;
-            if (w > max)
-                max = w;
-        }
+        int n = pre[end + 1] - pre[end - 7];
+        if (n < LT_MIN_HOURS_O3_8H)
+            continue;
+        double sum = 0.0;
+        for (int i = end - 7; i <= end; i++)
+            sum += x[i];
+        double w = sum / n;
+        nwin++;
+        if (w > max)
+            max = w;
     }
     out->n[LT_O3] = (unsigned char)nwin;
     if (nwin >= LT_MIN_WINDOWS_MDA8) {
@@ -124,23 +150,7 @@ void lt_day_from_hours(const double *const hours[LT_POLL_N], double o3_8h_limit,
         if (!h)
             continue;
         if (p == LT_O3) {
-            /* O3 daily max 1-h, used by the HJ 633-2012 daily AQI. Neither GB 3095 Table 4 nor
-             * the notes we have state its validity; like a daily value it needs >= 20 valid
-             * hours (GB 3095-2012 Table 4, daily row, applied by analogy; see
-             * docs/STANDARDS-stats.md). */
-            double max = -INFINITY;
-            int n = 0;
-            for (int i = 0; i < 24; i++) {
-                double v = h[i];
-                if (lt__valid(v)) {
-                    n++;
-                    if (v > max)
-                        max = v;
-                }
-            }
-            out->o3_1h_n = (unsigned char)n;
-            out->o3_1h_max = n >= LT_MIN_HOURS_DAY ? max : NAN;
-            lt__mda8(h, o3_8h_limit, out);
+            lt__o3_day(h, o3_8h_limit, out);
             continue;
         }
         double sum = 0.0;

@@ -190,9 +190,10 @@ static void lt__pm_item(struct lt_target_item *it, const struct lt_target *t, in
     if (!m_inclusive && fabs(b - X) < 1e-9)
         b -= 0.1;
     it->budget = b;
-    if (X < 0 || (!m_inclusive && X <= 0))
+    if (X < 0 || (!m_inclusive && X <= 0)) {
         it->state = LT_TGT_UNREACHABLE;
-    else
+        it->budget = NAN; /* no mean of the remaining days, not even 0, keeps the target */
+    } else
         it->state = meets ? LT_TGT_ON_TRACK : LT_TGT_BEHIND;
 }
 

@@ -471,3 +471,18 @@ void lt_period_prev_year(int32_t from, int32_t to, int32_t *pfrom, int32_t *pto)
     *pfrom = lt__minus_year(from);
     *pto = lt__minus_year(to);
 }
+
+int lt_area_sites_with_data(const struct lt_dataset *ds, const struct lt_area *a, int32_t from,
+                            int32_t to)
+{
+    int n = 0;
+    for (int k = 0; k < a->nsites; k++) {
+        const struct lt_day *d = &ds->sday[(size_t)a->sites[k] * (size_t)ds->ndays];
+        bool any = false;
+        for (int32_t day = from; day <= to && !any; day++)
+            for (int p = 0; p < LT_POLL_N && !any; p++)
+                any = !isnan(d[day - ds->day0].c[p]);
+        n += any;
+    }
+    return n;
+}

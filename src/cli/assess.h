@@ -71,4 +71,10 @@ int lt_period_parse(const char *s, int32_t *from, int32_t *to);
 /* The same period one year earlier (29 February maps to 28 February). */
 void lt_period_prev_year(int32_t from, int32_t to, int32_t *pfrom, int32_t *pto);
 
+
+
+/* Sites of the area that have at least one valid daily value in [from, to] (for reporting how
+ * many sites a value rests on; registries list sites added later, which have no data yet). */
+int lt_area_sites_with_data(const struct lt_dataset *ds, const struct lt_area *a, int32_t from,
+                            int32_t to);
 #endif

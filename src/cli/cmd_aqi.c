@@ -99,12 +99,12 @@ struct lt__calc {
     enum lt_edition ed;
     enum lt_aqi_mode mode;
     bool json;
-    int n_items;              /* items written: 6, or 7 in the 2012 daily report */
-    int col[LT__CALC_NCOL];   /* input column of each item (and SO2 24-h), -1 when absent */
-    int nhdr;                 /* fields in the header */
-    struct lt_str *hdr;       /* header names (point into hdr_line) */
+    int n_items;            /* items written: 6, or 7 in the 2012 daily report */
+    int col[LT__CALC_NCOL]; /* input column of each item (and SO2 24-h), -1 when absent */
+    int nhdr;               /* fields in the header */
+    struct lt_str *hdr;     /* header names (point into hdr_line) */
     char *hdr_line;
-    struct lt_str *fld;       /* fields of the current row */
+    struct lt_str *fld; /* fields of the current row */
     int fld_cap;
     long rows_out;
 };
@@ -133,7 +133,7 @@ static int lt__calc_header(struct lt__calc *c)
             int p = lt_pollutant_parse(h.p, h.len);
             if (p >= 0 && p == LT_O3 && c->mode == LT_AQI_DAILY) {
                 lt_cli_err(lt__cmd, "column O3 is not used in daily mode: name the O3 daily "
-                           "max 8-h column O3_8h (HJ 633-2026 4.2.2)");
+                                    "max 8-h column O3_8h (HJ 633-2026 4.2.2)");
                 p = -1;
             }
             item = p;
@@ -367,7 +367,7 @@ static int lt__calc(int argc, char **argv)
     }
     if (ed < 0 || mode < 0) {
         lt_cli_err(lt__cmd, "calc needs --edition 2012|2026 and --mode hourly|daily (the rules "
-                   "differ; there is no default)");
+                            "differ; there is no default)");
         return LT_EXIT_USAGE;
     }
     c.ed = (enum lt_edition)ed;
@@ -489,18 +489,34 @@ enum { LT__F_UNSEEN = 0xff };
 
 struct lt__sh {
     int64_t ts;
-    long line;              /* line of the AQI cell */
+    long line; /* line of the AQI cell */
     double v[LT_CF_N];
     unsigned char st[LT_CF_N]; /* enum lt_cell_state, or LT__F_UNSEEN */
-    unsigned char site_len;  /* 0: slot free */
+    unsigned char site_len;    /* 0: slot free */
     char site[16];
 };
 
 /* Counters, per edition. */
 enum lt__ctr {
-    C_HOURS, C_ABSENT, C_ABSENT_PUB, C_EMPTY, C_EMPTY_PUB,
-    C_FULL_CMP, C_FULL_EXACT, C_FULL_SO2, C_FULL_M1, C_FULL_P1, C_FULL_OTHER, C_FULL_NA,
-    C_NM_CMP, C_NM_EXACT, C_NM_SO2, C_NM_M1, C_NM_P1, C_NM_OTHER, C_NM_NA,
+    C_HOURS,
+    C_ABSENT,
+    C_ABSENT_PUB,
+    C_EMPTY,
+    C_EMPTY_PUB,
+    C_FULL_CMP,
+    C_FULL_EXACT,
+    C_FULL_SO2,
+    C_FULL_M1,
+    C_FULL_P1,
+    C_FULL_OTHER,
+    C_FULL_NA,
+    C_NM_CMP,
+    C_NM_EXACT,
+    C_NM_SO2,
+    C_NM_M1,
+    C_NM_P1,
+    C_NM_OTHER,
+    C_NM_NA,
     /* Some pollutant missing (NA): [PM10 only | other] x [over present > 100 | <= 100] x
      * [CNEMC published | published and equal to the AQI over those present | NA]. */
     C_MIS_BASE,
@@ -512,7 +528,7 @@ enum lt__ctr {
 };
 
 struct lt__verify {
-    int force_ed;           /* -1 auto */
+    int force_ed; /* -1 auto */
     bool list;
     int32_t switch_day;
     const char *path;
@@ -603,7 +619,7 @@ static void lt__verify_reject(void *ctx, const char *file, long line, const char
 }
 
 static const enum lt_cnemc_field lt__poll_field[LT_POLL_N] = {
-    [LT_SO2] = LT_CF_SO2, [LT_NO2] = LT_CF_NO2, [LT_CO] = LT_CF_CO,
+    [LT_SO2] = LT_CF_SO2, [LT_NO2] = LT_CF_NO2,   [LT_CO] = LT_CF_CO,
     [LT_O3] = LT_CF_O3,   [LT_PM10] = LT_CF_PM10, [LT_PM25] = LT_CF_PM25,
 };
 
@@ -692,7 +708,7 @@ static void lt__verify_one(struct lt__verify *v, const struct lt__sh *e)
     ctr[C_PRESENT]++;
     struct lt_aqi a;
     if (lt_aqi_compute(ed, LT_AQI_HOURLY, &in, &a))
-        return; /* cannot happen: the reader delivers finite, non-negative values only */
+        return;            /* cannot happen: the reader delivers finite, non-negative values only */
     int over = LT_IAQI_NA; /* the AQI over the pollutants present, published or not */
     for (int p = 0; p < LT_POLL_N; p++)
         if (a.iaqi[p] > over)
@@ -763,8 +779,7 @@ static void lt__verify_one(struct lt__verify *v, const struct lt__sh *e)
     if (v->list) {
         char cls[48];
         snprintf(cls, sizeof cls, "%s.%s.%s", g ? "missing" : "pm10only", gt ? "le100" : "gt100",
-                 published ? (lt_pub ? "value_differs" : "cnemc_published")
-                           : "cnemc_na");
+                 published ? (lt_pub ? "value_differs" : "cnemc_published") : "cnemc_na");
         lt__list(v, e, ed, cls, pub, a.aqi, over);
     }
 }
@@ -797,8 +812,9 @@ static void lt__verify_report(const struct lt__verify *v, int nfiles)
 {
     printf("# lantian aqi verify: %d file(s), edition %s; lantian's hourly AQI (HJ 633-2026 "
            "4.2.3/4.2.4 columns) vs the published AQI\n",
-           nfiles, v->force_ed < 0 ? "auto (2026 from 2026-03-01)"
-                                   : (v->force_ed == LT_ED_2012 ? "2012" : "2026"));
+           nfiles,
+           v->force_ed < 0 ? "auto (2026 from 2026-03-01)"
+                           : (v->force_ed == LT_ED_2012 ? "2012" : "2026"));
     for (int ed = 0; ed < LT_ED_N; ed++) {
         const long *c = v->ctr[ed];
         if (!c[C_HOURS])
@@ -848,8 +864,10 @@ static void lt__verify_report(const struct lt__verify *v, int nfiles)
                 lt__line(e, key, c[base + 2], buf);
             }
         lt__line(e, "missing.with_nm", c[C_MIS_WITH_NM], "NA hours that also have a \"/\"");
-        snprintf(buf, sizeof buf, "hours with a pollutant where lantian = CNEMC (value or NA): "
-                 "%.4f%%", lt__pct(c[C_AGREE], c[C_PRESENT]));
+        snprintf(buf, sizeof buf,
+                 "hours with a pollutant where lantian = CNEMC (value or NA): "
+                 "%.4f%%",
+                 lt__pct(c[C_AGREE], c[C_PRESENT]));
         lt__line(e, "agree", c[C_AGREE], buf);
         lt__line(e, "present", c[C_PRESENT], "hours with at least one pollutant");
     }

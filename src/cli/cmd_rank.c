@@ -237,7 +237,7 @@ int lt_cmd_rank(int argc, char **argv)
         lt_table_num(t, 10, ps->good_ratio, 1);
         lt_table_num(t, 11, ps->heavy_ratio, 1);
         lt_table_int(t, 12, ps->aqi_days);
-        lt_table_int(t, 13, r->area->nsites);
+        lt_table_int(t, 13, lt_area_sites_with_data(&ds, r->area, from, to));
         if (by == LT_BY_CHANGE) {
             lt_table_num(t, 14, r->has_prev ? r->prev.index : NAN, 2);
             lt_table_num(t, 15, r->key, 1);

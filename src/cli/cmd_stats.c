@@ -127,6 +127,7 @@ int lt_cmd_stats(int argc, char **argv)
                    lt_strerror(e));
         goto out;
     }
+    int nwith = lt_area_sites_with_data(&ds, &areas[0], from, to);
     char label[200];
     if (level == LT_AREA_SITE)
         snprintf(label, sizeof(label), "%s %s (%s)", ds.sites[areas[0].sites[0]].code,
@@ -134,10 +135,10 @@ int lt_cmd_stats(int argc, char **argv)
     else
         snprintf(label, sizeof(label), "%s", areas[0].name);
     if (fmt == LT_FMT_JSON) {
-        lt_report_period_json(stdout, label, areas[0].nsites, &ps, &rules);
+        lt_report_period_json(stdout, label, nwith, &ps, &rules);
         fputc('\n', stdout);
     } else {
-        lt_report_period_table(stdout, label, areas[0].nsites, &ps, &rules);
+        lt_report_period_table(stdout, label, nwith, &ps, &rules);
     }
     rc = LT_EXIT_OK;
 out:

@@ -301,7 +301,7 @@ int lt_cmd_target(int argc, char **argv)
                s.days_remaining);
         lt_table_print(t, stdout, LT_FMT_JSON);
         printf(", \"year_to_date\": ");
-        lt_report_period_json(stdout, areas[0].name, areas[0].nsites, &s.ytd, &rules);
+        lt_report_period_json(stdout, areas[0].name, lt_area_sites_with_data(&ds, &areas[0], jan1, as_of), &s.ytd, &rules);
         printf("}\n");
     } else {
         printf("%s — targets %s (%s), as of %s: %d days gone, %d days remaining\n", areas[0].name,
@@ -312,7 +312,7 @@ int lt_cmd_target(int argc, char **argv)
         putchar('\n');
         lt_table_print(t, stdout, LT_FMT_TABLE);
         printf("\nYear to date:\n");
-        lt_report_period_table(stdout, areas[0].name, areas[0].nsites, &s.ytd, &rules);
+        lt_report_period_table(stdout, areas[0].name, lt_area_sites_with_data(&ds, &areas[0], jan1, as_of), &s.ytd, &rules);
     }
     rc = LT_EXIT_OK;
 out:

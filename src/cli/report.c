@@ -32,7 +32,7 @@ void lt_report_period_table(FILE *f, const char *area, int nsites, const struct 
     lt_date_format(ps->from, a, sizeof(a));
     lt_date_format(ps->to, b, sizeof(b));
     const struct lt_ruleset *rs = lt_rules_by_name(rules, ps->ruleset);
-    fprintf(f, "%s  %s … %s (%d days, %d site%s)\n", area, a, b, ps->ndays, nsites,
+    fprintf(f, "%s  %s … %s (%d days, %d site%s with data)\n", area, a, b, ps->ndays, nsites,
             nsites == 1 ? "" : "s");
     fprintf(f, "rules: %s", ps->ruleset);
     if (rs)
