@@ -218,29 +218,129 @@ int lt_day_aqi(const struct lt_day *d, enum lt_edition ed, struct lt_aqi *out)
     return lt_aqi_compute(ed, LT_AQI_DAILY, &in, out);
 }
 
-static int lt__cmp_double(const void *a, const void *b)
+/* Sorting and selection in place, without the C library's qsort (which may allocate) and without
+ * a comparison callback. Inputs hold no NaN. */
+
+static void lt__insertion_sort(double *v, int n)
 {
-    double x = *(const double *)a;
-    double y = *(const double *)b;
-    return (x > y) - (x < y);
+    for (int i = 1; i < n; i++) {
+        double x = v[i];
+        int j = i - 1;
+        while (j >= 0 && v[j] > x) {
+            v[j + 1] = v[j];
+            j--;
+        }
+        v[j + 1] = x;
+    }
 }
 
-/* Insertion sort for short runs, the library qsort otherwise. */
+static void lt__sift_down(double *v, int root, int n)
+{
+    double x = v[root];
+    for (;;) {
+        int c = 2 * root + 1;
+        if (c >= n)
+            break;
+        if (c + 1 < n && v[c + 1] > v[c])
+            c++;
+        if (!(v[c] > x))
+            break;
+        v[root] = v[c];
+        root = c;
+    }
+    v[root] = x;
+}
+
+/* Heapsort: O(n log n) in every case, no recursion, no memory. */
 static void lt__sort(double *v, int n)
 {
     if (n <= 16) {
-        for (int i = 1; i < n; i++) {
-            double x = v[i];
-            int j = i - 1;
-            while (j >= 0 && v[j] > x) {
-                v[j + 1] = v[j];
-                j--;
-            }
-            v[j + 1] = x;
-        }
+        lt__insertion_sort(v, n);
         return;
     }
-    qsort(v, (size_t)n, sizeof *v, lt__cmp_double);
+    for (int i = n / 2 - 1; i >= 0; i--)
+        lt__sift_down(v, i, n);
+    for (int end = n - 1; end > 0; end--) {
+        double t = v[0];
+        v[0] = v[end];
+        v[end] = t;
+        lt__sift_down(v, 0, end);
+    }
+}
+
+/* Rearrange v so that v[k] holds the value it would hold sorted, with v[0..k-1] <= v[k] <=
+ * v[k+1..n-1] (quickselect, median-of-three; after too many rounds the rest is heapsorted, so
+ * the worst case stays O(n log n)). */
+static void lt__select(double *v, int n, int k)
+{
+    int lo = 0, hi = n - 1, rounds = 0;
+    while (hi - lo > 16) {
+        if (++rounds > 64) {
+            lt__sort(v + lo, hi - lo + 1);
+            return;
+        }
+        int mid = lo + (hi - lo) / 2;
+        /* Median of three to v[mid]. */
+        if (v[mid] < v[lo]) {
+            double t = v[mid];
+            v[mid] = v[lo];
+            v[lo] = t;
+        }
+        if (v[hi] < v[lo]) {
+            double t = v[hi];
+            v[hi] = v[lo];
+            v[lo] = t;
+        }
+        if (v[hi] < v[mid]) {
+            double t = v[hi];
+            v[hi] = v[mid];
+            v[mid] = t;
+        }
+        double pivot = v[mid];
+        /* Hoare partition: balanced even with many equal values. */
+        int i = lo - 1, j = hi + 1;
+        for (;;) {
+            do
+                i++;
+            while (v[i] < pivot);
+            do
+                j--;
+            while (v[j] > pivot);
+            if (i >= j)
+                break;
+            double t = v[i];
+            v[i] = v[j];
+            v[j] = t;
+        }
+        if (k <= j)
+            hi = j;
+        else
+            lo = j + 1;
+    }
+    lt__insertion_sort(v + lo, hi - lo + 1);
+}
+
+/* HJ 663-2013 Appendix A: k = 1 + (n - 1) p / 100, s = floor(k) (1-based); returns s and the
+ * fraction k - s. (n - 1) * p is exact for the integer percentiles used, so k is exact whenever
+ * it is an integer. */
+static int lt__pct_rank(int n, double p, double *frac)
+{
+    double k = 1.0 + (double)(n - 1) * p / 100.0;
+    int s = (int)floor(k);
+    if (s < 1)
+        s = 1;
+    if (s >= n) {
+        *frac = 0.0;
+        return n; /* s == n: m_p = X(n) */
+    }
+    *frac = k - (double)s;
+    return s;
+}
+
+/* m_p = X(s) + (X(s+1) - X(s)) (k - s), from the two order statistics. */
+static inline double lt__pct_value(double xs, double xs1, double frac)
+{
+    return frac == 0.0 ? xs : xs + (xs1 - xs) * frac;
 }
 
 double lt_percentile(double *v, int n, double p)
@@ -248,19 +348,29 @@ double lt_percentile(double *v, int n, double p)
     if (!v || n <= 0 || !(p >= 0.0 && p <= 100.0))
         return NAN;
     lt__sort(v, n);
-    /* HJ 663-2013 Appendix A: k = 1 + (n - 1) p / 100, s = floor(k) (1-based),
-     * m_p = X(s) + (X(s+1) - X(s)) (k - s); when s == n, m_p = X(n). (n - 1) * p is exact for
-     * the integer percentiles used, so k is exact whenever it is an integer. */
-    double k = 1.0 + (double)(n - 1) * p / 100.0;
-    int s = (int)floor(k);
-    if (s < 1)
-        s = 1;
-    if (s >= n)
-        return v[n - 1];
-    double frac = k - (double)s;
-    if (frac == 0.0)
-        return v[s - 1];
-    return v[s - 1] + (v[s] - v[s - 1]) * frac;
+    double frac;
+    int s = lt__pct_rank(n, p, &frac); /* HJ 663-2013 Appendix A */
+    return lt__pct_value(v[s - 1], s < n ? v[s] : v[s - 1], frac);
+}
+
+/* The same percentile without a full sort: select X(s), then X(s+1) is the least value above
+ * it. Gives exactly lt_percentile's result; v is reordered, not sorted. */
+static double lt__percentile_select(double *v, int n, double p)
+{
+    if (n <= 0 || !(p >= 0.0 && p <= 100.0))
+        return NAN;
+    double frac;
+    int s = lt__pct_rank(n, p, &frac); /* HJ 663-2013 Appendix A */
+    lt__select(v, n, s - 1);
+    double xs = v[s - 1];
+    double xs1 = xs;
+    if (frac != 0.0 && s < n) {
+        xs1 = v[s];
+        for (int i = s + 1; i < n; i++)
+            if (v[i] < xs1)
+                xs1 = v[i];
+    }
+    return lt__pct_value(xs, xs1, frac);
 }
 
 /* The rule set of `day`, reusing the previous answer while it still covers the day. */
@@ -463,7 +573,7 @@ int lt_period_compute(const struct lt_day *days, int32_t day0, int ndays, const 
                 if (lt__valid(v))
                     scratch[n++] = v;
             }
-            ps->pct = lt_percentile(scratch, n, ps->pct_p); /* HJ 663-2013 Appendix A */
+            ps->pct = lt__percentile_select(scratch, n, ps->pct_p); /* HJ 663-2013 App. A */
             ps->pct_r = lt__report(p, ps->pct);
         }
         if (whole_year && ps->valid)

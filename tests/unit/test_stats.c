@@ -493,6 +493,45 @@ static void test_percentile_edges(void **state)
     for (int i = 0; i < 365; i++)
         y[i] = (double)(364 - i); /* 364 .. 0, reversed */
     assert_near(lt_percentile(y, 365, 95), 345.8, 1e-9);
+    for (int i = 0; i < 365; i++)
+        assert_near(y[i], (double)i, 0.0); /* sorted in place */
+}
+
+/* lt_period_compute selects the order statistics instead of sorting: it must agree exactly with
+ * lt_percentile, also with many ties and for long periods. */
+static void test_period_percentile_matches_sort(void **state)
+{
+    (void)state;
+    static double copy[MAXDAYS];
+    unsigned seed = 12345;
+    const int lens[] = {1, 2, 17, 31, 365, 366, 731};
+    const char *from[] = {"2019-05-01", "2019-05-01", "2019-05-01", "2019-05-01", "2019-01-01",
+                          "2020-01-01", "2019-01-01"};
+    for (int t = 0; t < 7; t++) {
+        int n = lens[t];
+        clean_days(n);
+        for (int i = 0; i < n; i++) {
+            seed = seed * 1103515245u + 12345u;
+            /* Few distinct values (many ties) for PM2.5, many for CO. */
+            g_days[i].c[LT_PM25] = (double)((seed >> 16) % 7) * 10.0;
+            g_days[i].c[LT_CO] = (double)((seed >> 8) % 1000) / 100.0;
+        }
+        struct lt_period per;
+        int32_t a = day_of(from[t]);
+        assert_int_equal(lt_period_compute(g_days, a, n, &g_rules, &per), 0);
+        const int pols[2] = {LT_PM25, LT_CO};
+        for (int q = 0; q < 2; q++) {
+            int p = pols[q];
+            for (int i = 0; i < n; i++)
+                copy[i] = g_days[i].c[p];
+            double want = lt_percentile(copy, n, per.p[p].pct_p);
+            if (!(per.p[p].pct == want))
+                fail_msg("n %d %s: select %.17g, sort %.17g", n,
+                         lt_pollutant_name((enum lt_pollutant)p), per.p[p].pct, want);
+            for (int i = 1; i < n; i++)
+                assert_true(copy[i - 1] <= copy[i]);
+        }
+    }
 }
 
 /* ---- period: validity (GB 3095 Table 4) -------------------------------------------------------- */
@@ -976,6 +1015,7 @@ int main(void)
         cmocka_unit_test(test_day_aqi_editions),
         cmocka_unit_test(test_percentile_golden),
         cmocka_unit_test(test_percentile_edges),
+        cmocka_unit_test(test_period_percentile_matches_sort),
         cmocka_unit_test(test_validity_golden),
         cmocka_unit_test(test_validity_per_pollutant),
         cmocka_unit_test(test_period_two_years),
