@@ -14,7 +14,7 @@
 #   --peer-days N       run the peer on the first N days only (lantian is then also timed on the
 #                       same N days, for the ratio); default: the same days as lantian
 #   --peer-mem-frac F   the peer is run only on as many days as fit in F x MemAvailable, from a
-#                       linear model of its peak RSS (see PEER_* below); default 0.7
+#                       linear model of its peak RSS (see PEER_* below); default 0.9
 #   --plain             use the uncompressed copy of the data (bench/data/national-2019-plain)
 #   --data DIR          use DIR (china_sites_*.csv[.gz] + stations.csv) instead
 #   --repeat N          time tokenize and lantian N times and keep the fastest (default 1)
@@ -34,7 +34,7 @@ cd "$ROOT" || die "cannot cd to $ROOT"
 DAYS=0
 SKIP_PEER=0
 PEER_DAYS=0
-PEER_MEM_FRAC=0.7
+PEER_MEM_FRAC=0.9
 PLAIN=0
 DATA=""
 REPEAT=1

@@ -11,9 +11,6 @@
 #include "lantian/stats.h"
 #include "lantian/util.h"
 
-/* Number of 8-h windows of a natural day: those ending at 08:00 ... 24:00. */
-#define LT__O3_WINDOWS 17
-
 /* Period lengths up to a leap year keep the percentile scratch on the stack. */
 #define LT__STACK_DAYS 366
 
@@ -209,7 +206,7 @@ int lt_day_aqi(const struct lt_day *d, enum lt_edition ed, struct lt_aqi *out)
         return LT_EINVAL;
     struct lt_aqi_input in;
     lt_aqi_input_init(&in);
-    /* HJ 633-2012 5.1 / HJ 633-2026 4.2.2: the daily AQI uses the 24-h means and the O3 daily max
+    /* HJ 633-2012 5.1.2 / HJ 633-2026 4.2.2: the daily AQI uses the 24-h means and the O3 daily max
      * 8-h; 2012 adds the O3 daily max 1-h, 2026 dropped it. */
     for (int p = 0; p < LT_POLL_N; p++)
         in.c[p] = d->c[p];
@@ -374,8 +371,8 @@ static double lt__percentile_select(double *v, int n, double p)
 }
 
 /* The rule set of `day`, reusing the previous answer while it still covers the day. */
-static const struct lt_ruleset *lt__rules_at(const struct lt_rules *r, const struct lt_ruleset *prev,
-                                             int32_t day)
+static const struct lt_ruleset *lt__rules_at(const struct lt_rules *r,
+                                             const struct lt_ruleset *prev, int32_t day)
 {
     if (prev && day >= prev->from_day && day <= prev->to_day)
         return prev;
@@ -454,8 +451,8 @@ static int lt__attain(int p, const struct lt_pstat *ps, const struct lt_ruleset 
     return ok && ps->mean_r <= la;
 }
 
-int lt_period_compute(const struct lt_day *days, int32_t day0, int ndays, const struct lt_rules *rules,
-                      struct lt_period *out)
+int lt_period_compute(const struct lt_day *days, int32_t day0, int ndays,
+                      const struct lt_rules *rules, struct lt_period *out)
 {
     double stackbuf[LT__STACK_DAYS];
     double *scratch = stackbuf;
@@ -499,8 +496,9 @@ int lt_period_compute(const struct lt_day *days, int32_t day0, int ndays, const 
             const bool dust = (d->flags & LT_DAY_F_DUST) != 0;
             if (dust)
                 out->dust_days++;
-            /* 环办监测〔2016〕120号 and CNEMC practice: dust days keep their PM in the daily AQI and
-             * in the good/heavy-days ratios, unless the rule set takes them out of the ratios. */
+            /* 环办监测〔2016〕120号 and CNEMC practice: dust days keep their PM in the
+             * daily AQI and in the good/heavy-days ratios, unless the rule set takes them
+             * out of the ratios. */
             if (!(dust && rs->dust_exclude_ratios)) {
                 struct lt_aqi a;
                 rc = lt_day_aqi(d, rs->aqi, &a); /* HJ 633 daily AQI, the day's own edition */
@@ -595,9 +593,9 @@ int lt_period_compute(const struct lt_day *days, int32_t day0, int ndays, const 
         out->attain = all;
     }
 
-    /* Comprehensive index (城市环境空气质量排名技术规定, 环办监测〔2018〕19号): I = sum w_i C_i / S_i
-     * with C the reported period means of SO2, NO2, PM10, PM2.5 and the reported percentiles of CO
-     * (95th) and O3 (90th of MDA8); I reported to 2 decimals. */
+    /* Comprehensive index (城市环境空气质量排名技术规定, 环办监测〔2018〕19号):
+     * I = sum w_i C_i / S_i with C the reported period means of SO2, NO2, PM10, PM2.5 and the
+     * reported percentiles of CO (95th) and O3 (90th of MDA8); I reported to 2 decimals. */
     {
         double total = 0.0;
         bool complete = true;

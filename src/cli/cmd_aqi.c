@@ -480,9 +480,6 @@ out:
 
 /* The HJ 633-2026 edition governs data from 2026-03-01 (HJ 633-2026 foreword: 实施 2026-03-01);
  * the natural day of the hour decides (STANDARDS.md "Rule editions are chosen by the date"). */
-#define LT__SWITCH_Y 2026
-#define LT__SWITCH_M 3
-#define LT__SWITCH_D 1
 
 /* Fields of a station-hour the check needs. */
 enum { LT__F_UNSEEN = 0xff };
@@ -530,7 +527,7 @@ enum lt__ctr {
 struct lt__verify {
     int force_ed; /* -1 auto */
     bool list;
-    int32_t switch_day;
+    struct lt_rules rules; /* edition auto: the rule set in force on the hour's natural day */
     const char *path;
     struct lt__sh *tab;
     size_t cap, used;
@@ -652,7 +649,15 @@ static void lt__verify_one(struct lt__verify *v, const struct lt__sh *e)
     if (v->force_ed >= 0)
         ed = (enum lt_edition)v->force_ed;
     else
-        ed = lt_natural_day(e->ts) >= v->switch_day ? LT_ED_2026 : LT_ED_2012;
+    {
+        const struct lt_ruleset *rs = lt_rules_for_day(&v->rules, lt_natural_day(e->ts));
+        if (!rs) {
+            /* No rule set covers the date: nothing to compare with. */
+            v->rejected++;
+            return;
+        }
+        ed = rs->aqi;
+    }
     long *ctr = v->ctr[ed];
     ctr[C_HOURS]++;
 
@@ -813,7 +818,7 @@ static void lt__verify_report(const struct lt__verify *v, int nfiles)
     printf("# lantian aqi verify: %d file(s), edition %s; lantian's hourly AQI (HJ 633-2026 "
            "4.2.3/4.2.4 columns) vs the published AQI\n",
            nfiles,
-           v->force_ed < 0 ? "auto (2026 from 2026-03-01)"
+           v->force_ed < 0 ? "auto (by config/rules.ini: 2026 from 2026-03-01)"
                            : (v->force_ed == LT_ED_2012 ? "2012" : "2026"));
     for (int ed = 0; ed < LT_ED_N; ed++) {
         const long *c = v->ctr[ed];
@@ -879,7 +884,8 @@ static int lt__verify(int argc, char **argv)
     struct lt__verify v;
     memset(&v, 0, sizeof v);
     v.force_ed = -1;
-    v.switch_day = lt_days_from_civil(LT__SWITCH_Y, LT__SWITCH_M, LT__SWITCH_D);
+    if (lt_cli_load_rules(lt__cmd, NULL, &v.rules))
+        return LT_EXIT_USAGE;
     int first_file = argc, rc = LT_EXIT_OK, nfiles = 0;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];

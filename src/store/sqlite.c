@@ -930,14 +930,26 @@ out:
 
 /* ---- dust days -------------------------------------------------------------------------------- */
 
+/* Dust days are keyed by the place name without its administrative suffix (the rule of the site
+ * filter), so a flag set for "郑州市" is found for the registry's "郑州". */
+static int lt__area_key(const char *area, char *key, size_t cap)
+{
+    struct lt_str b = lt__place_base(area);
+    if (!b.len || b.len >= cap)
+        return LT_EINVAL;
+    lt_str_copy(key, cap, b);
+    return 0;
+}
+
 int lt_store_dust_set(struct lt_store *s, const char *area, int32_t day, bool on)
 {
-    if (!s || !area || !*area)
+    char key[64];
+    if (!s || !area || lt__area_key(area, key, sizeof key))
         return LT_EINVAL;
     sqlite3_stmt *q = lt__stmt(s, on ? ST_D_SET : ST_D_DEL);
     if (!q)
         return LT_ESTORE;
-    sqlite3_bind_text(q, 1, area, -1, SQLITE_STATIC);
+    sqlite3_bind_text(q, 1, key, -1, SQLITE_STATIC);
     sqlite3_bind_int(q, 2, day);
     int rc = sqlite3_step(q) == SQLITE_DONE ? 0 : lt__dberr(s, "set dust day");
     sqlite3_reset(q);
@@ -946,12 +958,13 @@ int lt_store_dust_set(struct lt_store *s, const char *area, int32_t day, bool on
 
 int lt_store_dust_get(struct lt_store *s, const char *area, int32_t day, bool *on)
 {
-    if (!s || !area || !on)
+    char key[64];
+    if (!s || !area || !on || lt__area_key(area, key, sizeof key))
         return LT_EINVAL;
     sqlite3_stmt *q = lt__stmt(s, ST_D_GET);
     if (!q)
         return LT_ESTORE;
-    sqlite3_bind_text(q, 1, area, -1, SQLITE_STATIC);
+    sqlite3_bind_text(q, 1, key, -1, SQLITE_STATIC);
     sqlite3_bind_int(q, 2, day);
     int step = sqlite3_step(q), rc = 0;
     if (step == SQLITE_ROW || step == SQLITE_DONE)
@@ -967,7 +980,8 @@ int lt_store_dust_list(struct lt_store *s, const char *area, struct lt_dust_day 
     struct lt_dust_day *v = NULL;
     int len = 0, cap = 0, rc = 0, step;
 
-    if (!s || !out || !n)
+    char key[64];
+    if (!s || !out || !n || (area && lt__area_key(area, key, sizeof key)))
         return LT_EINVAL;
     *out = NULL;
     *n = 0;
@@ -975,7 +989,7 @@ int lt_store_dust_list(struct lt_store *s, const char *area, struct lt_dust_day 
     if (!q)
         return LT_ESTORE;
     if (area)
-        sqlite3_bind_text(q, 1, area, -1, SQLITE_STATIC);
+        sqlite3_bind_text(q, 1, key, -1, SQLITE_STATIC);
     while ((step = sqlite3_step(q)) == SQLITE_ROW) {
         if (len == cap) {
             int ncap = cap ? cap * 2 : 32;

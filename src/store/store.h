@@ -106,7 +106,8 @@ int lt_store_corrections(struct lt_store *s, const char *site, struct lt_correct
 
 /* ---- dust days (环办监测〔2016〕120号) --------------------------------------------------------- */
 
-/* Flag (on = true) or unflag an area-day as dust-affected. area is a city or county name. */
+/* Flag (on = true) or unflag an area-day as dust-affected. area is a city or county name, matched
+ * by the place-name rule of lt_site_filter ("郑州" = "郑州市"); lists show it without the suffix. */
 int lt_store_dust_set(struct lt_store *s, const char *area, int32_t day, bool on);
 /* Is the area-day flagged? */
 int lt_store_dust_get(struct lt_store *s, const char *area, int32_t day, bool *on);

@@ -69,7 +69,7 @@ PY
 python3 - "$T/day.csv" "$LANTIAN" <<'PY' || fail "daily AQI vs aqi calc"
 import csv, subprocess, sys
 r = list(csv.DictReader(open(sys.argv[1])))[0]
-inp = "SO2,NO2,CO,O3,PM10,PM2.5,O3_1h_max\n" + ",".join(r[k] for k in ("SO2","NO2","CO","O3","PM10","PM2.5","O3_1h")) + "\n"
+inp = "SO2,NO2,CO,O3_8h,PM10,PM2.5,O3_1h_max\n" + ",".join(r[k] for k in ("SO2","NO2","CO","O3","PM10","PM2.5","O3_1h")) + "\n"
 out = subprocess.run([sys.argv[2], "aqi", "calc", "--edition", "2012", "--mode", "daily"], input=inp,
                      capture_output=True, text=True, check=True).stdout
 c = list(csv.DictReader(out.splitlines()))[0]
@@ -95,7 +95,37 @@ assert lo - 0.1 <= pm["budget"] <= hi, (lo, pm["budget"], hi)
 assert pm["state"] == "behind"
 PY
 
-# 6. Bad input: clear errors and exit status 2.
+# 6. Dust days (环办监测〔2016〕120号): PM leaves the means, the days stay in the AQI day counts.
+"$LANTIAN" dust --db "$DB" --area 郑州市 --date 2019-01-10:2019-01-12 >/dev/null || fail "dust"
+"$LANTIAN" stats --db "$DB" --city 郑州 --period 2019-01 --format json > "$T/zz_dust.json"
+python3 - "$T/zz.json" "$T/zz_dust.json" <<'PY' || fail "dust days"
+import json, sys
+a, b = json.load(open(sys.argv[1])), json.load(open(sys.argv[2]))
+assert b["dust_days"] == 3, b["dust_days"]
+assert b["pollutants"]["PM2.5"]["valid_days"] == 28 and b["pollutants"]["PM10"]["valid_days"] == 28
+assert b["pollutants"]["SO2"]["valid_days"] == 31
+assert b["aqi_days"] == a["aqi_days"] and b["good_days"] == a["good_days"]
+assert b["index"] != a["index"]
+PY
+"$LANTIAN" dust --db "$DB" --area 郑州 --date 2019-01-10:2019-01-12 --clear >/dev/null || fail "dust clear"
+"$LANTIAN" stats --db "$DB" --city 郑州 --period 2019-01 --format json | cmp - "$T/zz.json" || fail "dust clear restores"
+
+# 7. A correction (数据审核) changes what every statistic uses; the raw value stays and the audit
+#    trail names who, why, old and new.
+raw=$(sqlite3 "$DB" "SELECT value FROM hourly h JOIN sites s ON s.id=h.site_id WHERE s.code='1316A'
+      AND factor=5 AND ts=strftime('%s','2019-01-05 10:00') - 28800")
+"$LANTIAN" correct --db "$DB" --site 1316A --pollutant PM2.5 --time "2019-01-05 10:00" --value 400 \
+    --who 张三 --why "仪器漂移复核" >/dev/null || fail "correct"
+"$LANTIAN" aqi --db "$DB" --site 1316A --from 2019-01-05 --to 2019-01-05 --format csv > "$T/c.csv"
+grep -q '^2019-01-05 10:00,1316A [^,]*,433,' "$T/c.csv" || fail "corrected hour's AQI (PM2.5 400 -> 433)"
+"$LANTIAN" correct --db "$DB" --list --site 1316A --format csv > "$T/corr.csv"
+grep -q '张三' "$T/corr.csv" && grep -q '仪器漂移复核' "$T/corr.csv" && grep -q ",400" "$T/corr.csv" \
+    || fail "correction list"
+raw2=$(sqlite3 "$DB" "SELECT value FROM hourly h JOIN sites s ON s.id=h.site_id WHERE s.code='1316A'
+      AND factor=5 AND ts=strftime('%s','2019-01-05 10:00') - 28800")
+[ "$raw" = "$raw2" ] || fail "raw value was overwritten"
+
+# 8. Bad input: clear errors and exit status 2.
 expect_usage() { local rc=0; "$@" >/dev/null 2>"$T/err" || rc=$?; [ $rc -eq 2 ] || fail "exit $rc for: $*"; }
 expect_usage "$LANTIAN" stats --db "$DB" --city 郑州 --period 2019-13
 grep -q "period '2019-13'" "$T/err" || fail "period error text"

@@ -54,15 +54,14 @@ want=$(for f in "${JAN[@]}"; do zcat "$f"; done | awk -F, '
 got=$(q 'SELECT factor, count(*) FROM hourly GROUP BY factor ORDER BY factor')
 [ "$want" = "$got" ] || fail "hourly counts differ: want [$want] got [$got]"
 total=$(q 'SELECT count(*) FROM hourly')
-grep -q "values stored:   $(printf "%'d" "$total" 2>/dev/null || echo "$total")" "$W/err1" ||
-    grep -q "values stored:" "$W/err1" || fail "summary"
 
 # One real value, checked against the file: 1316A PM2.5 at 2019-01-12 hour 0 (24:00 of 01-11).
 v=$(zcat "$D/henan-2019/china_sites_20190112.csv.gz" | awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) if ($i == "1316A") c = i }
     $2 == "0" && $3 == "PM2.5" { print $c }')
 ts=$(( $(date -u -d '2019-01-12 00:00' +%s) - 8 * 3600 ))
-[ "$(q "SELECT value FROM hourly h JOIN sites s ON s.id = h.site_id WHERE s.code = '1316A'
-        AND factor = 5 AND ts = $ts")" = "$v.0" ] || fail "1316A PM2.5 2019-01-12 00 want $v"
+[ -n "$v" ] || fail "test data: 1316A PM2.5 2019-01-12 hour 0 is empty"
+[ "$(q "SELECT value = $v FROM hourly h JOIN sites s ON s.id = h.site_id WHERE s.code = '1316A'
+        AND factor = 5 AND ts = $ts")" = 1 ] || fail "1316A PM2.5 2019-01-12 00 want $v"
 
 # ---- re-import: nothing changes ----------------------------------------------------------------
 sum1=$(q 'SELECT count(*), total(value), count(flag) FROM hourly')
@@ -75,7 +74,7 @@ grep -q "^already present: $(echo "$total" | sed ':a;s/\B[0-9]\{3\}\>/,&/;ta')\$
 [ "$(q 'SELECT count(*), total(value), count(flag) FROM hourly')" = "$sum1" ] || fail "re-import"
 
 # Raw values cannot be overwritten even with SQL.
-if q "UPDATE hourly SET value = 1 WHERE rowid IN (SELECT 1)" 2>/dev/null ||
+if q "UPDATE hourly SET value = 1 WHERE site_id = (SELECT min(site_id) FROM hourly)" 2>/dev/null ||
    q "DELETE FROM hourly" 2>/dev/null; then
     fail "raw hourly rows must be protected"
 fi
@@ -92,7 +91,7 @@ grep -q 'station [0-9A-Z]* is not in the registry: [0-9,]* cells rejected' "$W/e
 f0="${H[0]}"
 n_unknown_lines=$(grep -c "^lantian import: $f0:[0-9]*: station 3994A is not" "$W/err3" || true)
 [ "$n_unknown_lines" -eq 1 ] || fail "3994A must be reported once for $f0, got $n_unknown_lines"
-nm=$(q "SELECT count(*) FROM hourly WHERE flag = 'NM' AND value IS NULL")
+nm=$(q "SELECT count(*) FROM hourly WHERE flag = 'NM' AND value IS NULL AND factor < 6")
 [ "$nm" -gt 0 ] || fail "no NM values stored from the 2026 files"
 # Independent count of "/" among the six 1-h columns of known stations.
 known=$(q 'SELECT code FROM sites' | sort)
@@ -110,13 +109,13 @@ ts8=$(( $(date -u -d '2026-03-01 08:00' +%s) - 8 * 3600 ))
 BAD="$W/china_sites_bad.csv"
 cat >"$BAD" <<'EOF'
 date,hour,type,1316A,1317A,9999A
-20190201,1,PM2.5,11,12,13
-20190201,2,PM2.5,abc,22,
-20190201,3,PM2.5,-5,32,
+20190301,1,PM2.5,11,12,13
+20190301,2,PM2.5,abc,22,
+20190301,3,PM2.5,-5,32,
 20190231,4,PM2.5,41,42,
-20190201,5,PM2.5,51,"52
-20190201,6,PM2.5,61
-20190201,7,PM2.5,71,72,73
+20190301,5,PM2.5,51,"52
+20190301,6,PM2.5,61
+20190301,7,PM2.5,71,72,73
 EOF
 before=$(q 'SELECT count(*) FROM hourly')
 set +e

@@ -18,7 +18,7 @@
 #include "lantian/stats.h"
 #include "lantian/util.h"
 
-#define EPS 1e-9
+#define EPS     1e-9
 #define MAXDAYS 800
 
 /* cmocka 1.1 has no assert_double_equal: compare with a tolerance and report both values. */
@@ -214,7 +214,7 @@ static int period(const char *from, const char *to, struct lt_period *out)
     return lt_period_compute(g_days, a, b - a + 1, &g_rules, out);
 }
 
-/* ---- site-day: GB 3095 Table 4 daily mean ------------------------------------------------------ */
+/* ---- site-day: GB 3095 Table 4 daily mean ---------------------------------------------------- */
 
 static void test_day_19_vs_20_hours(void **state)
 {
@@ -260,7 +260,7 @@ static void test_day_hour24_belongs_to_day(void **state)
     assert_near(d.o3_1h_max, 290.0, EPS);
 }
 
-/* ---- O3 8-h windows and MDA8 (GB 3095 Table 4; HJ 663-2013 6.1.2) ----------------------------- */
+/* ---- O3 8-h windows and MDA8 (GB 3095 Table 4; HJ 663-2013 6.1.2) ---------------------------- */
 
 static void test_o3_window_5_vs_6_hours(void **state)
 {
@@ -284,10 +284,10 @@ static void test_o3_window_ending_08_uses_01_08(void **state)
     (void)state;
     double h[24];
     for (int i = 0; i < 24; i++)
-        h[i] = i + 1.0; /* the hour ending h has value h */
+        h[i] = i + 1.0;                             /* the hour ending h has value h */
     assert_near(lt_o3_8h_window(h, 8), 4.5, EPS);   /* hours 01..08 */
     assert_near(lt_o3_8h_window(h, 24), 20.5, EPS); /* hours 17..24 */
-    assert_true(isnan(lt_o3_8h_window(h, 7)));              /* no window ends before 08 */
+    assert_true(isnan(lt_o3_8h_window(h, 7)));      /* no window ends before 08 */
     assert_true(isnan(lt_o3_8h_window(h, 25)));
     assert_true(isnan(lt_o3_8h_window(NULL, 8)));
     /* Hour 01 belongs to the window ending 08: without it only 7 hours remain, still valid, and
@@ -377,7 +377,7 @@ static void test_o3_1h_max_19_vs_20_hours(void **state)
     assert_near(d.o3_1h_max, 180.0, EPS);
 }
 
-/* ---- area-day ---------------------------------------------------------------------------------- */
+/* ---- area-day -------------------------------------------------------------------------------- */
 
 static void test_day_area_mean_of_valid_sites(void **state)
 {
@@ -406,7 +406,7 @@ static void test_day_area_mean_of_valid_sites(void **state)
     assert_int_equal(a.n[LT_SO2], 0);
 }
 
-/* ---- daily AQI --------------------------------------------------------------------------------- */
+/* ---- daily AQI ------------------------------------------------------------------------------- */
 
 static void test_day_aqi_editions(void **state)
 {
@@ -430,7 +430,7 @@ static void test_day_aqi_editions(void **state)
     assert_int_equal(a.aqi, 110);
 }
 
-/* ---- percentile (HJ 663-2013 Appendix A) ------------------------------------------------------- */
+/* ---- percentile (HJ 663-2013 Appendix A) ----------------------------------------------------- */
 
 static void test_percentile_golden(void **state)
 {
@@ -498,35 +498,43 @@ static void test_percentile_edges(void **state)
 }
 
 /* lt_period_compute selects the order statistics instead of sorting: it must agree exactly with
- * lt_percentile, also with many ties and for long periods. */
+ * lt_percentile, for every length, with many ties, with sorted and reversed runs. */
 static void test_period_percentile_matches_sort(void **state)
 {
     (void)state;
     static double copy[MAXDAYS];
     unsigned seed = 12345;
-    const int lens[] = {1, 2, 17, 31, 365, 366, 731};
-    const char *from[] = {"2019-05-01", "2019-05-01", "2019-05-01", "2019-05-01", "2019-01-01",
-                          "2020-01-01", "2019-01-01"};
-    for (int t = 0; t < 7; t++) {
-        int n = lens[t];
+    const int32_t day0 = day_of("2019-01-01");
+    for (int t = 0; t < 400; t++) {
+        seed = seed * 1103515245u + 12345u;
+        int n = t < 40 ? t + 1 : 1 + (int)((seed >> 8) % 731);
+        int pattern = t % 4;
         clean_days(n);
         for (int i = 0; i < n; i++) {
             seed = seed * 1103515245u + 12345u;
-            /* Few distinct values (many ties) for PM2.5, many for CO. */
-            g_days[i].c[LT_PM25] = (double)((seed >> 16) % 7) * 10.0;
-            g_days[i].c[LT_CO] = (double)((seed >> 8) % 1000) / 100.0;
+            double pm;
+            if (pattern == 0)
+                pm = (double)((seed >> 16) % 7) * 10.0; /* few distinct values */
+            else if (pattern == 1)
+                pm = (double)i; /* ascending */
+            else if (pattern == 2)
+                pm = (double)(n - i); /* descending */
+            else
+                pm = (double)((seed >> 8) % 100000) / 100.0;
+            g_days[i].c[LT_PM25] = pm;
+            g_days[i].c[LT_CO] = (double)((seed >> 4) % 1000) / 100.0;
+            g_days[i].c[LT_O3] = (double)((seed >> 12) % 300);
         }
         struct lt_period per;
-        int32_t a = day_of(from[t]);
-        assert_int_equal(lt_period_compute(g_days, a, n, &g_rules, &per), 0);
-        const int pols[2] = {LT_PM25, LT_CO};
-        for (int q = 0; q < 2; q++) {
+        assert_int_equal(lt_period_compute(g_days, day0, n, &g_rules, &per), 0);
+        const int pols[3] = {LT_PM25, LT_CO, LT_O3};
+        for (int q = 0; q < 3; q++) {
             int p = pols[q];
             for (int i = 0; i < n; i++)
                 copy[i] = g_days[i].c[p];
             double want = lt_percentile(copy, n, per.p[p].pct_p);
             if (!(per.p[p].pct == want))
-                fail_msg("n %d %s: select %.17g, sort %.17g", n,
+                fail_msg("trial %d n %d %s: select %.17g, sort %.17g", t, n,
                          lt_pollutant_name((enum lt_pollutant)p), per.p[p].pct, want);
             for (int i = 1; i < n; i++)
                 assert_true(copy[i - 1] <= copy[i]);
@@ -534,7 +542,7 @@ static void test_period_percentile_matches_sort(void **state)
     }
 }
 
-/* ---- period: validity (GB 3095 Table 4) -------------------------------------------------------- */
+/* ---- period: validity (GB 3095 Table 4) ------------------------------------------------------ */
 
 static void mark_missing(int32_t day0, int ndays, struct lt_str tok)
 {
@@ -571,7 +579,8 @@ static void test_validity_golden(void **state)
             e++;
         struct lt_str line = lt_str_trim((struct lt_str){text + pos, e - pos});
         pos = e + 1;
-        if (line.len == 0 || line.p[0] == '#' || lt_str_eq(line, "from,to,missing,valid,ndays,case"))
+        if (line.len == 0 || line.p[0] == '#' ||
+            lt_str_eq(line, "from,to,missing,valid,ndays,case"))
             continue;
         struct lt_str f[6];
         assert_int_equal(lt_csv_split(line, f, 6, NULL), 6);
@@ -645,7 +654,7 @@ static void test_validity_per_pollutant(void **state)
     assert_int_equal(per.p[LT_SO2].ndays, 31);
 }
 
-/* ---- period: means, percentiles, rounding ------------------------------------------------------ */
+/* ---- period: means, percentiles, rounding ---------------------------------------------------- */
 
 static void test_period_means_and_percentiles(void **state)
 {
@@ -653,9 +662,9 @@ static void test_period_means_and_percentiles(void **state)
     /* Ten days of 2019-05 with varying values; hand-computed statistics. */
     clean_days(10);
     for (int i = 0; i < 10; i++) {
-        g_days[i].c[LT_SO2] = 10.0 + i;       /* mean 14.5 -> 14 (half-even) */
-        g_days[i].c[LT_CO] = 0.5 + 0.1 * i;   /* mean 0.95 -> 1.0 (half-even); p95 k=9.55 */
-        g_days[i].c[LT_O3] = 100.0 + 10 * i;  /* mean 145; p90 k = 9.1 -> 181 */
+        g_days[i].c[LT_SO2] = 10.0 + i;        /* mean 14.5 -> 14 (half-even) */
+        g_days[i].c[LT_CO] = 0.5 + 0.1 * i;    /* mean 0.95 -> 1.0 (half-even); p95 k=9.55 */
+        g_days[i].c[LT_O3] = 100.0 + 10 * i;   /* mean 145; p90 k = 9.1 -> 181 */
         g_days[i].c[LT_PM25] = 30.0 + 2.5 * i; /* mean 41.25 -> 41 */
     }
     struct lt_period per;
@@ -699,7 +708,7 @@ static void test_period_exceedance_uses_reported_value(void **state)
     assert_int_equal(per.p[LT_SO2].exceed_days, 0);
 }
 
-/* ---- period: ratios ---------------------------------------------------------------------------- */
+/* ---- period: ratios -------------------------------------------------------------------------- */
 
 static void test_ratio_rounding(void **state)
 {
@@ -787,8 +796,7 @@ static void test_no_ruleset_is_einval(void **state)
     struct lt_period per;
     /* rules.ini starts on 2012-01-01. */
     assert_int_equal(period("2011-12-30", "2012-01-01", &per), LT_EINVAL);
-    assert_int_equal(lt_period_compute(g_days, day_of("2019-01-01"), 0, &g_rules, &per),
-                     LT_EINVAL);
+    assert_int_equal(lt_period_compute(g_days, day_of("2019-01-01"), 0, &g_rules, &per), LT_EINVAL);
     assert_int_equal(lt_period_compute(NULL, day_of("2019-01-01"), 3, &g_rules, &per), LT_EINVAL);
     /* A rule set built in code with a gap. */
     struct lt_rules r = g_rules;
@@ -798,7 +806,7 @@ static void test_no_ruleset_is_einval(void **state)
     assert_int_equal(lt_period_compute(g_days, day_of("2019-04-29"), 3, &r, &per), 0);
 }
 
-/* ---- period: dust ------------------------------------------------------------------------------ */
+/* ---- period: dust ---------------------------------------------------------------------------- */
 
 static void dust_fixture(void)
 {
@@ -856,7 +864,7 @@ static void test_dust_excluded_from_ratios(void **state)
     assert_near(per.p[LT_PM10].mean, 105.0, EPS);
 }
 
-/* ---- period: attainment ------------------------------------------------------------------------ */
+/* ---- period: attainment ---------------------------------------------------------------------- */
 
 static void test_attainment(void **state)
 {
@@ -932,7 +940,7 @@ static void test_attainment(void **state)
     assert_int_equal(per.attain, 0);
 }
 
-/* ---- period: comprehensive index --------------------------------------------------------------- */
+/* ---- period: comprehensive index ------------------------------------------------------------- */
 
 static void test_comprehensive_index(void **state)
 {
@@ -976,7 +984,7 @@ static void test_comprehensive_index(void **state)
     assert_near(per.index_i[LT_NO2], 0.75, EPS);
 }
 
-/* ---- ranking ----------------------------------------------------------------------------------- */
+/* ---- ranking --------------------------------------------------------------------------------- */
 
 static void test_rank_competition(void **state)
 {
