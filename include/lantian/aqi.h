@@ -37,7 +37,7 @@ const char *lt_aqi_ind_name(enum lt_aqi_ind ind);
 
 /* Flags of one IAQI. */
 enum {
-    LT_IAQI_F_CAPPED = 1u << 0, /* above the table's top: capped at 500 (the standard is silent) */
+    LT_IAQI_F_CAPPED = 1u << 0,  /* above the table's top: capped at 500 (the standard is silent) */
     LT_IAQI_F_SPECIAL = 1u << 1, /* 2026 fixed value: SO2 1-h > 800 -> 200, O3 8-h > 800 -> 300 */
     LT_IAQI_F_SUBST = 1u << 2    /* 2012: not computed (SO2 1-h > 800 or O3 8-h > 800); the caller
                                     must report the IAQI of SO2 24-h / O3 1-h instead */
@@ -60,7 +60,7 @@ enum lt_aqi_mode {
 /* Items that can carry an IAQI in a result: the six pollutants, plus the 2012 daily O3 1-h max. In
  * daily mode item LT_O3 is the O3 daily max 8-h; LT_ITEM_O3_1H the O3 daily max 1-h (2012 only). */
 #define LT_ITEM_O3_1H LT_POLL_N
-#define LT_ITEM_N (LT_POLL_N + 1)
+#define LT_ITEM_N     (LT_POLL_N + 1)
 
 struct lt_aqi_input {
     /* Hourly: 1-h values. Daily: 24-h means; c[LT_O3] = O3 daily max 8-h. NaN = missing. */
@@ -78,23 +78,23 @@ struct lt_aqi_input {
 void lt_aqi_input_init(struct lt_aqi_input *in);
 
 enum {
-    LT_AQI_F_CAPPED = 1u << 0,     /* some IAQI was capped at 500 */
-    LT_AQI_F_PARTIAL = 1u << 1,    /* some pollutant missing: AQI over those present */
-    LT_AQI_F_WITHHELD = 1u << 2,   /* 2026 5.3.1: partial and AQI <= 100 -> AQI is NA */
-    LT_AQI_F_SO2_SUBST = 1u << 3,  /* 2012: SO2 1-h > 800 reported with the SO2 24-h IAQI */
-    LT_AQI_F_O3_SUBST = 1u << 4,   /* 2012: O3 8-h > 800 reported with the O3 1-h IAQI */
-    LT_AQI_F_SPECIAL = 1u << 5,    /* 2026 fixed value used (SO2 1-h > 800, O3 8-h > 800) */
-    LT_AQI_F_EMPTY = 1u << 6,      /* no pollutant present: AQI is NA */
+    LT_AQI_F_CAPPED = 1u << 0,       /* some IAQI was capped at 500 */
+    LT_AQI_F_PARTIAL = 1u << 1,      /* some pollutant missing: AQI over those present */
+    LT_AQI_F_WITHHELD = 1u << 2,     /* 2026 5.3.1: partial and AQI <= 100 -> AQI is NA */
+    LT_AQI_F_SO2_SUBST = 1u << 3,    /* 2012: SO2 1-h > 800 reported with the SO2 24-h IAQI */
+    LT_AQI_F_O3_SUBST = 1u << 4,     /* 2012: O3 8-h > 800 reported with the O3 1-h IAQI */
+    LT_AQI_F_SPECIAL = 1u << 5,      /* 2026 fixed value used (SO2 1-h > 800, O3 8-h > 800) */
+    LT_AQI_F_EMPTY = 1u << 6,        /* no pollutant present: AQI is NA */
     LT_AQI_F_SUBST_MISSING = 1u << 7 /* 2012 substitution needed but its value missing */
 };
 
 struct lt_aqi {
-    int aqi;                   /* 0..500, or LT_IAQI_NA when not published */
-    int level;                 /* 1..6 (一级..六级), 0 when aqi is NA */
-    int iaqi[LT_ITEM_N];       /* LT_IAQI_NA for missing / not applicable */
-    double conc[LT_ITEM_N];    /* concentration used (after GB/T 8170), NaN when absent */
-    unsigned primary;          /* bit mask over items; empty when AQI <= 50 or NA */
-    unsigned flags;            /* LT_AQI_F_* */
+    int aqi;                /* 0..500, or LT_IAQI_NA when not published */
+    int level;              /* 1..6 (一级..六级), 0 when aqi is NA */
+    int iaqi[LT_ITEM_N];    /* LT_IAQI_NA for missing / not applicable */
+    double conc[LT_ITEM_N]; /* concentration used (after GB/T 8170), NaN when absent */
+    unsigned primary;       /* bit mask over items; empty when AQI <= 50 or NA */
+    unsigned flags;         /* LT_AQI_F_* */
     enum lt_edition edition;
     enum lt_aqi_mode mode;
 };

@@ -1,9 +1,9 @@
 /* lantian — plan targets and the remaining-days budget.
  *
- * A target is set per area and year (e.g. 郑州市 2025: PM2.5 40 µg/m3, 优良天数比例 66.5%, 重度及以上
- * 污染天数比例 1.2%) under a rule set. As of any date lantian tells where the area stands and what the
- * rest of the year may still carry while meeting each target, or that it can no longer be met.
- * Pure and thread-safe.
+ * A target is set per area and year (e.g. 郑州市 2025: PM2.5 40 µg/m3, 优良天数比例 66.5%,
+ * 重度及以上 污染天数比例 1.2%) under a rule set. As of any date lantian tells where the area
+ * stands and what the rest of the year may still carry while meeting each target, or that it can no
+ * longer be met. Pure and thread-safe.
  */
 #ifndef LANTIAN_TARGET_H
 #define LANTIAN_TARGET_H
@@ -32,20 +32,21 @@ enum lt_target_kind {
 const char *lt_target_kind_name(enum lt_target_kind k);
 
 struct lt_target {
-    char name[96];               /* section name, e.g. "郑州 2019" */
-    char area[96];               /* city or county */
+    char name[96]; /* section name, e.g. "郑州 2019" */
+    char area[96]; /* city or county */
     int year;
-    char ruleset[32];            /* rule set the target was set under; "" = each day's own */
-    double value[LT_TGT_N];      /* NaN = not set */
-    bool strict[LT_TGT_N];       /* "<36": strictly below (ceilings) / strictly above (floors) */
-    char source[160];            /* where the target comes from (plan, article) */
+    char ruleset[32];       /* rule set the target was set under; "" = each day's own */
+    double value[LT_TGT_N]; /* NaN = not set */
+    bool strict[LT_TGT_N];  /* "<36": strictly below (ceilings) / strictly above (floors) */
+    char source[160];       /* where the target comes from (plan, article) */
 };
 
 /* Parse targets from INI text: one [section] per target with keys area (or city / county), year,
  * ruleset, pm25, pm10, good_ratio, good_days, heavy_ratio, index, source. A value may start with
  * "<" (strictly below) or "<=" (at most; the default for ceilings). Returns the number parsed
  * (>= 0) or a negative LT_E* with d->offset = line. */
-int lt_targets_parse(const char *text, size_t len, struct lt_target *out, int max, struct lt_diag *d);
+int lt_targets_parse(const char *text, size_t len, struct lt_target *out, int max,
+                     struct lt_diag *d);
 
 enum lt_target_state {
     LT_TGT_UNSET = 0,
@@ -63,11 +64,11 @@ const char *lt_target_state_zh(enum lt_target_state s);   /* "达标进度内", 
 struct lt_target_item {
     enum lt_target_state state;
     double target;
-    double current;   /* standing so far, rounded as reported */
+    double current; /* standing so far, rounded as reported */
     /* PM2.5/PM10: the highest mean the remaining days may average (µg/m3, 0.1, rounded down).
      * Ratios and good days: days still allowed (non-good days / heavy days). Index: NaN. */
     double budget;
-    int needed;       /* good ratio / good days: good days still needed; else 0 */
+    int needed; /* good ratio / good days: good days still needed; else 0 */
 };
 
 struct lt_target_status {

@@ -26,10 +26,10 @@ struct lt_str {
 
 #define LT_STR_LIT(s) ((struct lt_str){(s), sizeof(s) - 1})
 
-struct lt_str lt_str_of(const char *cstr);             /* view of a C string (NULL -> empty) */
-struct lt_str lt_str_trim(struct lt_str s);            /* strip ASCII blanks, CR and LF */
-bool lt_str_eq(struct lt_str s, const char *cstr);     /* exact byte equality */
-bool lt_str_ieq(struct lt_str s, const char *cstr);    /* ASCII case-insensitive equality */
+struct lt_str lt_str_of(const char *cstr);          /* view of a C string (NULL -> empty) */
+struct lt_str lt_str_trim(struct lt_str s);         /* strip ASCII blanks, CR and LF */
+bool lt_str_eq(struct lt_str s, const char *cstr);  /* exact byte equality */
+bool lt_str_ieq(struct lt_str s, const char *cstr); /* ASCII case-insensitive equality */
 /* Copy s into dst (capacity cap, cap >= 1) with NUL; truncates; returns bytes copied. */
 size_t lt_str_copy(char *dst, size_t cap, struct lt_str s);
 
@@ -54,7 +54,8 @@ double lt_round_half_even(double x, int decimals);
 /* Chinese monitoring time is Beijing time, UTC+8 all year (no daylight saving). */
 #define LT_BJ_OFFSET_S 28800
 
-/* Day numbers: days since 1970-01-01 of the proleptic Gregorian calendar (civil date in Beijing). */
+/* Day numbers: days since 1970-01-01 of the proleptic Gregorian calendar (civil date in Beijing).
+ */
 int32_t lt_days_from_civil(int y, int m, int d);
 void lt_civil_from_days(int32_t day, int *y, int *m, int *d);
 bool lt_is_leap(int y);
@@ -65,8 +66,8 @@ int lt_date_parse(struct lt_str s, int32_t *day);
 void lt_date_format(int32_t day, char *buf, size_t cap);
 
 /* Hourly values are labelled by the hour they END (the "16:00" value covers 15:00-16:00). A
- * natural day runs from the hour ending 01:00 to the hour ending 24:00 Beijing time; the hour ending
- * 24:00 of day D is written as hour 0 of D+1 in CNEMC files. */
+ * natural day runs from the hour ending 01:00 to the hour ending 24:00 Beijing time; the hour
+ * ending 24:00 of day D is written as hour 0 of D+1 in CNEMC files. */
 
 /* UTC seconds of Beijing civil time `day` + `hour` hours (hour may be 0..24). */
 int64_t lt_bj_to_utc(int32_t day, int hour);
@@ -86,7 +87,8 @@ int lt_bj_parse_hour(struct lt_str s, int64_t *ts_utc);
 /* Split one CSV record (RFC 4180 quoting; no embedded newlines) into at most `max` fields.
  * Quoted fields are returned without the surrounding quotes; doubled quotes inside stay doubled
  * (callers here never need them unescaped). Returns the number of fields (may exceed max: fields
- * past max are counted but not stored) or LT_EPARSE for an unterminated quote (d->offset = byte). */
+ * past max are counted but not stored) or LT_EPARSE for an unterminated quote (d->offset = byte).
+ */
 int lt_csv_split(struct lt_str line, struct lt_str *fields, int max, struct lt_diag *d);
 
 /* ---- UTF-8 --------------------------------------------------------------------------------- */

@@ -73,8 +73,8 @@ static int lt__rules_handler(void *user, const char *section, const char *name, 
     if (c->err)
         return 1;
     if (!section[0]) {
-        c->err = lt_diag_set(c->d, LT_EPARSE, (size_t)line, "line %d: key '%s' outside a [rule set]",
-                             line, name);
+        c->err = lt_diag_set(c->d, LT_EPARSE, (size_t)line,
+                             "line %d: key '%s' outside a [rule set]", line, name);
         return 1;
     }
     if (strcmp(c->cur, section) != 0) {
@@ -102,8 +102,8 @@ static int lt__rules_handler(void *user, const char *section, const char *name, 
     } else if (!strcmp(name, "from") || !strcmp(name, "to")) {
         int32_t day;
         if (lt_date_parse(v, &day))
-            rc = lt_diag_set(c->d, LT_EPARSE, (size_t)line, "line %d: '%s' is not a YYYY-MM-DD date",
-                             line, value);
+            rc = lt_diag_set(c->d, LT_EPARSE, (size_t)line,
+                             "line %d: '%s' is not a YYYY-MM-DD date", line, value);
         else if (name[0] == 'f')
             s->from_day = day;
         else

@@ -9,7 +9,7 @@
 #include "lantian/util.h"
 #include "util/ini_text.h"
 
-static const char *const lt__kind_names[LT_TGT_N] = {"PM2.5",    "PM10",        "good_ratio",
+static const char *const lt__kind_names[LT_TGT_N] = {"PM2.5",     "PM10",        "good_ratio",
                                                      "good_days", "heavy_ratio", "index"};
 static const char *const lt__kind_keys[LT_TGT_N] = {"pm25",      "pm10",        "good_ratio",
                                                     "good_days", "heavy_ratio", "index"};
@@ -114,8 +114,9 @@ static int lt__tgt_handler(void *user, const char *section, const char *name, co
         double x;
         if (lt_parse_double(v, &x) || x < 0 ||
             ((k == LT_TGT_GOOD_RATIO || k == LT_TGT_HEAVY_RATIO) && x > 100))
-            c->err = lt_diag_set(c->d, LT_EPARSE, (size_t)line,
-                                 "line %d: %s = '%s' is not a valid target value", line, name, value);
+            c->err =
+                lt_diag_set(c->d, LT_EPARSE, (size_t)line,
+                            "line %d: %s = '%s' is not a valid target value", line, name, value);
         t->value[k] = x;
         t->strict[k] = strict;
         return 1;
@@ -125,7 +126,8 @@ static int lt__tgt_handler(void *user, const char *section, const char *name, co
     return 1;
 }
 
-int lt_targets_parse(const char *text, size_t len, struct lt_target *out, int max, struct lt_diag *d)
+int lt_targets_parse(const char *text, size_t len, struct lt_target *out, int max,
+                     struct lt_diag *d)
 {
     struct lt__tgt_ctx c = {.out = out, .max = max, .d = d, .in = {.text = text, .len = len}};
     int rc = ini_parse_stream(lt__ini_text_reader, &c.in, lt__tgt_handler, &c);
@@ -268,8 +270,8 @@ int lt_target_evaluate(const struct lt_target *t, const struct lt_day *days, int
                 need = 0;
             it->needed = need;
             it->budget = need <= R ? R - need : NAN;
-            bool meets = y->aqi_days && (t->strict[k] ? it->current > t->value[k]
-                                                      : it->current >= t->value[k]);
+            bool meets = y->aqi_days &&
+                         (t->strict[k] ? it->current > t->value[k] : it->current >= t->value[k]);
             if (year_over)
                 it->state = meets ? LT_TGT_MET : LT_TGT_MISSED;
             else if (need > R)
@@ -327,7 +329,8 @@ int lt_target_evaluate(const struct lt_target *t, const struct lt_day *days, int
             if (isnan(y->index))
                 it->state = LT_TGT_NO_DATA;
             else if (year_over)
-                it->state = lt__le(y->index, t->value[k], t->strict[k]) ? LT_TGT_MET : LT_TGT_MISSED;
+                it->state =
+                    lt__le(y->index, t->value[k], t->strict[k]) ? LT_TGT_MET : LT_TGT_MISSED;
             else
                 it->state =
                     lt__le(y->index, t->value[k], t->strict[k]) ? LT_TGT_ON_TRACK : LT_TGT_BEHIND;

@@ -56,8 +56,8 @@ static int lt__alloc(struct lt_dataset *ds, int nsites, int32_t day0, int ndays,
     return 0;
 }
 
-int lt_dataset_from_store(struct lt_store *st, const struct lt_site *sites, int nsites, int32_t day0,
-                          int ndays, const struct lt_rules *rules, bool keep_hours,
+int lt_dataset_from_store(struct lt_store *st, const struct lt_site *sites, int nsites,
+                          int32_t day0, int ndays, const struct lt_rules *rules, bool keep_hours,
                           struct lt_dataset *out)
 {
     double *grid = NULL;
@@ -210,8 +210,8 @@ int lt_dataset_from_files(const char *stations_csv, char *const *files, int nfil
                           struct lt_dataset *out)
 {
     struct lt__files_ctx c = {.ds = out, .province = province};
-    struct lt_cnemc_handler h = {.ctx = &c, .station = lt__station_cb, .cell = lt__cell_cb,
-                                 .reject = lt__reject_cb};
+    struct lt_cnemc_handler h = {
+        .ctx = &c, .station = lt__station_cb, .cell = lt__cell_cb, .reject = lt__reject_cb};
     struct lt_cnemc_stats stats;
     struct lt_diag d = {0};
     double *grid = NULL;
@@ -283,7 +283,8 @@ out:
 static size_t lt__name_core(const char *s)
 {
     static const char *const suffix[] = {"特别行政区", "维吾尔自治区", "壮族自治区", "回族自治区",
-                                         "自治区", "自治州", "地区", "省", "市", "县", "区", "盟"};
+                                         "自治区",     "自治州",       "地区",       "省",
+                                         "市",         "县",           "区",         "盟"};
     size_t n = strlen(s);
     for (size_t i = 0; i < sizeof(suffix) / sizeof(suffix[0]); i++) {
         size_t k = strlen(suffix[i]);
@@ -317,7 +318,9 @@ int lt_areas_build(const struct lt_dataset *ds, enum lt_area_level level, const 
     int na = 0, cap = 0, rc = 0;
     for (int i = 0; i < ds->nsites; i++) {
         const struct lt_site *s = &ds->sites[i];
-        const char *key = level == LT_AREA_SITE ? s->code : level == LT_AREA_CITY ? s->city : s->county;
+        const char *key = level == LT_AREA_SITE   ? s->code
+                          : level == LT_AREA_CITY ? s->city
+                                                  : s->county;
         if (level != LT_AREA_SITE && (!s->is_eval || !key[0]))
             continue;
         if (name && !(lt_area_name_match(name, key) ||

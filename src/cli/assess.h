@@ -11,7 +11,7 @@
 #include "store/store.h"
 
 struct lt_dataset {
-    int32_t day0;          /* first natural day held */
+    int32_t day0; /* first natural day held */
     int ndays;
     int nsites;
     struct lt_site *sites; /* nsites */
@@ -24,8 +24,8 @@ void lt_dataset_free(struct lt_dataset *ds);
 
 /* Site-days of the given sites for days day0 .. day0+ndays-1 from the store (corrections applied).
  * keep_hours keeps the hourly grid (for hourly AQI). */
-int lt_dataset_from_store(struct lt_store *st, const struct lt_site *sites, int nsites, int32_t day0,
-                          int ndays, const struct lt_rules *rules, bool keep_hours,
+int lt_dataset_from_store(struct lt_store *st, const struct lt_site *sites, int nsites,
+                          int32_t day0, int ndays, const struct lt_rules *rules, bool keep_hours,
                           struct lt_dataset *out);
 
 /* Site-days straight from CNEMC files (no database): stations from the CNEMC station list,
@@ -41,8 +41,8 @@ enum lt_area_level { LT_AREA_SITE = 0, LT_AREA_CITY, LT_AREA_COUNTY };
 struct lt_area {
     char name[96];
     char province[64];
-    int nsites;   /* sites that enter the area's value (evaluation sites; or the one site) */
-    int *sites;   /* indexes into the dataset */
+    int nsites; /* sites that enter the area's value (evaluation sites; or the one site) */
+    int *sites; /* indexes into the dataset */
 };
 
 /* Group the dataset's sites into areas of a level. Evaluation sites only (a LT_AREA_SITE area is
@@ -70,8 +70,6 @@ int lt_period_parse(const char *s, int32_t *from, int32_t *to);
 
 /* The same period one year earlier (29 February maps to 28 February). */
 void lt_period_prev_year(int32_t from, int32_t to, int32_t *pfrom, int32_t *pto);
-
-
 
 /* Sites of the area that have at least one valid daily value in [from, to] (for reporting how
  * many sites a value rests on; registries list sites added later, which have no data yet). */

@@ -7,9 +7,9 @@
 #include "lantian/rules.h"
 
 /* Exit statuses of every subcommand. */
-#define LT_EXIT_OK 0       /* success */
+#define LT_EXIT_OK       0 /* success */
 #define LT_EXIT_REJECTED 1 /* ran to the end, but some input was rejected (reported on stderr) */
-#define LT_EXIT_USAGE 2    /* bad command line, or a fatal error before any work */
+#define LT_EXIT_USAGE    2 /* bad command line, or a fatal error before any work */
 
 /* Subcommands: argv[0] is the subcommand name. */
 int lt_cmd_import(int argc, char **argv);
@@ -49,8 +49,8 @@ struct lt_cli_source {
     const char *stations; /* --stations CSV (file mode) */
     char **files;         /* --input FILE... (file mode) */
     int nfiles;
-    const char *rules;    /* --rules FILE */
-    struct lt_store *st;  /* opened store (db mode) */
+    const char *rules;   /* --rules FILE */
+    struct lt_store *st; /* opened store (db mode) */
 };
 
 /* Open the store, or check the file mode's arguments. Prints errors; non-zero on failure. */

@@ -106,7 +106,8 @@ int lt_cli_source_open(const char *cmd, struct lt_cli_source *src)
         }
         return 0;
     }
-    lt_cli_err(cmd, "no data: give --db PATH (see 'lantian import') or --stations CSV --input FILE...");
+    lt_cli_err(cmd,
+               "no data: give --db PATH (see 'lantian import') or --stations CSV --input FILE...");
     return -1;
 }
 

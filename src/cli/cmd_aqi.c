@@ -648,8 +648,7 @@ static void lt__verify_one(struct lt__verify *v, const struct lt__sh *e)
     enum lt_edition ed;
     if (v->force_ed >= 0)
         ed = (enum lt_edition)v->force_ed;
-    else
-    {
+    else {
         const struct lt_ruleset *rs = lt_rules_for_day(&v->rules, lt_natural_day(e->ts));
         if (!rs) {
             /* No rule set covers the date: nothing to compare with. */

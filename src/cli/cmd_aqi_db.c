@@ -13,16 +13,17 @@
 
 static void lt__aqi_db_usage(FILE *f)
 {
-    fputs("usage: lantian aqi (--db PATH | --stations CSV --input FILE...)\n"
-          "                   (--site CODE | --city NAME | --county NAME)\n"
-          "                   --from YYYY-MM-DD --to YYYY-MM-DD [--daily]\n"
-          "                   [--format table|csv|json] [--rules FILE]\n"
-          "One row per hour (real-time AQI) or per day (--daily): Beijing time, area, AQI, level,\n"
-          "category, primary pollutant(s), each IAQI and the concentration it used, and the HJ 633\n"
-          "edition (chosen by the data's date: HJ 633-2026 from 2026-03-01). A city's value is\n"
-          "computed from the mean concentrations of its evaluation sites, never by averaging AQIs.\n"
-          "Other forms: 'lantian aqi calc' and 'lantian aqi verify' (see their --help).\n",
-          f);
+    fputs(
+        "usage: lantian aqi (--db PATH | --stations CSV --input FILE...)\n"
+        "                   (--site CODE | --city NAME | --county NAME)\n"
+        "                   --from YYYY-MM-DD --to YYYY-MM-DD [--daily]\n"
+        "                   [--format table|csv|json] [--rules FILE]\n"
+        "One row per hour (real-time AQI) or per day (--daily): Beijing time, area, AQI, level,\n"
+        "category, primary pollutant(s), each IAQI and the concentration it used, and the HJ 633\n"
+        "edition (chosen by the data's date: HJ 633-2026 from 2026-03-01). A city's value is\n"
+        "computed from the mean concentrations of its evaluation sites, never by averaging AQIs.\n"
+        "Other forms: 'lantian aqi calc' and 'lantian aqi verify' (see their --help).\n",
+        f);
 }
 
 /* SO2 24-h moving mean ending at hour k (hours k-23..k), needed by the 2012 rule for SO2 1-h above
@@ -44,14 +45,19 @@ static double lt__so2_24h(const double *c_so2_hours, int k)
 
 int lt_cmd_aqi_db(int argc, char **argv)
 {
-    static const struct option opts[] = {
-        {"db", required_argument, NULL, 'd'},     {"site", required_argument, NULL, 's'},
-        {"city", required_argument, NULL, 'c'},   {"county", required_argument, NULL, 'C'},
-        {"from", required_argument, NULL, 'F'},   {"to", required_argument, NULL, 'T'},
-        {"daily", no_argument, NULL, 'D'},        {"format", required_argument, NULL, 'f'},
-        {"rules", required_argument, NULL, 'r'},  {"stations", required_argument, NULL, 'S'},
-        {"input", required_argument, NULL, 'i'},  {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0}};
+    static const struct option opts[] = {{"db", required_argument, NULL, 'd'},
+                                         {"site", required_argument, NULL, 's'},
+                                         {"city", required_argument, NULL, 'c'},
+                                         {"county", required_argument, NULL, 'C'},
+                                         {"from", required_argument, NULL, 'F'},
+                                         {"to", required_argument, NULL, 'T'},
+                                         {"daily", no_argument, NULL, 'D'},
+                                         {"format", required_argument, NULL, 'f'},
+                                         {"rules", required_argument, NULL, 'r'},
+                                         {"stations", required_argument, NULL, 'S'},
+                                         {"input", required_argument, NULL, 'i'},
+                                         {"help", no_argument, NULL, 'h'},
+                                         {NULL, 0, NULL, 0}};
     struct lt_cli_source src = {0};
     const char *name = NULL, *from_s = NULL, *to_s = NULL;
     enum lt_area_level level = LT_AREA_CITY;
@@ -122,7 +128,8 @@ int lt_cmd_aqi_db(int argc, char **argv)
         lt__aqi_db_usage(stderr);
         goto out;
     }
-    if (lt_date_parse(lt_str_of(from_s), &from) || lt_date_parse(lt_str_of(to_s), &to) || to < from) {
+    if (lt_date_parse(lt_str_of(from_s), &from) || lt_date_parse(lt_str_of(to_s), &to) ||
+        to < from) {
         lt_cli_err("aqi", "--from/--to must be real YYYY-MM-DD dates with from <= to");
         goto out;
     }
@@ -142,15 +149,16 @@ int lt_cmd_aqi_db(int argc, char **argv)
     const struct lt_area *a = &areas[0];
     char label[200];
     if (level == LT_AREA_SITE)
-        snprintf(label, sizeof(label), "%s %s", ds.sites[a->sites[0]].code, ds.sites[a->sites[0]].name);
+        snprintf(label, sizeof(label), "%s %s", ds.sites[a->sites[0]].code,
+                 ds.sites[a->sites[0]].name);
     else
         snprintf(label, sizeof(label), "%s", a->name);
 
     static const char *const hdr[] = {
-        "time",      "area",      "aqi",       "level",      "category",   "primary",
-        "iaqi_SO2",  "iaqi_NO2",  "iaqi_CO",   "iaqi_O3",    "iaqi_PM10",  "iaqi_PM2.5",
-        "iaqi_O3_1h", "SO2",      "NO2",       "CO",         "O3",         "PM10",
-        "PM2.5",     "O3_1h",     "edition",   "note"};
+        "time",       "area",     "aqi",     "level",   "category",  "primary",
+        "iaqi_SO2",   "iaqi_NO2", "iaqi_CO", "iaqi_O3", "iaqi_PM10", "iaqi_PM2.5",
+        "iaqi_O3_1h", "SO2",      "NO2",     "CO",      "O3",        "PM10",
+        "PM2.5",      "O3_1h",    "edition", "note"};
     t = lt_table_new(22, hdr);
     if (!t)
         goto out;
@@ -208,11 +216,12 @@ int lt_cmd_aqi_db(int argc, char **argv)
             lt_table_num(t, 13 + i, r.conc[i], i == LT_CO ? 1 : 0);
         }
         lt_table_str(t, 20, lt_edition_name(rs->aqi));
-        const char *note = r.flags & LT_AQI_F_EMPTY       ? "no data"
-                           : r.flags & LT_AQI_F_WITHHELD ? "partial, AQI withheld (HJ 633-2026 5.3.1)"
-                           : r.flags & LT_AQI_F_PARTIAL  ? "partial"
-                           : r.flags & LT_AQI_F_CAPPED   ? "IAQI capped at 500"
-                                                         : NULL;
+        const char *note = r.flags & LT_AQI_F_EMPTY ? "no data"
+                           : r.flags & LT_AQI_F_WITHHELD
+                               ? "partial, AQI withheld (HJ 633-2026 5.3.1)"
+                           : r.flags & LT_AQI_F_PARTIAL ? "partial"
+                           : r.flags & LT_AQI_F_CAPPED  ? "IAQI capped at 500"
+                                                        : NULL;
         lt_table_str(t, 21, note);
     }
     lt_table_print(t, stdout, (enum lt_fmt)fmt);

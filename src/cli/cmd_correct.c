@@ -22,18 +22,19 @@
 
 static void lt__usage(FILE *f)
 {
-    fprintf(f,
-            "usage: lantian correct --db PATH --site CODE --pollutant P --time \"YYYY-MM-DD HH:00\"\n"
-            "                       (--value X | --invalidate) --who NAME --why TEXT\n"
-            "       lantian correct --db PATH --list [--site CODE] [--format table|csv|json]\n"
-            "\n"
-            "Records a correction of the 1-h value of pollutant P (SO2, NO2, CO, O3, PM10, PM2.5)\n"
-            "at station CODE for the hour ending at --time (Beijing time; \"24:00\" may be given as\n"
-            "00:00 of the next day). --value gives the corrected value (CO in mg/m3, others in\n"
-            "ug/m3); --invalidate marks the value invalid. The raw value is kept; every correction\n"
-            "is listed with --list, oldest first.\n"
-            "\n"
-            "exit status: 0 done, 1 no value stored for that hour, 2 bad command line or database.\n");
+    fprintf(
+        f,
+        "usage: lantian correct --db PATH --site CODE --pollutant P --time \"YYYY-MM-DD HH:00\"\n"
+        "                       (--value X | --invalidate) --who NAME --why TEXT\n"
+        "       lantian correct --db PATH --list [--site CODE] [--format table|csv|json]\n"
+        "\n"
+        "Records a correction of the 1-h value of pollutant P (SO2, NO2, CO, O3, PM10, PM2.5)\n"
+        "at station CODE for the hour ending at --time (Beijing time; \"24:00\" may be given as\n"
+        "00:00 of the next day). --value gives the corrected value (CO in mg/m3, others in\n"
+        "ug/m3); --invalidate marks the value invalid. The raw value is kept; every correction\n"
+        "is listed with --list, oldest first.\n"
+        "\n"
+        "exit status: 0 done, 1 no value stored for that hour, 2 bad command line or database.\n");
 }
 
 static int lt__opt(int argc, char **argv, int *i, const char *name, const char **val)
@@ -165,8 +166,8 @@ int lt_cmd_correct(int argc, char **argv)
             invalidate = true;
             continue;
         }
-        if ((r = lt__opt(argc, argv, &i, "--db", &db)) || (r = lt__opt(argc, argv, &i, "--site",
-                                                                       &site)) ||
+        if ((r = lt__opt(argc, argv, &i, "--db", &db)) ||
+            (r = lt__opt(argc, argv, &i, "--site", &site)) ||
             (r = lt__opt(argc, argv, &i, "--pollutant", &poll)) ||
             (r = lt__opt(argc, argv, &i, "--time", &when)) ||
             (r = lt__opt(argc, argv, &i, "--value", &value)) ||
@@ -207,7 +208,7 @@ int lt_cmd_correct(int argc, char **argv)
 
     if (!site || !poll || !when || !who || !why || (!value == !invalidate)) {
         lt_cli_err(CMD, "need --site, --pollutant, --time, one of --value/--invalidate, --who "
-                   "and --why (or --list)");
+                        "and --why (or --list)");
         return LT_EXIT_USAGE;
     }
     if (format) {
@@ -254,8 +255,7 @@ int lt_cmd_correct(int argc, char **argv)
     /* The CLI is the edge where the clock may be read: the store takes the time as an argument. */
     int rc = lt_store_correct(st, site, p, ts, v, who, (int64_t)time(NULL), why, &id);
     if (rc == LT_ENOTFOUND) {
-        lt_cli_err(CMD, "no %s value stored for station %s at %s", lt_pollutant_name(p), site,
-                   tb);
+        lt_cli_err(CMD, "no %s value stored for station %s at %s", lt_pollutant_name(p), site, tb);
         status = LT_EXIT_REJECTED;
         goto out;
     }
@@ -280,8 +280,8 @@ int lt_cmd_correct(int argc, char **argv)
         printf("correction %lld: %s %s %s: %s -> invalid\n", (long long)id, site,
                lt_pollutant_name(p), tb, ob);
     else
-        printf("correction %lld: %s %s %s: %s -> %.*f\n", (long long)id, site,
-               lt_pollutant_name(p), tb, ob, lt__decimals(v), v);
+        printf("correction %lld: %s %s %s: %s -> %.*f\n", (long long)id, site, lt_pollutant_name(p),
+               tb, ob, lt__decimals(v), v);
     status = LT_EXIT_OK;
 out:
     lt_store_close(st);

@@ -21,14 +21,15 @@
 
 static void lt__usage(FILE *f)
 {
-    fprintf(f,
-            "usage: lantian dust --db PATH --area NAME --date YYYY-MM-DD[:YYYY-MM-DD] [--clear]\n"
-            "       lantian dust --db PATH --list [--area NAME] [--format table|csv|json]\n"
-            "\n"
-            "Flags the natural days (Beijing time) of an area (city or county, as named in the\n"
-            "site registry) as affected by dust or sand (环办监测〔2016〕120号): their PM10 and\n"
-            "PM2.5 are excluded from assessments. --clear removes the flags. A range covers at most\n"
-            "366 days.\n");
+    fprintf(
+        f,
+        "usage: lantian dust --db PATH --area NAME --date YYYY-MM-DD[:YYYY-MM-DD] [--clear]\n"
+        "       lantian dust --db PATH --list [--area NAME] [--format table|csv|json]\n"
+        "\n"
+        "Flags the natural days (Beijing time) of an area (city or county, as named in the\n"
+        "site registry) as affected by dust or sand (环办监测〔2016〕120号): their PM10 and\n"
+        "PM2.5 are excluded from assessments. --clear removes the flags. A range covers at most\n"
+        "366 days.\n");
 }
 
 static int lt__opt(int argc, char **argv, int *i, const char *name, const char **val)
@@ -176,8 +177,9 @@ int lt_cmd_dust(int argc, char **argv)
     int32_t d0, d1;
     int rc = lt__range(date, &d0, &d1);
     if (rc) {
-        lt_cli_err(CMD, rc == LT_ERANGE ? "--date range '%s' is reversed or longer than 366 days"
-                                        : "--date '%s' is not YYYY-MM-DD[:YYYY-MM-DD]",
+        lt_cli_err(CMD,
+                   rc == LT_ERANGE ? "--date range '%s' is reversed or longer than 366 days"
+                                   : "--date '%s' is not YYYY-MM-DD[:YYYY-MM-DD]",
                    date);
         return LT_EXIT_USAGE;
     }

@@ -60,7 +60,7 @@ struct lt__totals {
 struct lt__imp {
     struct lt_store *st;
     const char *path;
-    int store_err;           /* a store error stops the import */
+    int store_err; /* a store error stops the import */
     long inserted, same, conflicts, rejected, printed;
     struct lt__unknown *unk; /* station codes not in the registry, sorted by code */
     int nunk, capunk;
@@ -71,25 +71,26 @@ struct lt__imp {
 
 static void lt__usage(FILE *f)
 {
-    fprintf(f,
-            "usage: lantian import cnemc --db PATH [--stations CSV] FILE...\n"
-            "       lantian import sites --db PATH FILE\n"
-            "\n"
-            "cnemc   CNEMC hourly station files, plain or .gz: the daily wide layout\n"
-            "        (date,hour,type,<stations>) or the per-hour layout (timepoint,stationcode,...).\n"
-            "        Stores the 1-h values of SO2, NO2, CO, O3, PM10, PM2.5 and the published AQI;\n"
-            "        \"/\" (not monitored) is stored as NM. --stations first loads a CNEMC station\n"
-            "        list (监测点编码,监测点名称,城市,...); cells of stations not in the registry are\n"
-            "        rejected.\n"
-            "sites   a site registry CSV with the header\n"
-            "        code,name,city,county,province,lon,lat,eval,valid_from,valid_to\n"
-            "        (eval Y/N; dates YYYY-MM-DD or empty for open).\n"
-            "\n"
-            "Values already stored are never overwritten: re-importing a file changes nothing, and\n"
-            "a different value offered for a stored hour is reported as a conflict and not stored.\n"
-            "\n"
-            "exit status: 0 all stored, 1 some input rejected or in conflict (valid rows stored),\n"
-            "             2 bad command line or the database cannot be opened.\n");
+    fprintf(
+        f,
+        "usage: lantian import cnemc --db PATH [--stations CSV] FILE...\n"
+        "       lantian import sites --db PATH FILE\n"
+        "\n"
+        "cnemc   CNEMC hourly station files, plain or .gz: the daily wide layout\n"
+        "        (date,hour,type,<stations>) or the per-hour layout (timepoint,stationcode,...).\n"
+        "        Stores the 1-h values of SO2, NO2, CO, O3, PM10, PM2.5 and the published AQI;\n"
+        "        \"/\" (not monitored) is stored as NM. --stations first loads a CNEMC station\n"
+        "        list (监测点编码,监测点名称,城市,...); cells of stations not in the registry are\n"
+        "        rejected.\n"
+        "sites   a site registry CSV with the header\n"
+        "        code,name,city,county,province,lon,lat,eval,valid_from,valid_to\n"
+        "        (eval Y/N; dates YYYY-MM-DD or empty for open).\n"
+        "\n"
+        "Values already stored are never overwritten: re-importing a file changes nothing, and\n"
+        "a different value offered for a stored hour is reported as a conflict and not stored.\n"
+        "\n"
+        "exit status: 0 all stored, 1 some input rejected or in conflict (valid rows stored),\n"
+        "             2 bad command line or the database cannot be opened.\n");
 }
 
 /* "1234567" -> "1,234,567". */
@@ -200,8 +201,8 @@ static int lt__on_cell(void *ctx, const struct lt_cnemc_cell *c)
         return lt__unknown(m, c->site, c->line) ? LT_ENOMEM : 0;
     lt_str_copy(site, sizeof site, c->site);
     bool nm = c->state == LT_CELL_NM;
-    int rc = lt_store_put_hourly(m->st, site, factor, c->ts, nm ? NAN : c->value,
-                                 nm ? "NM" : NULL, &res);
+    int rc = lt_store_put_hourly(m->st, site, factor, c->ts, nm ? NAN : c->value, nm ? "NM" : NULL,
+                                 &res);
     if (rc == LT_ENOTFOUND)
         return lt__unknown(m, c->site, c->line) ? LT_ENOMEM : 0;
     if (rc) {
@@ -303,9 +304,10 @@ static int lt__import_file(struct lt_store *st, const char *path, int idx, int n
     long unk = 0;
     for (int i = 0; i < m.nunk; i++) {
         char msg[160];
-        snprintf(msg, sizeof msg, "station %s is not in the registry: %s cells rejected "
-                 "(import its station list or site registry first)", m.unk[i].code,
-                 lt__num(m.unk[i].cells, b1, sizeof b1));
+        snprintf(msg, sizeof msg,
+                 "station %s is not in the registry: %s cells rejected "
+                 "(import its station list or site registry first)",
+                 m.unk[i].code, lt__num(m.unk[i].cells, b1, sizeof b1));
         lt__print_reject(&m, path, m.unk[i].first_line, msg);
         unk += m.unk[i].cells;
     }
@@ -314,9 +316,10 @@ static int lt__import_file(struct lt_store *st, const char *path, int idx, int n
         fprintf(stderr, "lantian import: %s: %ld more rejections not shown\n", path,
                 m.printed - LT__PRINT_MAX);
     if (m.conflicts) {
-        fprintf(stderr, "lantian import: %s:%ld: %s values differ from those already stored "
-                "(first: station %s); the stored values are kept\n", path, m.first_conflict_line,
-                lt__num(m.conflicts, b1, sizeof b1), m.conflict_site);
+        fprintf(stderr,
+                "lantian import: %s:%ld: %s values differ from those already stored "
+                "(first: station %s); the stored values are kept\n",
+                path, m.first_conflict_line, lt__num(m.conflicts, b1, sizeof b1), m.conflict_site);
     }
     rc = lt_store_commit(st);
     if (rc) {
@@ -335,8 +338,10 @@ static int lt__import_file(struct lt_store *st, const char *path, int idx, int n
         fprintf(stderr, "[%d/%d] %s: %s stations, %s rejected\n", idx, nfiles, lt__base(path),
                 lt__num(ns, b1, sizeof b1), lt__num(cs.rejected, b2, sizeof b2));
     } else {
-        fprintf(stderr, "[%d/%d] %s: %s values (%s new, %s already present, %s conflicts), "
-                "%s rejected%s\n", idx, nfiles, lt__base(path),
+        fprintf(stderr,
+                "[%d/%d] %s: %s values (%s new, %s already present, %s conflicts), "
+                "%s rejected%s\n",
+                idx, nfiles, lt__base(path),
                 lt__num(m.inserted + m.same + m.conflicts, b1, sizeof b1),
                 lt__num(m.inserted, b2, sizeof b2), lt__num(m.same, b3, sizeof b3),
                 lt__num(m.conflicts, b4, sizeof b4), lt__num(cs.rejected + unk, b5, sizeof b5),
@@ -380,10 +385,21 @@ static int lt__exit_status(const struct lt__totals *t)
     return t->conflicts || t->files_failed ? LT_EXIT_REJECTED : LT_EXIT_OK;
 }
 
-/* ---- site registry ------------------------------------------------------------------------------ */
+/* ---- site registry --------------------------------------------------------------------------- */
 
-enum { RC_CODE, RC_NAME, RC_CITY, RC_COUNTY, RC_PROVINCE, RC_LON, RC_LAT, RC_EVAL, RC_FROM, RC_TO,
-       RC_N };
+enum {
+    RC_CODE,
+    RC_NAME,
+    RC_CITY,
+    RC_COUNTY,
+    RC_PROVINCE,
+    RC_LON,
+    RC_LAT,
+    RC_EVAL,
+    RC_FROM,
+    RC_TO,
+    RC_N
+};
 static const char *const lt__reg_cols[RC_N] = {
     "code", "name", "city", "county", "province", "lon", "lat", "eval", "valid_from", "valid_to",
 };
@@ -549,8 +565,10 @@ static int lt__import_sites(struct lt_store *st, const char *path, struct lt__to
                         col[k] = i;
             }
             if (col[RC_CODE] < 0) {
-                lt_cli_err(CMD, "%s:%ld: not a site registry (want a header with code,name,city,"
-                           "county,province,lon,lat,eval,valid_from,valid_to)", path, ln);
+                lt_cli_err(CMD,
+                           "%s:%ld: not a site registry (want a header with code,name,city,"
+                           "county,province,lon,lat,eval,valid_from,valid_to)",
+                           path, ln);
                 goto bad_file;
             }
             header = false;
@@ -563,8 +581,8 @@ static int lt__import_sites(struct lt_store *st, const char *path, struct lt__to
                 fprintf(stderr, "lantian import: %s:%ld: malformed CSV (unterminated quote)\n",
                         path, ln);
             else
-                fprintf(stderr, "lantian import: %s:%ld: expected %d fields, found %d\n", path,
-                        ln, nf, n);
+                fprintf(stderr, "lantian import: %s:%ld: expected %d fields, found %d\n", path, ln,
+                        nf, n);
             tot->rejected[n < 0 ? LT_CREJ_CSV : LT_CREJ_FIELDS]++;
             continue;
         }
@@ -595,7 +613,7 @@ out:
     return rc;
 }
 
-/* ---- entry point -------------------------------------------------------------------------------- */
+/* ---- entry point ----------------------------------------------------------------------------- */
 
 int lt_cmd_import(int argc, char **argv)
 {

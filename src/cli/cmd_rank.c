@@ -49,13 +49,17 @@ static int lt__row_cmp(const void *a, const void *b)
 
 int lt_cmd_rank(int argc, char **argv)
 {
-    static const struct option opts[] = {
-        {"db", required_argument, NULL, 'd'},       {"level", required_argument, NULL, 'l'},
-        {"province", required_argument, NULL, 'P'}, {"period", required_argument, NULL, 'p'},
-        {"by", required_argument, NULL, 'b'},       {"format", required_argument, NULL, 'f'},
-        {"rules", required_argument, NULL, 'r'},    {"stations", required_argument, NULL, 'S'},
-        {"input", required_argument, NULL, 'i'},    {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0}};
+    static const struct option opts[] = {{"db", required_argument, NULL, 'd'},
+                                         {"level", required_argument, NULL, 'l'},
+                                         {"province", required_argument, NULL, 'P'},
+                                         {"period", required_argument, NULL, 'p'},
+                                         {"by", required_argument, NULL, 'b'},
+                                         {"format", required_argument, NULL, 'f'},
+                                         {"rules", required_argument, NULL, 'r'},
+                                         {"stations", required_argument, NULL, 'S'},
+                                         {"input", required_argument, NULL, 'i'},
+                                         {"help", no_argument, NULL, 'h'},
+                                         {NULL, 0, NULL, 0}};
     struct lt_cli_source src = {0};
     const char *period = NULL, *province = NULL, *level_s = NULL;
     enum lt__rank_by by = LT_BY_INDEX;
@@ -197,9 +201,10 @@ int lt_cmd_rank(int argc, char **argv)
         else if (by == LT_BY_PM25)
             r->key = r->now.p[LT_PM25].ndays ? r->now.p[LT_PM25].mean_r : NAN;
         else
-            r->key = r->has_prev && !isnan(r->now.index)
-                         ? lt_round_half_even(100.0 * (r->now.index - r->prev.index) / r->prev.index, 1)
-                         : NAN;
+            r->key =
+                r->has_prev && !isnan(r->now.index)
+                    ? lt_round_half_even(100.0 * (r->now.index - r->prev.index) / r->prev.index, 1)
+                    : NAN;
         keys[i] = r->key;
     }
     lt_rank_competition(keys, nareas, ranks);
@@ -209,12 +214,15 @@ int lt_cmd_rank(int argc, char **argv)
     free(ranks);
     qsort(rows, (size_t)nareas, sizeof(*rows), lt__row_cmp);
     if (by == LT_BY_CHANGE && !nprev)
-        lt_cli_err("rank", "no data for the same period of the previous year (%d days before); "
-                   "nothing to rank by change", (int)(from - pfrom));
+        lt_cli_err("rank",
+                   "no data for the same period of the previous year (%d days before); "
+                   "nothing to rank by change",
+                   (int)(from - pfrom));
 
-    static const char *const hdr[] = {"rank", "area", "province", "index", "PM2.5", "PM10",
-                                      "O3_8h_p90", "CO_p95", "SO2", "NO2", "good_ratio",
-                                      "heavy_ratio", "aqi_days", "sites", "index_prev", "change_pct"};
+    static const char *const hdr[] = {"rank",     "area",  "province",   "index",
+                                      "PM2.5",    "PM10",  "O3_8h_p90",  "CO_p95",
+                                      "SO2",      "NO2",   "good_ratio", "heavy_ratio",
+                                      "aqi_days", "sites", "index_prev", "change_pct"};
     int ncols = by == LT_BY_CHANGE ? 16 : 14;
     t = lt_table_new(ncols, hdr);
     if (!t)
@@ -248,7 +256,9 @@ int lt_cmd_rank(int argc, char **argv)
         lt_date_format(from, a, sizeof(a));
         lt_date_format(to, b, sizeof(b));
         printf("%s ranking by %s, %s … %s, rules %s\n", level_s,
-               by == LT_BY_INDEX ? "comprehensive index" : by == LT_BY_PM25 ? "PM2.5" : "index change",
+               by == LT_BY_INDEX  ? "comprehensive index"
+               : by == LT_BY_PM25 ? "PM2.5"
+                                  : "index change",
                a, b, rows[0].now.ruleset);
     }
     lt_table_print(t, stdout, (enum lt_fmt)fmt);

@@ -23,13 +23,17 @@ static void lt__stats_usage(FILE *f)
 
 int lt_cmd_stats(int argc, char **argv)
 {
-    static const struct option opts[] = {
-        {"db", required_argument, NULL, 'd'},      {"site", required_argument, NULL, 's'},
-        {"city", required_argument, NULL, 'c'},    {"county", required_argument, NULL, 'C'},
-        {"period", required_argument, NULL, 'p'},  {"format", required_argument, NULL, 'f'},
-        {"rules", required_argument, NULL, 'r'},   {"stations", required_argument, NULL, 'S'},
-        {"input", required_argument, NULL, 'i'},   {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0}};
+    static const struct option opts[] = {{"db", required_argument, NULL, 'd'},
+                                         {"site", required_argument, NULL, 's'},
+                                         {"city", required_argument, NULL, 'c'},
+                                         {"county", required_argument, NULL, 'C'},
+                                         {"period", required_argument, NULL, 'p'},
+                                         {"format", required_argument, NULL, 'f'},
+                                         {"rules", required_argument, NULL, 'r'},
+                                         {"stations", required_argument, NULL, 'S'},
+                                         {"input", required_argument, NULL, 'i'},
+                                         {"help", no_argument, NULL, 'h'},
+                                         {NULL, 0, NULL, 0}};
     struct lt_cli_source src = {0};
     const char *name = NULL, *period = NULL;
     enum lt_area_level level = LT_AREA_CITY;
@@ -100,8 +104,10 @@ int lt_cmd_stats(int argc, char **argv)
     }
     int32_t from, to;
     if (lt_period_parse(period, &from, &to)) {
-        lt_cli_err("stats", "--period '%s' is not YYYY, YYYY-MM, YYYY-Qn or YYYY-MM-DD:YYYY-MM-DD "
-                   "(a real date, start not after end)", period);
+        lt_cli_err("stats",
+                   "--period '%s' is not YYYY, YYYY-MM, YYYY-Qn or YYYY-MM-DD:YYYY-MM-DD "
+                   "(a real date, start not after end)",
+                   period);
         goto out;
     }
     struct lt_rules rules;

@@ -15,22 +15,23 @@
 
 static void lt__target_usage(FILE *f)
 {
-    fputs("usage: lantian target (--db PATH | --stations CSV --input FILE...)\n"
-          "                      (--city NAME | --county NAME) --year YYYY --as-of YYYY-MM-DD\n"
-          "                      (--config FILE | [--pm25 X] [--pm10 X] [--good-ratio PCT]\n"
-          "                       [--good-days N] [--heavy-ratio PCT] [--index X] [--ruleset NAME])\n"
-          "                      [--format table|json] [--rules FILE]\n"
-          "Where the area stands on each target from 1 January to --as-of, and what the rest of\n"
-          "the year may still carry: the highest mean PM2.5/PM10 the remaining days may average,\n"
-          "the non-good and heavy days still allowed, or that a target can no longer be met.\n"
-          "Values may be written \"<36\" (strictly below) or \"36\" (at most). With --config the\n"
-          "file's [target] for the area and year is used (see config/targets-demo.ini).\n",
-          f);
+    fputs(
+        "usage: lantian target (--db PATH | --stations CSV --input FILE...)\n"
+        "                      (--city NAME | --county NAME) --year YYYY --as-of YYYY-MM-DD\n"
+        "                      (--config FILE | [--pm25 X] [--pm10 X] [--good-ratio PCT]\n"
+        "                       [--good-days N] [--heavy-ratio PCT] [--index X] [--ruleset NAME])\n"
+        "                      [--format table|json] [--rules FILE]\n"
+        "Where the area stands on each target from 1 January to --as-of, and what the rest of\n"
+        "the year may still carry: the highest mean PM2.5/PM10 the remaining days may average,\n"
+        "the non-good and heavy days still allowed, or that a target can no longer be met.\n"
+        "Values may be written \"<36\" (strictly below) or \"36\" (at most). With --config the\n"
+        "file's [target] for the area and year is used (see config/targets-demo.ini).\n",
+        f);
 }
 
 /* One sentence a leader can read. */
-static void lt__sentence(char *buf, size_t cap, enum lt_target_kind k, const struct lt_target_item *it,
-                         const struct lt_target_status *s)
+static void lt__sentence(char *buf, size_t cap, enum lt_target_kind k,
+                         const struct lt_target_item *it, const struct lt_target_status *s)
 {
     int R = s->days_remaining;
     buf[0] = '\0';
@@ -87,9 +88,13 @@ static int lt__set_value(struct lt_target *t, enum lt_target_kind k, const char 
 {
     char buf[160];
     int n = snprintf(buf, sizeof(buf), "[x]\narea = x\nyear = 2000\n%s = %s\n",
-                     k == LT_TGT_PM25 ? "pm25" : k == LT_TGT_PM10 ? "pm10" :
-                     k == LT_TGT_GOOD_RATIO ? "good_ratio" : k == LT_TGT_GOOD_DAYS ? "good_days" :
-                     k == LT_TGT_HEAVY_RATIO ? "heavy_ratio" : "index", v);
+                     k == LT_TGT_PM25          ? "pm25"
+                     : k == LT_TGT_PM10        ? "pm10"
+                     : k == LT_TGT_GOOD_RATIO  ? "good_ratio"
+                     : k == LT_TGT_GOOD_DAYS   ? "good_days"
+                     : k == LT_TGT_HEAVY_RATIO ? "heavy_ratio"
+                                               : "index",
+                     v);
     struct lt_target one;
     struct lt_diag d = {0};
     if (n <= 0 || (size_t)n >= sizeof(buf) || lt_targets_parse(buf, (size_t)n, &one, 1, &d) != 1) {
@@ -103,17 +108,25 @@ static int lt__set_value(struct lt_target *t, enum lt_target_kind k, const char 
 
 int lt_cmd_target(int argc, char **argv)
 {
-    static const struct option opts[] = {
-        {"db", required_argument, NULL, 'd'},          {"city", required_argument, NULL, 'c'},
-        {"county", required_argument, NULL, 'C'},      {"year", required_argument, NULL, 'y'},
-        {"as-of", required_argument, NULL, 'a'},       {"config", required_argument, NULL, 'g'},
-        {"pm25", required_argument, NULL, '1'},        {"pm10", required_argument, NULL, '2'},
-        {"good-ratio", required_argument, NULL, '3'},  {"good-days", required_argument, NULL, '4'},
-        {"heavy-ratio", required_argument, NULL, '5'}, {"index", required_argument, NULL, '6'},
-        {"ruleset", required_argument, NULL, 'R'},     {"format", required_argument, NULL, 'f'},
-        {"rules", required_argument, NULL, 'r'},       {"stations", required_argument, NULL, 'S'},
-        {"input", required_argument, NULL, 'i'},       {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0}};
+    static const struct option opts[] = {{"db", required_argument, NULL, 'd'},
+                                         {"city", required_argument, NULL, 'c'},
+                                         {"county", required_argument, NULL, 'C'},
+                                         {"year", required_argument, NULL, 'y'},
+                                         {"as-of", required_argument, NULL, 'a'},
+                                         {"config", required_argument, NULL, 'g'},
+                                         {"pm25", required_argument, NULL, '1'},
+                                         {"pm10", required_argument, NULL, '2'},
+                                         {"good-ratio", required_argument, NULL, '3'},
+                                         {"good-days", required_argument, NULL, '4'},
+                                         {"heavy-ratio", required_argument, NULL, '5'},
+                                         {"index", required_argument, NULL, '6'},
+                                         {"ruleset", required_argument, NULL, 'R'},
+                                         {"format", required_argument, NULL, 'f'},
+                                         {"rules", required_argument, NULL, 'r'},
+                                         {"stations", required_argument, NULL, 'S'},
+                                         {"input", required_argument, NULL, 'i'},
+                                         {"help", no_argument, NULL, 'h'},
+                                         {NULL, 0, NULL, 0}};
     struct lt_cli_source src = {0};
     const char *area = NULL, *as_of_s = NULL, *config = NULL, *ruleset = NULL;
     enum lt_area_level level = LT_AREA_CITY;
@@ -201,7 +214,7 @@ int lt_cmd_target(int argc, char **argv)
     src.files = files;
     if (nsel != 1 || !year || !as_of_s || (!config && !nvalues) || (config && nvalues)) {
         lt_cli_err("target", "give --city or --county, --year, --as-of, and either --config FILE "
-                   "or target values (--pm25, --good-ratio, ...)");
+                             "or target values (--pm25, --good-ratio, ...)");
         lt__target_usage(stderr);
         goto out;
     }
@@ -266,8 +279,8 @@ int lt_cmd_target(int argc, char **argv)
     }
     char asof[16];
     lt_date_format(as_of, asof, sizeof(asof));
-    static const char *const hdr[] = {"target", "goal", "current", "state", "budget", "状态",
-                                      "说明"};
+    static const char *const hdr[] = {"target", "goal", "current", "state",
+                                      "budget", "状态", "说明"};
     t = lt_table_new(7, hdr);
     if (!t)
         goto out;
@@ -301,7 +314,8 @@ int lt_cmd_target(int argc, char **argv)
                s.days_remaining);
         lt_table_print(t, stdout, LT_FMT_JSON);
         printf(", \"year_to_date\": ");
-        lt_report_period_json(stdout, areas[0].name, lt_area_sites_with_data(&ds, &areas[0], jan1, as_of), &s.ytd, &rules);
+        lt_report_period_json(stdout, areas[0].name,
+                              lt_area_sites_with_data(&ds, &areas[0], jan1, as_of), &s.ytd, &rules);
         printf("}\n");
     } else {
         printf("%s — targets %s (%s), as of %s: %d days gone, %d days remaining\n", areas[0].name,
@@ -312,7 +326,9 @@ int lt_cmd_target(int argc, char **argv)
         putchar('\n');
         lt_table_print(t, stdout, LT_FMT_TABLE);
         printf("\nYear to date:\n");
-        lt_report_period_table(stdout, areas[0].name, lt_area_sites_with_data(&ds, &areas[0], jan1, as_of), &s.ytd, &rules);
+        lt_report_period_table(stdout, areas[0].name,
+                               lt_area_sites_with_data(&ds, &areas[0], jan1, as_of), &s.ytd,
+                               &rules);
     }
     rc = LT_EXIT_OK;
 out:

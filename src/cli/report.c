@@ -40,7 +40,7 @@ void lt_report_period_table(FILE *f, const char *area, int nsites, const struct 
     fprintf(f, "\nAQI editions used: %s%s%s\n\n", (ps->editions & 1u) ? "HJ 633-2012" : "",
             (ps->editions & 3u) == 3u ? " + " : "", (ps->editions & 2u) ? "HJ 633-2026" : "");
 
-    static const char *const hdr[] = {"pollutant", "mean",   "valid days", "valid",
+    static const char *const hdr[] = {"pollutant",  "mean",  "valid days",  "valid",
                                       "percentile", "value", "exceed days", "attainment"};
     struct lt_table *t = lt_table_new(8, hdr);
     if (!t)
@@ -117,11 +117,14 @@ void lt_report_period_json(FILE *f, const char *area, int nsites, const struct l
         int dec = lt_report_decimals(p);
         fprintf(f, "%s\"%s\": {\"mean\": ", p ? ", " : "", lt_pollutant_name((enum lt_pollutant)p));
         lt__num(f, x->ndays ? x->mean_r : NAN, dec);
-        fprintf(f, ", \"valid_days\": %d, \"valid\": %s, \"percentile\": %g, \"percentile_value\": ",
+        fprintf(f,
+                ", \"valid_days\": %d, \"valid\": %s, \"percentile\": %g, \"percentile_value\": ",
                 x->ndays, x->valid ? "true" : "false", x->pct_p);
         lt__num(f, x->pct_r, dec);
         fprintf(f, ", \"exceed_days\": %d, \"attained\": %s}", x->exceed_days,
-                x->attain > 0 ? "true" : x->attain == 0 ? "false" : "null");
+                x->attain > 0    ? "true"
+                : x->attain == 0 ? "false"
+                                 : "null");
     }
     fprintf(f, "}, \"aqi_days\": %d, \"good_days\": %d, \"good_ratio\": ", ps->aqi_days,
             ps->good_days);
@@ -143,5 +146,8 @@ void lt_report_period_json(FILE *f, const char *area, int nsites, const struct l
         fprintf(f, "%s\"%s\": ", p ? ", " : "", lt_pollutant_name((enum lt_pollutant)p));
         lt__num(f, ps->index_i[p], 4);
     }
-    fprintf(f, "}, \"attained\": %s}", ps->attain > 0 ? "true" : ps->attain == 0 ? "false" : "null");
+    fprintf(f, "}, \"attained\": %s}",
+            ps->attain > 0    ? "true"
+            : ps->attain == 0 ? "false"
+                              : "null");
 }

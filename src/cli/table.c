@@ -86,7 +86,8 @@ int lt_table_row(struct lt_table *t)
         t->cells = nc;
         t->cap = ncap;
     }
-    memset(&t->cells[(size_t)t->nrows * (size_t)t->ncols], 0, sizeof(struct lt__cell) * (size_t)t->ncols);
+    memset(&t->cells[(size_t)t->nrows * (size_t)t->ncols], 0,
+           sizeof(struct lt__cell) * (size_t)t->ncols);
     t->nrows++;
     return 0;
 }

@@ -21,8 +21,8 @@
 #define LT__QUOTE_MAX 40
 
 static const char *const lt__field_names[LT_CF_N] = {
-    "AQI",  "PM2.5",  "PM2.5_24h", "PM10",  "PM10_24h", "SO2",   "SO2_24h",  "NO2",
-    "NO2_24h", "O3", "O3_24h", "O3_8h", "O3_8h_24h", "CO", "CO_24h", "primarypollutant",
+    "AQI",     "PM2.5", "PM2.5_24h", "PM10",  "PM10_24h",  "SO2", "SO2_24h", "NO2",
+    "NO2_24h", "O3",    "O3_24h",    "O3_8h", "O3_8h_24h", "CO",  "CO_24h",  "primarypollutant",
 };
 
 /* Column names of the per-hour layout, in enum lt_cnemc_field order. */
@@ -33,7 +33,7 @@ static const char *const lt__perhour_names[LT_CF_N] = {
 
 static const char *const lt__reject_names[LT_CREJ_N] = {
     "not a number", "negative value", "impossible date or hour", "wrong number of fields",
-    "unknown type", "malformed CSV", "line too long", "bad station row",
+    "unknown type", "malformed CSV",  "line too long",           "bad station row",
 };
 
 int lt_cnemc_field_pollutant(enum lt_cnemc_field f)
@@ -70,7 +70,7 @@ const char *lt_cnemc_reject_name(enum lt_cnemc_reject k)
     return lt__reject_names[k];
 }
 
-/* ---- line reader ------------------------------------------------------------------------------ */
+/* ---- line reader ----------------------------------------------------------------------------- */
 
 struct lt__reader {
     gzFile gz;
@@ -171,7 +171,7 @@ static int lt__next_line(struct lt__reader *r, struct lt_str *line, bool *too_lo
     }
 }
 
-/* ---- fields and cells ------------------------------------------------------------------------- */
+/* ---- fields and cells ------------------------------------------------------------------------ */
 
 /* Split a line into fields. Lines without a quote (nearly all of them) take a memchr loop; the
  * rest go through the RFC 4180 splitter. Returns the field count (may exceed max) or LT_EPARSE. */
@@ -233,19 +233,19 @@ static int lt__cell_parse(struct lt_str s, enum lt_cell_state *st, double *v)
     return 0;
 }
 
-/* ---- the file reader -------------------------------------------------------------------------- */
+/* ---- the file reader ------------------------------------------------------------------------- */
 
 struct lt__file {
     const char *path;
     const struct lt_cnemc_handler *h;
     struct lt_cnemc_stats *stats;
     struct lt__reader r;
-    char *header;           /* owned copy of the header line; site slices point into it */
-    struct lt_str *fields;  /* split buffer, nfields_max entries */
+    char *header;          /* owned copy of the header line; site slices point into it */
+    struct lt_str *fields; /* split buffer, nfields_max entries */
     int nfields_max;
-    int nexpect;            /* fields per data line */
+    int nexpect; /* fields per data line */
     /* wide layout */
-    struct lt_str *sites;   /* station codes of the columns 3.. */
+    struct lt_str *sites; /* station codes of the columns 3.. */
     int nsites;
     struct lt_str last_date;
     char last_date_buf[16];
@@ -253,7 +253,7 @@ struct lt__file {
     /* per-hour and station layouts: column index of each field, -1 when absent */
     int col[LT_CF_N];
     int col_time, col_site;
-    int scol[8];            /* station list: code,name,city,lon,lat,control,province,prefecture */
+    int scol[8]; /* station list: code,name,city,lon,lat,control,province,prefecture */
     /* per-hour: the time point of the previous line, which is nearly always the same */
     char last_tp[32];
     size_t last_tp_len;
@@ -279,15 +279,11 @@ static void lt__reject(struct lt__file *f, enum lt_cnemc_reject k, long line, co
         f->h->reject(f->h->ctx, f->path, line, msg);
 }
 
-static const char *const lt__wide_types[LT_CF_PRIMARY] = {
-    "AQI",  "PM2.5",  "PM2.5_24h", "PM10",  "PM10_24h", "SO2", "SO2_24h", "NO2",
-    "NO2_24h", "O3", "O3_24h", "O3_8h", "O3_8h_24h", "CO", "CO_24h",
-};
-
 static int lt__wide_type(struct lt_str t)
 {
+    /* The type names of the wide layout are the field names (primarypollutant excepted). */
     for (int i = 0; i < LT_CF_PRIMARY; i++)
-        if (lt_str_eq(t, lt__wide_types[i]))
+        if (lt_str_eq(t, lt__field_names[i]))
             return i;
     return -1;
 }
@@ -310,8 +306,10 @@ static int lt__wide_line(struct lt__file *f, struct lt_str line, long ln)
         return 0;
     }
     if (n != f->nexpect) {
-        lt__reject(f, LT_CREJ_FIELDS, ln, "expected %d fields (date,hour,type and %d stations), "
-                   "found %d", f->nexpect, f->nsites, n);
+        lt__reject(f, LT_CREJ_FIELDS, ln,
+                   "expected %d fields (date,hour,type and %d stations), "
+                   "found %d",
+                   f->nexpect, f->nsites, n);
         return 0;
     }
     /* The date repeats on every line of a daily file: parse it once. */
@@ -333,8 +331,8 @@ static int lt__wide_line(struct lt__file *f, struct lt_str line, long ln)
     }
     long long hour;
     if (lt_parse_int(fl[1], 0, 23, &hour)) {
-        lt__reject(f, LT_CREJ_TIME, ln, "impossible hour '%.*s' (want 0..23)",
-                   lt__quote_len(fl[1]), fl[1].p);
+        lt__reject(f, LT_CREJ_TIME, ln, "impossible hour '%.*s' (want 0..23)", lt__quote_len(fl[1]),
+                   fl[1].p);
         return 0;
     }
     int type = lt__wide_type(lt_str_trim(fl[2]));
@@ -412,8 +410,10 @@ static int lt__perhour_line(struct lt__file *f, struct lt_str line, long ln)
         ts = f->last_ts;
     } else {
         if (lt__timepoint(tp, &ts)) {
-            lt__reject(f, LT_CREJ_TIME, ln, "impossible time point '%.*s' "
-                       "(want YYYY-MM-DDTHH00)", lt__quote_len(tp), tp.p);
+            lt__reject(f, LT_CREJ_TIME, ln,
+                       "impossible time point '%.*s' "
+                       "(want YYYY-MM-DDTHH00)",
+                       lt__quote_len(tp), tp.p);
             return 0;
         }
         if (tp.len < sizeof f->last_tp) {
@@ -424,8 +424,7 @@ static int lt__perhour_line(struct lt__file *f, struct lt_str line, long ln)
     }
     struct lt_str site = lt_str_trim(fl[f->col_site]);
     if (site.len == 0 || site.len > 15) {
-        lt__reject(f, LT_CREJ_STATION, ln, "bad station code '%.*s'", lt__quote_len(site),
-                   site.p);
+        lt__reject(f, LT_CREJ_STATION, ln, "bad station code '%.*s'", lt__quote_len(site), site.p);
         return 0;
     }
     struct lt_cnemc_cell c = {.site = site, .ts = ts, .line = ln};
@@ -492,19 +491,17 @@ static int lt__station_line(struct lt__file *f, struct lt_str line, long ln)
     struct lt_str v[8];
     for (int i = 0; i < 8; i++)
         v[i] = f->scol[i] >= 0 ? lt_str_trim(fl[f->scol[i]]) : (struct lt_str){"", 0};
-    struct lt_cnemc_station st = {.code = v[0], .name = v[1], .city = v[2], .province = v[6],
-                                  .prefecture = v[7], .line = ln};
+    struct lt_cnemc_station st = {
+        .code = v[0], .name = v[1], .city = v[2], .province = v[6], .prefecture = v[7], .line = ln};
     if (v[0].len == 0 || v[0].len > 15) {
-        lt__reject(f, LT_CREJ_STATION, ln, "bad station code '%.*s'", lt__quote_len(v[0]),
-                   v[0].p);
+        lt__reject(f, LT_CREJ_STATION, ln, "bad station code '%.*s'", lt__quote_len(v[0]), v[0].p);
         return 0;
     }
     if (lt__coord(v[3], &st.lon) || lt__coord(v[4], &st.lat) ||
         (!isnan(st.lon) && (st.lon < -180 || st.lon > 180)) ||
         (!isnan(st.lat) && (st.lat < -90 || st.lat > 90))) {
         lt__reject(f, LT_CREJ_STATION, ln, "station %.*s: bad coordinates '%.*s','%.*s'",
-                   (int)v[0].len, v[0].p, lt__quote_len(v[3]), v[3].p, lt__quote_len(v[4]),
-                   v[4].p);
+                   (int)v[0].len, v[0].p, lt__quote_len(v[3]), v[3].p, lt__quote_len(v[4]), v[4].p);
         return 0;
     }
     if (lt_str_eq(v[5], "Y")) {
@@ -563,9 +560,10 @@ static int lt__header(struct lt__file *f, struct lt_str line, struct lt_diag *d)
         for (int i = 0; i < f->nsites; i++) {
             f->sites[i] = fl[3 + i];
             if (f->sites[i].len == 0 || f->sites[i].len > 15)
-                return lt_diag_set(d, LT_EPARSE, 1, "%s: line 1: bad station code '%.*s' in "
-                                   "column %d of the header", f->path,
-                                   lt__quote_len(f->sites[i]), f->sites[i].p, 4 + i);
+                return lt_diag_set(d, LT_EPARSE, 1,
+                                   "%s: line 1: bad station code '%.*s' in "
+                                   "column %d of the header",
+                                   f->path, lt__quote_len(f->sites[i]), f->sites[i].p, 4 + i);
         }
         return 0;
     }
@@ -585,8 +583,10 @@ static int lt__header(struct lt__file *f, struct lt_str line, struct lt_diag *d)
                     f->col[k] = i;
         }
         if (f->col_site < 0)
-            return lt_diag_set(d, LT_EPARSE, 1, "%s: line 1: per-hour header without a "
-                               "stationcode column", f->path);
+            return lt_diag_set(d, LT_EPARSE, 1,
+                               "%s: line 1: per-hour header without a "
+                               "stationcode column",
+                               f->path);
         return 0;
     }
     if (n >= 3 && lt_str_eq(fl[0], lt__station_cols[0])) {
@@ -598,12 +598,16 @@ static int lt__header(struct lt__file *f, struct lt_str line, struct lt_diag *d)
                     f->scol[k] = i;
         }
         if (f->scol[1] < 0 || f->scol[2] < 0)
-            return lt_diag_set(d, LT_EPARSE, 1, "%s: line 1: station list without the %s and "
-                               "%s columns", f->path, lt__station_cols[1], lt__station_cols[2]);
+            return lt_diag_set(d, LT_EPARSE, 1,
+                               "%s: line 1: station list without the %s and "
+                               "%s columns",
+                               f->path, lt__station_cols[1], lt__station_cols[2]);
         return 0;
     }
-    return lt_diag_set(d, LT_EPARSE, 1, "%s: line 1: unknown header (want date,hour,type,... or "
-                       "timepoint,stationcode,... or %s,...)", f->path, lt__station_cols[0]);
+    return lt_diag_set(d, LT_EPARSE, 1,
+                       "%s: line 1: unknown header (want date,hour,type,... or "
+                       "timepoint,stationcode,... or %s,...)",
+                       f->path, lt__station_cols[0]);
 }
 
 int lt_cnemc_read(const char *path, const struct lt_cnemc_handler *h, struct lt_cnemc_stats *stats,
@@ -654,8 +658,10 @@ int lt_cnemc_read(const char *path, const struct lt_cnemc_handler *h, struct lt_
         goto out;
     }
     if (too_long) {
-        rc = lt_diag_set(d, LT_EPARSE, (size_t)f.r.lineno, "%s: line %ld: header longer than "
-                         "%d bytes", path, f.r.lineno, LT_CNEMC_LINE_MAX);
+        rc = lt_diag_set(d, LT_EPARSE, (size_t)f.r.lineno,
+                         "%s: line %ld: header longer than "
+                         "%d bytes",
+                         path, f.r.lineno, LT_CNEMC_LINE_MAX);
         goto out;
     }
     if (line.len >= 3 && !memcmp(line.p, "\xEF\xBB\xBF", 3)) {
@@ -687,21 +693,22 @@ int lt_cnemc_read(const char *path, const struct lt_cnemc_handler *h, struct lt_
             break;
         }
         if (rc) {
-            lt_diag_set(d, rc, (size_t)ln, "%s: line %ld: reading stopped by the caller (%d)",
-                        path, ln, rc);
+            lt_diag_set(d, rc, (size_t)ln, "%s: line %ld: reading stopped by the caller (%d)", path,
+                        ln, rc);
             goto out;
         }
     }
     if (f.r.err)
-        rc = lt_diag_set(d, LT_ETRUNC, (size_t)f.r.lineno, "%s: truncated or corrupt gzip file "
-                         "after line %ld (%s)", path, f.r.lineno, f.r.errmsg);
+        rc = lt_diag_set(d, LT_ETRUNC, (size_t)f.r.lineno,
+                         "%s: truncated or corrupt gzip file "
+                         "after line %ld (%s)",
+                         path, f.r.lineno, f.r.errmsg);
 out:
     if (f.r.gz) {
         int zrc = gzclose(f.r.gz);
         /* gzclose reports a stream cut inside a gzip member that gzread let pass. */
         if (!rc && zrc == Z_BUF_ERROR)
-            rc = lt_diag_set(d, LT_ETRUNC, (size_t)f.r.lineno, "%s: truncated gzip file",
-                             path);
+            rc = lt_diag_set(d, LT_ETRUNC, (size_t)f.r.lineno, "%s: truncated gzip file", path);
     }
     free(f.r.buf);
     free(f.header);

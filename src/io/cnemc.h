@@ -24,10 +24,20 @@ enum lt_cnemc_layout { LT_CNEMC_WIDE = 0, LT_CNEMC_PERHOUR = 1, LT_CNEMC_STATION
 /* Fields a cell can carry. */
 enum lt_cnemc_field {
     LT_CF_AQI = 0,
-    LT_CF_PM25, LT_CF_PM25_24H, LT_CF_PM10, LT_CF_PM10_24H,
-    LT_CF_SO2, LT_CF_SO2_24H, LT_CF_NO2, LT_CF_NO2_24H,
-    LT_CF_O3, LT_CF_O3_24H, LT_CF_O3_8H, LT_CF_O3_8H_24H,
-    LT_CF_CO, LT_CF_CO_24H,
+    LT_CF_PM25,
+    LT_CF_PM25_24H,
+    LT_CF_PM10,
+    LT_CF_PM10_24H,
+    LT_CF_SO2,
+    LT_CF_SO2_24H,
+    LT_CF_NO2,
+    LT_CF_NO2_24H,
+    LT_CF_O3,
+    LT_CF_O3_24H,
+    LT_CF_O3_8H,
+    LT_CF_O3_8H_24H,
+    LT_CF_CO,
+    LT_CF_CO_24H,
     LT_CF_PRIMARY, /* per-hour layout only: primarypollutant text in cell.text */
     LT_CF_N
 };
@@ -36,23 +46,27 @@ enum lt_cnemc_field {
 int lt_cnemc_field_pollutant(enum lt_cnemc_field f);
 const char *lt_cnemc_field_name(enum lt_cnemc_field f);
 
-enum lt_cell_state { LT_CELL_VALUE = 0, LT_CELL_MISSING = 1 /* empty or NA */, LT_CELL_NM = 2 /* "/" */ };
+enum lt_cell_state {
+    LT_CELL_VALUE = 0,
+    LT_CELL_MISSING = 1 /* empty or NA */,
+    LT_CELL_NM = 2 /* "/" */
+};
 
 struct lt_cnemc_cell {
-    struct lt_str site;   /* station code */
-    int64_t ts;           /* hour-ending UTC seconds */
+    struct lt_str site; /* station code */
+    int64_t ts;         /* hour-ending UTC seconds */
     enum lt_cnemc_field field;
     enum lt_cell_state state;
-    double value;         /* valid when state == LT_CELL_VALUE (finite, >= 0) */
-    struct lt_str text;   /* LT_CF_PRIMARY: the text as published */
-    long line;            /* line number in the file (1-based) */
+    double value;       /* valid when state == LT_CELL_VALUE (finite, >= 0) */
+    struct lt_str text; /* LT_CF_PRIMARY: the text as published */
+    long line;          /* line number in the file (1-based) */
 };
 
 /* Station-list row. */
 struct lt_cnemc_station {
     struct lt_str code, name, city, province, prefecture;
-    double lon, lat;      /* NaN when empty */
-    bool is_control;      /* 对照点 = Y */
+    double lon, lat; /* NaN when empty */
+    bool is_control; /* 对照点 = Y */
     long line;
 };
 
@@ -88,9 +102,9 @@ const char *lt_cnemc_reject_name(enum lt_cnemc_reject k);
 
 struct lt_cnemc_stats {
     enum lt_cnemc_layout layout;
-    long lines;           /* data lines read */
-    long cells;           /* cells delivered with a value */
-    long rejected;        /* lines or cells rejected */
+    long lines;                  /* data lines read */
+    long cells;                  /* cells delivered with a value */
+    long rejected;               /* lines or cells rejected */
     long rejected_by[LT_CREJ_N]; /* the same, by kind */
 };
 

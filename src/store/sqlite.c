@@ -67,7 +67,8 @@ static const char lt__schema_sql[] =
     "  SELECT RAISE(ABORT, 'corrections are append-only'); END;\n"
     "INSERT INTO schema_version (version) VALUES (1);\n";
 
-#define LT__SITE_COLS "id, code, name, city, county, province, lon, lat, is_eval, valid_from, valid_to"
+#define LT__SITE_COLS                                                                              \
+    "id, code, name, city, county, province, lon, lat, is_eval, valid_from, valid_to"
 
 enum lt__stmt {
     ST_BEGIN,
@@ -103,8 +104,9 @@ static const char *const lt__stmt_sql[ST_N] = {
     [ST_SITE_UPD] = "UPDATE sites SET name = ?2, city = ?3, county = ?4, province = ?5, lon = ?6, "
                     "lat = ?7, is_eval = ?8, valid_from = ?9, valid_to = ?10 WHERE code = ?1",
     [ST_SITE_ALL] = "SELECT " LT__SITE_COLS " FROM sites ORDER BY code",
-    [ST_H_INS] = "INSERT INTO hourly (site_id, factor, ts, value, flag) VALUES (?1, ?2, ?3, ?4, ?5) "
-                 "ON CONFLICT (site_id, factor, ts) DO NOTHING",
+    [ST_H_INS] =
+        "INSERT INTO hourly (site_id, factor, ts, value, flag) VALUES (?1, ?2, ?3, ?4, ?5) "
+        "ON CONFLICT (site_id, factor, ts) DO NOTHING",
     [ST_H_GET] = "SELECT value, flag FROM hourly WHERE site_id = ?1 AND factor = ?2 AND ts = ?3",
     /* IN on the second key column lets SQLite seek each factor's ts range separately. */
     [ST_H_LOAD] = "SELECT factor, ts, value, flag FROM hourly WHERE site_id = ?1 "
@@ -115,8 +117,9 @@ static const char *const lt__stmt_sql[ST_N] = {
                     "AND ts BETWEEN ?2 AND ?3",
     [ST_C_LAST] = "SELECT new_value FROM corrections WHERE site_id = ?1 AND factor = ?2 "
                   "AND ts = ?3 ORDER BY id DESC LIMIT 1",
-    [ST_C_INS] = "INSERT INTO corrections (site_id, factor, ts, old_value, new_value, who, at, why) "
-                 "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+    [ST_C_INS] =
+        "INSERT INTO corrections (site_id, factor, ts, old_value, new_value, who, at, why) "
+        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
     [ST_C_LIST_ALL] = "SELECT c.id, s.code, c.factor, c.ts, c.old_value, c.new_value, c.who, c.at, "
                       "c.why FROM corrections c JOIN sites s ON s.id = c.site_id ORDER BY c.id",
     [ST_C_LIST_SITE] = "SELECT c.id, s.code, c.factor, c.ts, c.old_value, c.new_value, c.who, "
@@ -143,7 +146,7 @@ struct lt_store {
     char err[256];
 };
 
-/* ---- helpers ---------------------------------------------------------------------------------- */
+/* ---- helpers --------------------------------------------------------------------------------- */
 
 static void lt__err(struct lt_store *s, const char *fmt, ...)
 #if defined(__GNUC__)
@@ -213,7 +216,7 @@ static int lt__exec(struct lt_store *s, const char *sql)
     return 0;
 }
 
-/* ---- site id cache ---------------------------------------------------------------------------- */
+/* ---- site id cache --------------------------------------------------------------------------- */
 
 static uint64_t lt__hash(const char *code, size_t len)
 {
@@ -306,15 +309,17 @@ out:
     return rc;
 }
 
-/* ---- open, close, transactions ---------------------------------------------------------------- */
+/* ---- open, close, transactions --------------------------------------------------------------- */
 
 static int lt__migrate(struct lt_store *s, struct lt_diag *d, const char *path)
 {
     sqlite3_stmt *q = NULL;
     int rc = 0, version = 0;
 
-    if (sqlite3_prepare_v2(s->db, "SELECT name FROM sqlite_master WHERE type = 'table' AND "
-                           "name = 'schema_version'", -1, &q, NULL) != SQLITE_OK) {
+    if (sqlite3_prepare_v2(s->db,
+                           "SELECT name FROM sqlite_master WHERE type = 'table' AND "
+                           "name = 'schema_version'",
+                           -1, &q, NULL) != SQLITE_OK) {
         rc = lt__dberr(s, "read schema");
         goto out;
     }
@@ -442,7 +447,7 @@ int lt_store_rollback(struct lt_store *s)
     return lt__run(s, ST_ROLLBACK, "rollback");
 }
 
-/* ---- sites ------------------------------------------------------------------------------------ */
+/* ---- sites ----------------------------------------------------------------------------------- */
 
 static void lt__site_from_row(sqlite3_stmt *q, struct lt_site *o)
 {
@@ -455,10 +460,10 @@ static void lt__site_from_row(sqlite3_stmt *q, struct lt_site *o)
     o->lon = lt__col_double_or_nan(q, 6);
     o->lat = lt__col_double_or_nan(q, 7);
     o->is_eval = sqlite3_column_int(q, 8) != 0;
-    o->valid_from = sqlite3_column_type(q, 9) == SQLITE_NULL ? LT_DAY_OPEN_FROM
-                                                              : sqlite3_column_int(q, 9);
-    o->valid_to = sqlite3_column_type(q, 10) == SQLITE_NULL ? LT_DAY_OPEN_TO
-                                                             : sqlite3_column_int(q, 10);
+    o->valid_from =
+        sqlite3_column_type(q, 9) == SQLITE_NULL ? LT_DAY_OPEN_FROM : sqlite3_column_int(q, 9);
+    o->valid_to =
+        sqlite3_column_type(q, 10) == SQLITE_NULL ? LT_DAY_OPEN_TO : sqlite3_column_int(q, 10);
 }
 
 static bool lt__same_double(double a, double b)
@@ -471,8 +476,7 @@ static bool lt__site_same(const struct lt_site *a, const struct lt_site *b)
     return !strcmp(a->name, b->name) && !strcmp(a->city, b->city) &&
            !strcmp(a->county, b->county) && !strcmp(a->province, b->province) &&
            lt__same_double(a->lon, b->lon) && lt__same_double(a->lat, b->lat) &&
-           a->is_eval == b->is_eval && a->valid_from == b->valid_from &&
-           a->valid_to == b->valid_to;
+           a->is_eval == b->is_eval && a->valid_from == b->valid_from && a->valid_to == b->valid_to;
 }
 
 int lt_store_site_get(struct lt_store *s, const char *code, struct lt_site *out)
@@ -632,7 +636,7 @@ out:
     return rc;
 }
 
-/* ---- measurements ----------------------------------------------------------------------------- */
+/* ---- measurements ---------------------------------------------------------------------------- */
 
 static bool lt__factor_ok(int factor)
 {
@@ -691,8 +695,7 @@ int lt_store_put_hourly(struct lt_store *s, const char *site, int factor, int64_
     }
     double old = lt__col_double_or_nan(q, 0);
     const char *oflag = (const char *)sqlite3_column_text(q, 1);
-    *res = lt__same_double(old, value) && lt__flag_eq(oflag, flag) ? LT_PUT_SAME
-                                                                   : LT_PUT_CONFLICT;
+    *res = lt__same_double(old, value) && lt__flag_eq(oflag, flag) ? LT_PUT_SAME : LT_PUT_CONFLICT;
     sqlite3_reset(q);
     return 0;
 }
@@ -799,7 +802,7 @@ int lt_store_load_aqi_pub(struct lt_store *s, const char *site, int32_t day0, in
     return 0;
 }
 
-/* ---- corrections ------------------------------------------------------------------------------ */
+/* ---- corrections ----------------------------------------------------------------------------- */
 
 int lt_store_correct(struct lt_store *s, const char *site, int factor, int64_t ts, double new_value,
                      const char *who, int64_t at, const char *why, int64_t *id)
@@ -928,7 +931,7 @@ out:
     return rc;
 }
 
-/* ---- dust days -------------------------------------------------------------------------------- */
+/* ---- dust days ------------------------------------------------------------------------------- */
 
 /* Dust days are keyed by the place name without its administrative suffix (the rule of the site
  * filter), so a flag set for "郑州市" is found for the registry's "郑州". */

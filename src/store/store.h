@@ -29,10 +29,10 @@ int lt_store_rollback(struct lt_store *s);
 /* ---- sites --------------------------------------------------------------------------------- */
 
 #define LT_DAY_OPEN_FROM INT32_MIN
-#define LT_DAY_OPEN_TO INT32_MAX
+#define LT_DAY_OPEN_TO   INT32_MAX
 
 struct lt_site {
-    char code[16];      /* station code, e.g. "1316A" */
+    char code[16]; /* station code, e.g. "1316A" */
     char name[96];
     char city[64];      /* as in the registry, e.g. "郑州" or "郑州市" */
     char county[64];    /* "" when unknown */
@@ -43,7 +43,8 @@ struct lt_site {
     int32_t valid_to;
 };
 
-/* Insert or update a site by code. *changed (optional) is set when anything was new or different. */
+/* Insert or update a site by code. *changed (optional) is set when anything was new or different.
+ */
 int lt_store_site_put(struct lt_store *s, const struct lt_site *site, bool *changed);
 /* LT_ENOTFOUND when unknown. */
 int lt_store_site_get(struct lt_store *s, const char *code, struct lt_site *out);
@@ -58,7 +59,8 @@ struct lt_site_filter {
     bool eval_only;       /* only evaluation sites */
 };
 /* Sites matching the filter, ordered by code; *out is malloc'd (free()), *n its length. */
-int lt_store_sites(struct lt_store *s, const struct lt_site_filter *f, struct lt_site **out, int *n);
+int lt_store_sites(struct lt_store *s, const struct lt_site_filter *f, struct lt_site **out,
+                   int *n);
 
 /* ---- measurements -------------------------------------------------------------------------- */
 
@@ -91,11 +93,11 @@ struct lt_correction {
     int64_t id;
     char site[16];
     int factor;
-    int64_t ts;          /* the hour corrected */
-    double old_value;    /* value before this correction (raw or previous correction); NaN none */
-    double new_value;    /* NaN = invalidated */
+    int64_t ts;       /* the hour corrected */
+    double old_value; /* value before this correction (raw or previous correction); NaN none */
+    double new_value; /* NaN = invalidated */
     char who[64];
-    int64_t at;          /* when the correction was made, UTC seconds */
+    int64_t at; /* when the correction was made, UTC seconds */
     char why[256];
 };
 /* Record a correction. LT_ENOTFOUND when no value exists for the key. */
@@ -104,10 +106,12 @@ int lt_store_correct(struct lt_store *s, const char *site, int factor, int64_t t
 /* Corrections of a site (all sites when site is NULL), oldest first; *out malloc'd. */
 int lt_store_corrections(struct lt_store *s, const char *site, struct lt_correction **out, int *n);
 
-/* ---- dust days (环办监测〔2016〕120号) --------------------------------------------------------- */
+/* ---- dust days (环办监测〔2016〕120号) ---------------------------------------------------------
+ */
 
 /* Flag (on = true) or unflag an area-day as dust-affected. area is a city or county name, matched
- * by the place-name rule of lt_site_filter ("郑州" = "郑州市"); lists show it without the suffix. */
+ * by the place-name rule of lt_site_filter ("郑州" = "郑州市"); lists show it without the suffix.
+ */
 int lt_store_dust_set(struct lt_store *s, const char *area, int32_t day, bool on);
 /* Is the area-day flagged? */
 int lt_store_dust_get(struct lt_store *s, const char *area, int32_t day, bool *on);

@@ -62,7 +62,8 @@ const char *lt_pollutant_name_zh(enum lt_pollutant p)
     return (unsigned)p < LT_POLL_N ? lt__poll_names_zh[p] : "?";
 }
 
-/* Lower-case ASCII letters and drop '.', '_' and blanks so "PM2.5", "pm25", "PM2_5" compare equal. */
+/* Lower-case ASCII letters and drop '.', '_' and blanks so "PM2.5", "pm25", "PM2_5" compare equal.
+ */
 static size_t lt__poll_key(const char *s, size_t len, char *out, size_t cap)
 {
     size_t n = 0;

@@ -6,10 +6,10 @@
 static const double lt__pow10[] = {1.0, 10.0, 100.0, 1000.0, 10000.0, 100000.0, 1000000.0};
 
 /* GB/T 8170-2008 3.3: when the first dropped digit is above 5 round up, below 5 round down, and
- * exactly 5 with nothing after it round to the even neighbour ("四舍六入五成双"). Concentrations are
- * decimal numbers held in binary doubles (e.g. 2.05 is 2.04999999999999982...), so "exactly 5" is
- * recognised within a relative 1e-9 of the half: far below any measuring precision, far above the
- * representation error of a double. */
+ * exactly 5 with nothing after it round to the even neighbour ("四舍六入五成双"). Concentrations
+ * are decimal numbers held in binary doubles (e.g. 2.05 is 2.04999999999999982...), so "exactly 5"
+ * is recognised within a relative 1e-9 of the half: far below any measuring precision, far above
+ * the representation error of a double. */
 double lt_round_half_even(double x, int decimals)
 {
     if (isnan(x) || isinf(x))

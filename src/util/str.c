@@ -64,7 +64,8 @@ size_t lt_str_copy(char *dst, size_t cap, struct lt_str s)
 
 /* Fast path for the common plain decimals ("123", "0.7", "-12.25"): exact for up to 15 significant
  * digits because both the digit integer and the power of ten are exact doubles and the result is
- * one correctly rounded division. Anything else goes to strtod on a bounded, NUL-terminated copy. */
+ * one correctly rounded division. Anything else goes to strtod on a bounded, NUL-terminated copy.
+ */
 int lt_parse_double(struct lt_str s, double *out)
 {
     s = lt_str_trim(s);
@@ -109,7 +110,7 @@ int lt_parse_double(struct lt_str s, double *out)
             }
         if (!digit)
             return LT_EPARSE;
-        static const double p10[] = {1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7,
+        static const double p10[] = {1e0, 1e1, 1e2,  1e3,  1e4,  1e5,  1e6,  1e7,
                                      1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15};
         double v = (double)mant;
         if (frac)

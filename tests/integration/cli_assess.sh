@@ -117,7 +117,7 @@ raw=$(sqlite3 "$DB" "SELECT value FROM hourly h JOIN sites s ON s.id=h.site_id W
 "$LANTIAN" correct --db "$DB" --site 1316A --pollutant PM2.5 --time "2019-01-05 10:00" --value 400 \
     --who 张三 --why "仪器漂移复核" >/dev/null || fail "correct"
 "$LANTIAN" aqi --db "$DB" --site 1316A --from 2019-01-05 --to 2019-01-05 --format csv > "$T/c.csv"
-grep -q '^2019-01-05 10:00,1316A [^,]*,433,' "$T/c.csv" || fail "corrected hour's AQI (PM2.5 400 -> 433)"
+grep -q '^2019-01-05 10:00,1316A [^,]*,434,' "$T/c.csv" || fail "corrected hour's AQI (PM2.5 400 -> 434: 400 + 50*100/150 rounded up)"
 "$LANTIAN" correct --db "$DB" --list --site 1316A --format csv > "$T/corr.csv"
 grep -q '张三' "$T/corr.csv" && grep -q '仪器漂移复核' "$T/corr.csv" && grep -q ",400" "$T/corr.csv" \
     || fail "correction list"

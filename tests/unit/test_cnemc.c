@@ -158,7 +158,7 @@ static int teardown(void **state)
     return system(cmd) == 0 ? 0 : -1;
 }
 
-/* ---- wide layout -------------------------------------------------------------------------------- */
+/* ---- wide layout ----------------------------------------------------------------------------- */
 
 static const char wide_ok[] = "\xEF\xBB\xBF"
                               "date,hour,type,1316A,1317A,1318A\r\n"
@@ -274,9 +274,9 @@ static void test_wide_bad_lines(void **state)
 {
     (void)state;
     static const char txt[] = "date,hour,type,1316A,1317A\n"
-                              "20190231,1,AQI,1,2\n"   /* no 31 February */
-                              "20190112,25,AQI,1,2\n"  /* no hour 25 */
-                              "20190112,24,AQI,1,2\n"  /* CNEMC writes 24:00 as hour 0 */
+                              "20190231,1,AQI,1,2\n"  /* no 31 February */
+                              "20190112,25,AQI,1,2\n" /* no hour 25 */
+                              "20190112,24,AQI,1,2\n" /* CNEMC writes 24:00 as hour 0 */
                               "20190112,x,AQI,1,2\n"
                               "2019-1-12,1,AQI,1,2\n"
                               "20190112,1,PM1,1,2\n"   /* unknown type */
@@ -323,7 +323,7 @@ static void test_callback_stops(void **state)
     free(g);
 }
 
-/* ---- per-hour layout and the station list ------------------------------------------------------ */
+/* ---- per-hour layout and the station list ---------------------------------------------------- */
 
 static void test_perhour(void **state)
 {
@@ -419,7 +419,7 @@ static void test_stations(void **state)
     free(g);
 }
 
-/* ---- failures of the whole file ----------------------------------------------------------------- */
+/* ---- failures of the whole file -------------------------------------------------------------- */
 
 static void test_open_and_header_errors(void **state)
 {
@@ -555,16 +555,11 @@ static void test_field_maps(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_wide_basic),
-        cmocka_unit_test(test_wide_gzip_same_as_plain),
-        cmocka_unit_test(test_wide_bad_cells),
-        cmocka_unit_test(test_wide_bad_lines),
-        cmocka_unit_test(test_callback_stops),
-        cmocka_unit_test(test_perhour),
-        cmocka_unit_test(test_stations),
-        cmocka_unit_test(test_open_and_header_errors),
-        cmocka_unit_test(test_gzip_truncated),
-        cmocka_unit_test(test_long_line),
+        cmocka_unit_test(test_wide_basic),     cmocka_unit_test(test_wide_gzip_same_as_plain),
+        cmocka_unit_test(test_wide_bad_cells), cmocka_unit_test(test_wide_bad_lines),
+        cmocka_unit_test(test_callback_stops), cmocka_unit_test(test_perhour),
+        cmocka_unit_test(test_stations),       cmocka_unit_test(test_open_and_header_errors),
+        cmocka_unit_test(test_gzip_truncated), cmocka_unit_test(test_long_line),
         cmocka_unit_test(test_field_maps),
     };
     return cmocka_run_group_tests(tests, setup, teardown);

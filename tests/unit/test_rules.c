@@ -66,12 +66,11 @@ static void test_default_rules_by_date(void **state)
     assert_null(lt_rules_by_name(&r, "1996"));
 }
 
-static const char *const good =
-    "[a]\nfrom = 2000-01-01\nto = 2009-12-31\naqi = 2012\n"
-    "limit_daily = SO2:150 NO2:80 CO:4 O3:160 PM10:150 PM2.5:75\n"
-    "percentile = SO2:98 NO2:98 CO:95 O3:90 PM10:95 PM2.5:95\n"
-    "index_s = SO2:60 NO2:40 CO:4 O3:160 PM10:70 PM2.5:35\n"
-    "index_w = SO2:1 NO2:1 CO:1 O3:1 PM10:1 PM2.5:1\n";
+static const char *const good = "[a]\nfrom = 2000-01-01\nto = 2009-12-31\naqi = 2012\n"
+                                "limit_daily = SO2:150 NO2:80 CO:4 O3:160 PM10:150 PM2.5:75\n"
+                                "percentile = SO2:98 NO2:98 CO:95 O3:90 PM10:95 PM2.5:95\n"
+                                "index_s = SO2:60 NO2:40 CO:4 O3:160 PM10:70 PM2.5:35\n"
+                                "index_w = SO2:1 NO2:1 CO:1 O3:1 PM10:1 PM2.5:1\n";
 
 static int parse(const char *text, struct lt_diag *d)
 {

@@ -156,9 +156,8 @@ static void test_sites(void **state)
     struct lt_diag d = {0};
     assert_int_equal(lt_store_open(&s, dbpath, &d), 0);
     enum lt_put_result res;
-    assert_int_equal(lt_store_put_hourly(s, "1811A", LT_PM25, lt_bj_to_utc(17900, 1), 5, NULL,
-                                         &res),
-                     0);
+    assert_int_equal(
+        lt_store_put_hourly(s, "1811A", LT_PM25, lt_bj_to_utc(17900, 1), 5, NULL, &res), 0);
     assert_int_equal(res, LT_PUT_INSERTED);
     lt_store_close(s);
 }
@@ -221,19 +220,20 @@ static void test_load_hourly(void **state)
     add_sites(s);
 
     /* CNEMC hour 0 of 01-13 is hour 24 of 01-12. */
-    assert_int_equal(lt_store_put_hourly(s, "1316A", LT_PM25, lt_bj_to_utc(d12 + 1, 0), 24, NULL,
-                                         &res), 0);
+    assert_int_equal(
+        lt_store_put_hourly(s, "1316A", LT_PM25, lt_bj_to_utc(d12 + 1, 0), 24, NULL, &res), 0);
     assert_int_equal(lt_store_put_hourly(s, "1316A", LT_PM25, lt_bj_to_utc(d12, 1), 1, NULL, &res),
                      0);
     /* Hour 0 of 01-12 belongs to 01-11 and is outside a range starting on 01-12. */
-    assert_int_equal(lt_store_put_hourly(s, "1316A", LT_PM25, lt_bj_to_utc(d12, 0), 99, NULL,
-                                         &res), 0);
-    assert_int_equal(lt_store_put_hourly(s, "1316A", LT_O3, lt_bj_to_utc(d12 + 1, 5), 55, NULL,
-                                         &res), 0);
+    assert_int_equal(lt_store_put_hourly(s, "1316A", LT_PM25, lt_bj_to_utc(d12, 0), 99, NULL, &res),
+                     0);
+    assert_int_equal(
+        lt_store_put_hourly(s, "1316A", LT_O3, lt_bj_to_utc(d12 + 1, 5), 55, NULL, &res), 0);
     assert_int_equal(lt_store_put_hourly(s, "1316A", LT_CO, lt_bj_to_utc(d12, 3), NAN, "NM", &res),
                      0);
-    assert_int_equal(lt_store_put_hourly(s, "1316A", LT_FACTOR_AQI_PUB, lt_bj_to_utc(d12, 3), 150,
-                                         NULL, &res), 0);
+    assert_int_equal(
+        lt_store_put_hourly(s, "1316A", LT_FACTOR_AQI_PUB, lt_bj_to_utc(d12, 3), 150, NULL, &res),
+        0);
     /* Another site's values must not leak in. */
     assert_int_equal(lt_store_put_hourly(s, "1317A", LT_PM25, lt_bj_to_utc(d12, 2), 7, NULL, &res),
                      0);
@@ -247,9 +247,9 @@ static void test_load_hourly(void **state)
     }
     unsigned nm = 0;
     assert_int_equal(lt_store_load_hourly(s, "1316A", d12, 2, v, &nm), 0);
-    assert_true(buf[LT_PM25][0] == 1.0);    /* 01-12 hour 1 */
-    assert_true(buf[LT_PM25][23] == 24.0);  /* 01-12 hour 24 */
-    assert_true(isnan(buf[LT_PM25][1]));    /* 1317A's value is not here */
+    assert_true(buf[LT_PM25][0] == 1.0);     /* 01-12 hour 1 */
+    assert_true(buf[LT_PM25][23] == 24.0);   /* 01-12 hour 24 */
+    assert_true(isnan(buf[LT_PM25][1]));     /* 1317A's value is not here */
     assert_true(buf[LT_O3][24 + 4] == 55.0); /* 01-13 hour 5 */
     assert_true(isnan(buf[LT_CO][2]));
     assert_int_equal(nm, 1u << LT_CO);
@@ -287,10 +287,10 @@ static void test_corrections(void **state)
     add_sites(s);
     assert_int_equal(lt_store_put_hourly(s, "1316A", LT_PM25, t, 227, NULL, &res), 0);
 
-    assert_int_equal(lt_store_correct(s, "1316A", LT_PM25, t, 120, "王工", 1700000000, "仪器漂移",
-                                      &id1), 0);
-    assert_int_equal(lt_store_correct(s, "1316A", LT_PM25, t, 121.5, "李工", 1700000100, "复核",
-                                      &id2), 0);
+    assert_int_equal(
+        lt_store_correct(s, "1316A", LT_PM25, t, 120, "王工", 1700000000, "仪器漂移", &id1), 0);
+    assert_int_equal(
+        lt_store_correct(s, "1316A", LT_PM25, t, 121.5, "李工", 1700000100, "复核", &id2), 0);
     assert_true(id2 > id1);
     /* No value stored: nothing to correct. */
     assert_int_equal(lt_store_correct(s, "1316A", LT_PM25, t + 3600, 1, "x", 1, "y", &id3),
@@ -312,8 +312,8 @@ static void test_corrections(void **state)
     assert_int_equal(res, LT_PUT_SAME);
 
     /* Invalidation. */
-    assert_int_equal(lt_store_correct(s, "1316A", LT_PM25, t, NAN, "王工", 1700000200, "停电",
-                                      &id3), 0);
+    assert_int_equal(
+        lt_store_correct(s, "1316A", LT_PM25, t, NAN, "王工", 1700000200, "停电", &id3), 0);
     buf[LT_PM25][7] = NAN;
     assert_int_equal(lt_store_load_hourly(s, "1316A", d12, 1, v, NULL), 0);
     assert_true(isnan(buf[LT_PM25][7]));
@@ -412,9 +412,9 @@ static void test_open_errors(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_sites),        cmocka_unit_test(test_put_hourly),
-        cmocka_unit_test(test_load_hourly),  cmocka_unit_test(test_corrections),
-        cmocka_unit_test(test_dust),         cmocka_unit_test(test_open_errors),
+        cmocka_unit_test(test_sites),       cmocka_unit_test(test_put_hourly),
+        cmocka_unit_test(test_load_hourly), cmocka_unit_test(test_corrections),
+        cmocka_unit_test(test_dust),        cmocka_unit_test(test_open_errors),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

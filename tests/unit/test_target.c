@@ -186,7 +186,7 @@ static void test_targets_parse(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_budget_early_year), cmocka_unit_test(test_unreachable),
+        cmocka_unit_test(test_budget_early_year),   cmocka_unit_test(test_unreachable),
         cmocka_unit_test(test_strict_and_even_odd), cmocka_unit_test(test_ruleset_of_target),
         cmocka_unit_test(test_targets_parse),
     };

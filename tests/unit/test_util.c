@@ -10,13 +10,13 @@
 
 #include "lantian/util.h"
 
-static struct lt_str S(const char *c)
-{
+static struct lt_str S(const char *c) {
     return lt_str_of(c);
 }
 
 /* GB/T 8170-2008 3.3: above 5 up, below 5 down, exactly 5 to even. */
-static void test_round_half_even(void **state)
+static void
+test_round_half_even(void **state)
 {
     (void)state;
     assert_true(lt_round_half_even(74.5, 0) == 74.0);
@@ -68,7 +68,11 @@ static void test_parse_double(void **state)
     assert_int_equal(lt_parse_double(S("0x10"), &v), LT_EPARSE);
     assert_int_equal(lt_parse_double(S("1e999"), &v), LT_ERANGE);
     /* NUL inside the slice is junk, not an end. */
-    assert_int_equal(lt_parse_double((struct lt_str){"12\0" "3", 4}, &v), LT_EPARSE);
+    assert_int_equal(lt_parse_double((struct lt_str){"12\0"
+                                                     "3",
+                                                     4},
+                                     &v),
+                     LT_EPARSE);
 }
 
 static void test_parse_int(void **state)
@@ -110,7 +114,8 @@ static void test_calendar(void **state)
     assert_string_equal(buf, "2024-02-29");
 }
 
-/* Hour-ending labels: the natural day is 01:00..24:00 Beijing time; hour 0 of D+1 is hour 24 of D. */
+/* Hour-ending labels: the natural day is 01:00..24:00 Beijing time; hour 0 of D+1 is hour 24 of D.
+ */
 static void test_natural_day(void **state)
 {
     (void)state;
@@ -170,9 +175,12 @@ static void test_utf8(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_round_half_even), cmocka_unit_test(test_parse_double),
-        cmocka_unit_test(test_parse_int),       cmocka_unit_test(test_calendar),
-        cmocka_unit_test(test_natural_day),     cmocka_unit_test(test_csv),
+        cmocka_unit_test(test_round_half_even),
+        cmocka_unit_test(test_parse_double),
+        cmocka_unit_test(test_parse_int),
+        cmocka_unit_test(test_calendar),
+        cmocka_unit_test(test_natural_day),
+        cmocka_unit_test(test_csv),
         cmocka_unit_test(test_utf8),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
