@@ -33,6 +33,12 @@ bool lt_str_ieq(struct lt_str s, const char *cstr); /* ASCII case-insensitive eq
 /* Copy s into dst (capacity cap, cap >= 1) with NUL; truncates; returns bytes copied. */
 size_t lt_str_copy(char *dst, size_t cap, struct lt_str s);
 
+/* Place names: registries write "郑州" or "郑州市", "河南" or "河南省". The base of a name drops
+ * one administrative suffix (省, 市, 自治区, 自治州, 地区, 盟, 特别行政区, ...) when something is
+ * left. Two names match when their bases are equal. */
+struct lt_str lt_place_base(struct lt_str name);
+bool lt_place_match(const char *a, const char *b);
+
 /* ---- checked number parsing (never atoi/atof/sscanf) ----------------------------------------- */
 
 /* Parse the whole slice as a finite decimal number ("12", "-0.5", "1e3"; blanks around allowed).

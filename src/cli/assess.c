@@ -148,7 +148,7 @@ static int lt__station_cb(void *vctx, const struct lt_cnemc_station *s)
     struct lt_dataset *ds = c->ds;
     char prov[64];
     lt_str_copy(prov, sizeof(prov), s->province);
-    if (c->province && !lt_area_name_match(c->province, prov))
+    if (c->province && !lt_place_match(c->province, prov))
         return 0;
     if (ds->nsites == c->cap) {
         int ncap = c->cap ? c->cap * 2 : 256;
@@ -279,29 +279,6 @@ out:
 
 /* ---- areas --------------------------------------------------------------------------------- */
 
-/* Administrative suffixes that registries write or leave out: "郑州" and "郑州市" are one city. */
-static size_t lt__name_core(const char *s)
-{
-    static const char *const suffix[] = {"特别行政区", "维吾尔自治区", "壮族自治区", "回族自治区",
-                                         "自治区",     "自治州",       "地区",       "省",
-                                         "市",         "县",           "区",         "盟"};
-    size_t n = strlen(s);
-    for (size_t i = 0; i < sizeof(suffix) / sizeof(suffix[0]); i++) {
-        size_t k = strlen(suffix[i]);
-        if (n > k && !memcmp(s + n - k, suffix[i], k))
-            return n - k;
-    }
-    return n;
-}
-
-bool lt_area_name_match(const char *query, const char *name)
-{
-    if (!strcmp(query, name))
-        return true;
-    size_t a = lt__name_core(query), b = lt__name_core(name);
-    return a == b && a > 0 && !memcmp(query, name, a);
-}
-
 void lt_areas_free(struct lt_area *a, int n)
 {
     if (!a)
@@ -323,12 +300,12 @@ int lt_areas_build(const struct lt_dataset *ds, enum lt_area_level level, const 
                                                   : s->county;
         if (level != LT_AREA_SITE && (!s->is_eval || !key[0]))
             continue;
-        if (name && !(lt_area_name_match(name, key) ||
-                      (level == LT_AREA_SITE && lt_area_name_match(name, s->name))))
+        if (name && !(lt_place_match(name, key) ||
+                      (level == LT_AREA_SITE && lt_place_match(name, s->name))))
             continue;
         int k;
         for (k = 0; k < na; k++)
-            if (level != LT_AREA_SITE && lt_area_name_match(a[k].name, key) &&
+            if (level != LT_AREA_SITE && lt_place_match(a[k].name, key) &&
                 !strcmp(a[k].province, s->province))
                 break;
         if (k == na) {

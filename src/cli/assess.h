@@ -62,9 +62,6 @@ int lt_area_days(const struct lt_dataset *ds, const struct lt_area *a, int32_t f
  * into c[LT_POLL_N] (NaN when no site has one). Needs keep_hours. */
 void lt_area_hour(const struct lt_dataset *ds, const struct lt_area *a, int k, double *c);
 
-/* Does an area name match a registry name? "郑州" matches "郑州市"; "河南" matches "河南省". */
-bool lt_area_name_match(const char *query, const char *name);
-
 /* Parse a period: "YYYY", "YYYY-MM", "YYYY-Qn", "YYYY-MM-DD" or "YYYY-MM-DD:YYYY-MM-DD". */
 int lt_period_parse(const char *s, int32_t *from, int32_t *to);
 

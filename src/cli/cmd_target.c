@@ -243,7 +243,7 @@ int lt_cmd_target(int argc, char **argv)
         }
         tg = NULL;
         for (int i = 0; i < n; i++)
-            if (targets[i].year == year && lt_area_name_match(area, targets[i].area))
+            if (targets[i].year == year && lt_place_match(area, targets[i].area))
                 tg = &targets[i];
         if (!tg) {
             lt_cli_err("target", "%s has no target for %s in %lld", config, area, year);

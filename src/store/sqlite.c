@@ -560,32 +560,6 @@ int lt_store_site_put(struct lt_store *s, const struct lt_site *site, bool *chan
     return 0;
 }
 
-/* Administrative suffixes dropped before comparing place names, longest first, so that "郑州" and
- * "郑州市", "河南" and "河南省", "广西" and "广西壮族自治区" match. Only one suffix is dropped, and
- * only when something is left ("市" alone stays "市"). */
-static const char *const lt__place_suffixes[] = {
-    "维吾尔自治区", "特别行政区", "壮族自治区", "回族自治区", "自治区", "省", "市",
-};
-
-static struct lt_str lt__place_base(const char *name)
-{
-    struct lt_str s = lt_str_trim(lt_str_of(name));
-    for (size_t i = 0; i < sizeof lt__place_suffixes / sizeof *lt__place_suffixes; i++) {
-        size_t n = strlen(lt__place_suffixes[i]);
-        if (s.len > n && !memcmp(s.p + s.len - n, lt__place_suffixes[i], n)) {
-            s.len -= n;
-            break;
-        }
-    }
-    return s;
-}
-
-static bool lt__place_match(const char *want, const char *have)
-{
-    struct lt_str a = lt__place_base(want), b = lt__place_base(have);
-    return a.len == b.len && !memcmp(a.p, b.p, a.len);
-}
-
 int lt_store_sites(struct lt_store *s, const struct lt_site_filter *f, struct lt_site **out, int *n)
 {
     struct lt_site *v = NULL;
@@ -605,11 +579,11 @@ int lt_store_sites(struct lt_store *s, const struct lt_site_filter *f, struct lt
         lt__site_from_row(q, &site);
         if (f && f->eval_only && !site.is_eval)
             continue;
-        if (f && f->city && !lt__place_match(f->city, site.city))
+        if (f && f->city && !lt_place_match(f->city, site.city))
             continue;
-        if (f && f->province && !lt__place_match(f->province, site.province))
+        if (f && f->province && !lt_place_match(f->province, site.province))
             continue;
-        if (f && f->county && !lt__place_match(f->county, site.county))
+        if (f && f->county && !lt_place_match(f->county, site.county))
             continue;
         if (len == cap) {
             int ncap = cap ? cap * 2 : 64;
@@ -937,7 +911,7 @@ out:
  * filter), so a flag set for "郑州市" is found for the registry's "郑州". */
 static int lt__area_key(const char *area, char *key, size_t cap)
 {
-    struct lt_str b = lt__place_base(area);
+    struct lt_str b = lt_place_base(lt_str_of(area));
     if (!b.len || b.len >= cap)
         return LT_EINVAL;
     lt_str_copy(key, cap, b);

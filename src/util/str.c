@@ -312,3 +312,28 @@ bool lt_utf8_valid(const char *s, size_t len)
     }
     return true;
 }
+
+/* Longest first, so that "广西壮族自治区" loses "壮族自治区" rather than "区"-like tails. County
+ * suffixes (县, 区) are not dropped: "鹤山区" and "鹤山县" are different places. */
+static const char *const lt__place_suffixes[] = {
+    "维吾尔自治区", "特别行政区", "壮族自治区", "回族自治区", "自治区",
+    "自治州",       "地区",       "省",         "市",         "盟"};
+
+struct lt_str lt_place_base(struct lt_str s)
+{
+    s = lt_str_trim(s);
+    for (size_t i = 0; i < sizeof lt__place_suffixes / sizeof *lt__place_suffixes; i++) {
+        size_t n = strlen(lt__place_suffixes[i]);
+        if (s.len > n && !memcmp(s.p + s.len - n, lt__place_suffixes[i], n)) {
+            s.len -= n;
+            break;
+        }
+    }
+    return s;
+}
+
+bool lt_place_match(const char *a, const char *b)
+{
+    struct lt_str x = lt_place_base(lt_str_of(a)), y = lt_place_base(lt_str_of(b));
+    return x.len == y.len && !memcmp(x.p, y.p, x.len);
+}

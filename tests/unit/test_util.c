@@ -172,6 +172,22 @@ static void test_utf8(void **state)
     assert_false(lt_utf8_valid("\xd6\xd0\xb9\xfa", 4)); /* GBK bytes of 中国 */
 }
 
+/* Registries write place names with or without their administrative suffix. */
+static void test_place_names(void **state)
+{
+    (void)state;
+    assert_true(lt_place_match("郑州", "郑州市"));
+    assert_true(lt_place_match("郑州市", "郑州"));
+    assert_true(lt_place_match("河南", "河南省"));
+    assert_true(lt_place_match("广西", "广西壮族自治区"));
+    assert_true(lt_place_match("阿勒泰地区", "阿勒泰"));
+    assert_false(lt_place_match("郑州", "郑州县"));
+    assert_false(lt_place_match("鹤山区", "鹤山县"));
+    assert_false(lt_place_match("市", ""));
+    assert_true(lt_place_match("市", "市"));
+    assert_false(lt_place_match("新乡", "新乡县"));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -182,6 +198,7 @@ int main(void)
         cmocka_unit_test(test_natural_day),
         cmocka_unit_test(test_csv),
         cmocka_unit_test(test_utf8),
+        cmocka_unit_test(test_place_names),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
