@@ -140,6 +140,10 @@ struct lt__files_ctx {
     long rejected;
     int64_t ts0, ts1; /* hour-ending timestamps held: (ts0, ts1] */
     int err;
+    /* Wide files: site index of each station column (-2 = not looked up yet, -1 = not selected),
+     * reset for every file, so the code is looked up once per column, not once per cell. */
+    int *colmap;
+    int ncolmap;
 };
 
 static int lt__station_cb(void *vctx, const struct lt_cnemc_station *s)
@@ -178,7 +182,26 @@ static int lt__cell_cb(void *vctx, const struct lt_cnemc_cell *cell)
     int p = lt_cnemc_field_pollutant(cell->field);
     if (p < 0 || cell->ts <= c->ts0 || cell->ts > c->ts1)
         return 0;
-    int i = lt__codemap_get(&c->map, cell->site);
+    int i;
+    if (cell->col >= 0) {
+        if (cell->col >= c->ncolmap) {
+            int n = c->ncolmap ? c->ncolmap : 1024;
+            while (n <= cell->col)
+                n *= 2;
+            int *m = realloc(c->colmap, sizeof(int) * (size_t)n);
+            if (!m)
+                return LT_ENOMEM;
+            for (int k = c->ncolmap; k < n; k++)
+                m[k] = -2;
+            c->colmap = m;
+            c->ncolmap = n;
+        }
+        i = c->colmap[cell->col];
+        if (i == -2)
+            i = c->colmap[cell->col] = lt__codemap_get(&c->map, cell->site);
+    } else {
+        i = lt__codemap_get(&c->map, cell->site);
+    }
     if (i < 0)
         return 0; /* a station outside the selection (or not in the list): not part of this run */
     size_t k = (size_t)((cell->ts - c->ts0) / 3600 - 1);
@@ -251,8 +274,13 @@ int lt_dataset_from_files(const char *stations_csv, char *const *files, int nfil
     c.ts0 = lt_hour_end_utc(day0, 0);
     c.ts1 = lt_hour_end_utc(day0 + ndays - 1, 24);
     h.station = NULL;
+    /* Only the six 1-h values are used: the reader skips the AQI and the derived rows unparsed. */
+    h.fields = 1u << LT_CF_SO2 | 1u << LT_CF_NO2 | 1u << LT_CF_CO | 1u << LT_CF_O3 |
+               1u << LT_CF_PM10 | 1u << LT_CF_PM25;
     for (int f = 0; f < nfiles; f++) {
         memset(&d, 0, sizeof(d));
+        for (int k = 0; k < c.ncolmap; k++)
+            c.colmap[k] = -2;
         rc = lt_cnemc_read(files[f], &h, &stats, &d);
         if (rc == LT_ETRUNC) {
             fprintf(stderr, "%s: %s (values before the damage are used)\n", files[f], d.msg);
@@ -266,6 +294,7 @@ int lt_dataset_from_files(const char *stations_csv, char *const *files, int nfil
     rc = lt__site_days(out, grid, rules);
 out:
     free(c.map.slot);
+    free(c.colmap);
     if (rejected)
         *rejected = c.rejected;
     if (rc || !keep_hours)

@@ -297,9 +297,28 @@ static int lt__deliver(struct lt__file *f, struct lt_cnemc_cell *c)
     return f->h->cell(f->h->ctx, c);
 }
 
+/* The type (third field) of a wide line without splitting the whole line; -1 if not found. */
+static int lt__wide_peek_type(struct lt_str line)
+{
+    const char *p = line.p, *end = line.p + line.len;
+    for (int k = 0; k < 2; k++) {
+        const char *c = memchr(p, ',', (size_t)(end - p));
+        if (!c)
+            return -1;
+        p = c + 1;
+    }
+    const char *c = memchr(p, ',', (size_t)(end - p));
+    return lt__wide_type(lt_str_trim((struct lt_str){p, (size_t)((c ? c : end) - p)}));
+}
+
 static int lt__wide_line(struct lt__file *f, struct lt_str line, long ln)
 {
     struct lt_str *fl = f->fields;
+    if (f->h->fields && !memchr(line.p, '"', line.len)) {
+        int t = lt__wide_peek_type(line);
+        if (t >= 0 && !(f->h->fields & (1u << t)))
+            return 0;
+    }
     int n = lt__split(line, fl, f->nfields_max);
     if (n < 0) {
         lt__reject(f, LT_CREJ_CSV, ln, "malformed CSV (unterminated quote)");
@@ -353,6 +372,7 @@ static int lt__wide_line(struct lt__file *f, struct lt_str line, long ln)
             continue;
         }
         c.site = f->sites[i];
+        c.col = i;
         int rc = lt__deliver(f, &c);
         if (rc)
             return rc;
@@ -427,9 +447,9 @@ static int lt__perhour_line(struct lt__file *f, struct lt_str line, long ln)
         lt__reject(f, LT_CREJ_STATION, ln, "bad station code '%.*s'", lt__quote_len(site), site.p);
         return 0;
     }
-    struct lt_cnemc_cell c = {.site = site, .ts = ts, .line = ln};
+    struct lt_cnemc_cell c = {.site = site, .ts = ts, .line = ln, .col = -1};
     for (int k = 0; k < LT_CF_N; k++) {
-        if (f->col[k] < 0)
+        if (f->col[k] < 0 || (f->h->fields && !(f->h->fields & (1u << k))))
             continue;
         struct lt_str cell = fl[f->col[k]];
         c.field = k;

@@ -60,6 +60,7 @@ struct lt_cnemc_cell {
     double value;       /* valid when state == LT_CELL_VALUE (finite, >= 0) */
     struct lt_str text; /* LT_CF_PRIMARY: the text as published */
     long line;          /* line number in the file (1-based) */
+    int col;            /* wide layout: station column (0 = first station); per-hour: -1 */
 };
 
 /* Station-list row. */
@@ -79,6 +80,10 @@ struct lt_cnemc_handler {
     int (*station)(void *ctx, const struct lt_cnemc_station *st);
     /* A rejected line or cell: file, 1-based line, and the reason. Reading goes on. */
     void (*reject)(void *ctx, const char *file, long line, const char *reason);
+    /* Fields wanted: bit (1u << lt_cnemc_field); 0 = all. Lines of a wide file whose type is not
+     * wanted are skipped unparsed (and so not checked); a per-hour line still delivers only the
+     * wanted fields. Lets a reader of the 1-h values skip the derived rows cheaply. */
+    unsigned fields;
 };
 
 /* Why a line or cell was rejected (counted per kind in lt_cnemc_stats). */

@@ -26,6 +26,7 @@ struct got_cell {
     double value;
     char text[64];
     long line;
+    int col;
 };
 
 struct got_reject {
@@ -59,6 +60,7 @@ static int on_cell(void *ctx, const struct lt_cnemc_cell *c)
         o->value = c->value;
         lt_str_copy(o->text, sizeof o->text, c->text);
         o->line = c->line;
+        o->col = c->col;
     }
     g->nc++;
     if (g->stop_after && g->nc >= g->stop_after)
@@ -116,7 +118,8 @@ static void write_gz(const char *name, const char *data, size_t len)
 
 static int read_file(const char *name, struct got *g, struct lt_cnemc_stats *st, struct lt_diag *d)
 {
-    struct lt_cnemc_handler h = {g, on_cell, on_station, on_reject};
+    struct lt_cnemc_handler h = {
+        .ctx = g, .cell = on_cell, .station = on_station, .reject = on_reject};
     memset(d, 0, sizeof *d);
     return lt_cnemc_read(path_of(name), &h, st, d);
 }
@@ -220,6 +223,32 @@ static void test_wide_basic(void **state)
     assert_true(c->value == 1.25);
     assert_int_equal(c->line, 5);
     assert_int_equal(lt_natural_hour(c->ts), 23);
+    free(g);
+}
+
+/* A reader that wants only some fields gets only those; wide rows of other types are skipped
+ * (their cells are neither delivered nor checked), and each cell names its station column. */
+static void test_fields_filter(void **state)
+{
+    (void)state;
+    struct got *g = new_got();
+    struct lt_cnemc_stats st;
+    struct lt_diag d = {0};
+    write_file("wide_f.csv", wide_ok, sizeof wide_ok - 1);
+    struct lt_cnemc_handler h = {.ctx = g,
+                                 .cell = on_cell,
+                                 .reject = on_reject,
+                                 .fields = 1u << LT_CF_PM25 | 1u << LT_CF_CO};
+    assert_int_equal(lt_cnemc_read(path_of("wide_f.csv"), &h, &st, &d), 0);
+    for (int i = 0; i < g->nc; i++)
+        assert_true(g->c[i].field == LT_CF_PM25 || g->c[i].field == LT_CF_CO);
+    int32_t day = lt_days_from_civil(2019, 1, 12);
+    const struct got_cell *c = find(g, "1318A", LT_CF_PM25, lt_bj_to_utc(day, 0));
+    assert_non_null(c);
+    assert_int_equal(c->col, 2);
+    assert_null(find(g, "1316A", LT_CF_AQI, lt_bj_to_utc(day, 0)));
+    assert_null(find(g, "1317A", LT_CF_PM25_24H, lt_bj_to_utc(day, 0)));
+    assert_non_null(find(g, "1316A", LT_CF_CO, lt_bj_to_utc(day, 23)));
     free(g);
 }
 
@@ -560,7 +589,7 @@ int main(void)
         cmocka_unit_test(test_callback_stops), cmocka_unit_test(test_perhour),
         cmocka_unit_test(test_stations),       cmocka_unit_test(test_open_and_header_errors),
         cmocka_unit_test(test_gzip_truncated), cmocka_unit_test(test_long_line),
-        cmocka_unit_test(test_field_maps),
+        cmocka_unit_test(test_field_maps),     cmocka_unit_test(test_fields_filter),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
