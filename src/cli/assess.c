@@ -19,9 +19,12 @@ void lt_dataset_free(struct lt_dataset *ds)
     memset(ds, 0, sizeof(*ds));
 }
 
-static double *lt__hours_of(const struct lt_dataset *ds, double *grid, int site, int p)
+/* The hourly grid is laid out day by day, then pollutant, then site, then the 24 hours of the
+ * natural day: a CNEMC row (one hour, one pollutant, every site) is written with a small stride,
+ * and a site-day reads its 24 hours contiguously. */
+static double *lt__day_hours(const struct lt_dataset *ds, double *grid, int site, int p, int day)
 {
-    return grid + ((size_t)site * LT_POLL_N + (size_t)p) * (size_t)ds->ndays * 24;
+    return grid + (((size_t)day * LT_POLL_N + (size_t)p) * (size_t)ds->nsites + (size_t)site) * 24;
 }
 
 /* Compute every site-day of the dataset from an hourly grid laid out like ds->hours. */
@@ -33,7 +36,7 @@ static int lt__site_days(struct lt_dataset *ds, double *grid, const struct lt_ru
             double lim = rs ? rs->limit_daily[LT_O3] : NAN;
             const double *h[LT_POLL_N];
             for (int p = 0; p < LT_POLL_N; p++)
-                h[p] = lt__hours_of(ds, grid, i, p) + (size_t)j * 24;
+                h[p] = lt__day_hours(ds, grid, i, p, j);
             lt_day_from_hours(h, lim, &ds->sday[(size_t)i * (size_t)ds->ndays + (size_t)j]);
         }
     }
@@ -60,7 +63,7 @@ int lt_dataset_from_store(struct lt_store *st, const struct lt_site *sites, int 
                           int32_t day0, int ndays, const struct lt_rules *rules, bool keep_hours,
                           struct lt_dataset *out)
 {
-    double *grid = NULL;
+    double *grid = NULL, *site_hours = NULL;
     int rc;
     memset(out, 0, sizeof(*out));
     out->sites = malloc(sizeof(struct lt_site) * (size_t)(nsites ? nsites : 1));
@@ -70,16 +73,30 @@ int lt_dataset_from_store(struct lt_store *st, const struct lt_site *sites, int 
     rc = lt__alloc(out, nsites, day0, ndays, &grid);
     if (rc)
         goto out;
+    size_t nh = (size_t)ndays * 24;
+    site_hours = malloc(sizeof(double) * nh * LT_POLL_N);
+    if (!site_hours) {
+        rc = LT_ENOMEM;
+        goto out;
+    }
     for (int i = 0; i < nsites; i++) {
         double *v[LT_POLL_N];
-        for (int p = 0; p < LT_POLL_N; p++)
-            v[p] = lt__hours_of(out, grid, i, p);
+        for (int p = 0; p < LT_POLL_N; p++) {
+            v[p] = site_hours + (size_t)p * nh;
+            for (size_t k = 0; k < nh; k++)
+                v[p][k] = NAN;
+        }
         rc = lt_store_load_hourly(st, sites[i].code, day0, ndays, v, &out->not_monitored[i]);
         if (rc)
             goto out;
+        for (int p = 0; p < LT_POLL_N; p++)
+            for (int j = 0; j < ndays; j++)
+                memcpy(lt__day_hours(out, grid, i, p, j), v[p] + (size_t)j * 24,
+                       24 * sizeof(double));
     }
     rc = lt__site_days(out, grid, rules);
 out:
+    free(site_hours);
     if (rc || !keep_hours)
         free(grid);
     else
@@ -204,9 +221,9 @@ static int lt__cell_cb(void *vctx, const struct lt_cnemc_cell *cell)
     }
     if (i < 0)
         return 0; /* a station outside the selection (or not in the list): not part of this run */
-    size_t k = (size_t)((cell->ts - c->ts0) / 3600 - 1);
+    int k = (int)((cell->ts - c->ts0) / 3600 - 1);
     if (cell->state == LT_CELL_VALUE)
-        lt__hours_of(c->ds, c->grid, i, p)[k] = cell->value;
+        lt__day_hours(c->ds, c->grid, i, p, k / 24)[k % 24] = cell->value;
     else if (cell->state == LT_CELL_NM)
         c->ds->not_monitored[i] |= 1u << p;
     return 0;
@@ -414,7 +431,7 @@ void lt_area_hour(const struct lt_dataset *ds, const struct lt_area *a, int k, d
             const struct lt_site *s = &ds->sites[a->sites[i]];
             if (day < s->valid_from || day > s->valid_to)
                 continue;
-            double v = lt__hours_of(ds, ds->hours, a->sites[i], p)[k];
+            double v = lt__day_hours(ds, ds->hours, a->sites[i], p, k / 24)[k % 24];
             if (!isnan(v)) {
                 sum += v;
                 n++;

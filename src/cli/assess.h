@@ -16,7 +16,7 @@ struct lt_dataset {
     int nsites;
     struct lt_site *sites; /* nsites */
     struct lt_day *sday;   /* nsites * ndays site-days: sday[i * ndays + j] */
-    double *hours;         /* optional hourly grid: hours[((i * LT_POLL_N) + p) * ndays * 24 + k] */
+    double *hours;         /* optional hourly grid, by day, pollutant, site, hour (assess.c) */
     unsigned *not_monitored; /* per site: pollutants flagged not monitored */
 };
 

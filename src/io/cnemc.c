@@ -207,6 +207,13 @@ static int lt__quote_len(struct lt_str s)
 /* Classify and parse one cell. Returns 0, or the reject kind + 1 when the cell is invalid. */
 static int lt__cell_parse(struct lt_str s, enum lt_cell_state *st, double *v)
 {
+    /* Nearly every cell is a plain number: go straight to the number parser. */
+    if (s.len && s.p[0] >= '0' && s.p[0] <= '9') {
+        if (lt_parse_double(s, v))
+            return LT_CREJ_NUMBER + 1;
+        *st = LT_CELL_VALUE;
+        return 0;
+    }
     if (s.len == 0 || (s.len == 2 && s.p[0] == 'N' && s.p[1] == 'A')) {
         *st = LT_CELL_MISSING;
         return 0;

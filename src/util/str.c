@@ -79,10 +79,11 @@ int lt_parse_double(struct lt_str s, double *out)
     }
     uint64_t mant = 0;
     int ndig = 0, frac = 0;
-    bool dot = false, simple = true;
+    bool dot = false, simple = true, digit = false;
     for (; i < s.len; i++) {
         char c = s.p[i];
         if (c >= '0' && c <= '9') {
+            digit = true;
             if (ndig < 15 && frac < 15) {
                 mant = mant * 10 + (uint64_t)(c - '0');
                 if (mant)
@@ -102,12 +103,6 @@ int lt_parse_double(struct lt_str s, double *out)
     }
     if (simple) {
         /* Must have at least one digit: reject "-", ".", "-." */
-        bool digit = false;
-        for (size_t j = 0; j < s.len; j++)
-            if (s.p[j] >= '0' && s.p[j] <= '9') {
-                digit = true;
-                break;
-            }
         if (!digit)
             return LT_EPARSE;
         static const double p10[] = {1e0, 1e1, 1e2,  1e3,  1e4,  1e5,  1e6,  1e7,
