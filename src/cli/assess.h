@@ -14,9 +14,9 @@ struct lt_dataset {
     int32_t day0; /* first natural day held */
     int ndays;
     int nsites;
-    struct lt_site *sites; /* nsites */
-    struct lt_day *sday;   /* nsites * ndays site-days: sday[i * ndays + j] */
-    double *hours;         /* optional hourly grid, by day, pollutant, site, hour (assess.c) */
+    struct lt_site *sites;   /* nsites */
+    struct lt_day *sday;     /* nsites * ndays site-days: sday[i * ndays + j] */
+    double *hours;           /* optional hourly grid, by day, pollutant, site, hour (assess.c) */
     unsigned *not_monitored; /* per site: pollutants flagged not monitored */
 };
 
