@@ -8,7 +8,7 @@ SHARED=${LT_SHARED:-../shared}
 DB=${LT_DEMO_DB:-data/demo.db}
 
 ./scripts/setup.sh
-./scripts/build.sh build
+LT_TARGET=lantian_cli ./scripts/build.sh build
 LANTIAN=build/lantian
 mkdir -p "$(dirname "$DB")"
 

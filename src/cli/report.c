@@ -63,6 +63,14 @@ void lt_report_period_table(FILE *f, const char *area, int nsites, const struct 
     }
     lt_table_print(t, f, LT_FMT_TABLE);
     lt_table_free(t);
+    for (int p = 0; p < LT_POLL_N; p++)
+        if (!ps->p[p].valid) {
+            fputs("valid = no: a month has fewer valid days than GB 3095 Table 4 requires "
+                  "(27; February 25),\n  or a whole year fewer than 324; look at the months "
+                  "with --period YYYY-MM.\n",
+                  f);
+            break;
+        }
 
     fprintf(f, "\ndays with a valid daily AQI: %d of %d", ps->aqi_days, ps->ndays);
     if (ps->dust_days)
@@ -89,7 +97,9 @@ void lt_report_period_table(FILE *f, const char *area, int nsites, const struct 
                     ps->index_i[p]);
         fputc(')', f);
     }
-    fprintf(f, "\nattainment (GB 3095 grade II, whole year): %s\n", lt__attain(ps->attain));
+    fprintf(f, "\nattainment (GB 3095 grade II, whole year): %s%s\n", lt__attain(ps->attain),
+            ps->attain < 0 ? " (judged only for a whole calendar year with valid annual values)"
+                           : "");
 }
 
 void lt_report_period_json(FILE *f, const char *area, int nsites, const struct lt_period *ps,
