@@ -33,6 +33,11 @@ void lt_cli_err(const char *cmd, const char *fmt, ...)
  * Prints the error and returns non-zero when the file is unreadable or invalid. */
 int lt_cli_load_rules(const char *cmd, const char *path, struct lt_rules *out);
 
+/* Hand-rolled option matching for commands with sub-forms: argv[*i] is "--name VALUE" or
+ * "--name=VALUE". Returns 1 and sets *val (advancing *i past a separate value), 0 when argv[*i] is
+ * another option, -1 (after printing why) when the value is missing. */
+int lt_cli_opt(const char *cmd, int argc, char **argv, int *i, const char *name, const char **val);
+
 /* Read a whole file into a malloc'd NUL-terminated buffer. */
 int lt_cli_read_file(const char *path, char **out, size_t *len);
 
@@ -47,14 +52,31 @@ int lt_cli_read_file(const char *path, char **out, size_t *len);
 struct lt_cli_source {
     const char *db;       /* --db PATH */
     const char *stations; /* --stations CSV (file mode) */
-    char **files;         /* --input FILE... (file mode) */
+    char **files;         /* --input FILE... (file mode); owned */
     int nfiles;
     const char *rules;   /* --rules FILE */
     struct lt_store *st; /* opened store (db mode) */
 };
 
+/* The getopt_long entries of the source options, for a command's option table. */
+#define LT_CLI_SOURCE_OPTIONS                                                                      \
+    {"db", required_argument, NULL, 'd'}, {"rules", required_argument, NULL, 'r'},                 \
+        {"stations", required_argument, NULL, 'S'},                                                \
+    {                                                                                              \
+        "input", required_argument, NULL, 'i'                                                      \
+    }
+
+/* Prepare a source for a command line of argc arguments. Non-zero when out of memory. */
+int lt_cli_source_init(struct lt_cli_source *src, int argc);
+/* Take a source option from getopt_long (opt is its value); false when opt is not one. */
+bool lt_cli_source_option(struct lt_cli_source *src, int opt, char *arg);
+/* After getopt_long: the remaining arguments are more input files. */
+void lt_cli_source_rest(struct lt_cli_source *src, int argc, char **argv);
+
 /* Open the store, or check the file mode's arguments. Prints errors; non-zero on failure. */
 int lt_cli_source_open(const char *cmd, struct lt_cli_source *src);
+/* Close the store and free what the source owns. */
+/* Close the store and free what the source owns. */
 void lt_cli_source_close(struct lt_cli_source *src);
 
 /* Load site-days for days day0..day0+ndays-1 of the sites an area query needs: level + name (NULL

@@ -1,5 +1,6 @@
 /* lantian — helpers shared by the subcommands. */
 #include <errno.h>
+#include <getopt.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -115,6 +116,42 @@ void lt_cli_source_close(struct lt_cli_source *src)
 {
     lt_store_close(src->st);
     src->st = NULL;
+    free(src->files);
+    src->files = NULL;
+    src->nfiles = 0;
+}
+
+int lt_cli_source_init(struct lt_cli_source *src, int argc)
+{
+    memset(src, 0, sizeof(*src));
+    src->files = calloc((size_t)argc + 1, sizeof(char *));
+    return src->files ? 0 : -1;
+}
+
+bool lt_cli_source_option(struct lt_cli_source *src, int opt, char *arg)
+{
+    switch (opt) {
+    case 'd':
+        src->db = arg;
+        return true;
+    case 'r':
+        src->rules = arg;
+        return true;
+    case 'S':
+        src->stations = arg;
+        return true;
+    case 'i':
+        src->files[src->nfiles++] = arg;
+        return true;
+    default:
+        return false;
+    }
+}
+
+void lt_cli_source_rest(struct lt_cli_source *src, int argc, char **argv)
+{
+    for (int i = optind; i < argc; i++)
+        src->files[src->nfiles++] = argv[i];
 }
 
 int lt_cli_load(const char *cmd, struct lt_cli_source *src, enum lt_area_level level,
@@ -173,4 +210,24 @@ int lt_cli_load(const char *cmd, struct lt_cli_source *src, enum lt_area_level l
         lt_cli_err(cmd, "%ld input lines or values were rejected (see above); the rest is used",
                    rejected);
     return 0;
+}
+
+int lt_cli_opt(const char *cmd, int argc, char **argv, int *i, const char *name, const char **val)
+{
+    size_t n = strlen(name);
+    const char *a = argv[*i];
+    if (strncmp(a, name, n))
+        return 0;
+    if (a[n] == '=') {
+        *val = a + n + 1;
+        return 1;
+    }
+    if (a[n])
+        return 0;
+    if (*i + 1 >= argc) {
+        lt_cli_err(cmd, "%s needs a value", name);
+        return -1;
+    }
+    *val = argv[++*i];
+    return 1;
 }

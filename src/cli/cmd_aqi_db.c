@@ -45,39 +45,33 @@ static double lt__so2_24h(const double *c_so2_hours, int k)
 
 int lt_cmd_aqi_db(int argc, char **argv)
 {
-    static const struct option opts[] = {{"db", required_argument, NULL, 'd'},
-                                         {"site", required_argument, NULL, 's'},
+    static const struct option opts[] = {{"site", required_argument, NULL, 's'},
                                          {"city", required_argument, NULL, 'c'},
                                          {"county", required_argument, NULL, 'C'},
                                          {"from", required_argument, NULL, 'F'},
                                          {"to", required_argument, NULL, 'T'},
                                          {"daily", no_argument, NULL, 'D'},
                                          {"format", required_argument, NULL, 'f'},
-                                         {"rules", required_argument, NULL, 'r'},
-                                         {"stations", required_argument, NULL, 'S'},
-                                         {"input", required_argument, NULL, 'i'},
+
                                          {"help", no_argument, NULL, 'h'},
+                                         LT_CLI_SOURCE_OPTIONS,
                                          {NULL, 0, NULL, 0}};
-    struct lt_cli_source src = {0};
+    struct lt_cli_source src;
     const char *name = NULL, *from_s = NULL, *to_s = NULL;
     enum lt_area_level level = LT_AREA_CITY;
     bool daily = false;
     int fmt = LT_FMT_TABLE, opt, rc = LT_EXIT_USAGE, nsel = 0;
-    char **files = calloc((size_t)argc + 1, sizeof(char *));
     struct lt_dataset ds = {0};
     struct lt_area *areas = NULL;
     int nareas = 0;
     struct lt_day *days = NULL;
     double *so2 = NULL;
     struct lt_table *t = NULL;
-    if (!files)
+    if (lt_cli_source_init(&src, argc))
         return LT_EXIT_USAGE;
     optind = 1;
     while ((opt = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
         switch (opt) {
-        case 'd':
-            src.db = optarg;
-            break;
         case 's':
         case 'c':
         case 'C':
@@ -101,27 +95,18 @@ int lt_cmd_aqi_db(int argc, char **argv)
                 goto out;
             }
             break;
-        case 'r':
-            src.rules = optarg;
-            break;
-        case 'S':
-            src.stations = optarg;
-            break;
-        case 'i':
-            files[src.nfiles++] = optarg;
-            break;
         case 'h':
             lt__aqi_db_usage(stdout);
             rc = LT_EXIT_OK;
             goto out;
         default:
+            if (lt_cli_source_option(&src, opt, optarg))
+                break;
             lt__aqi_db_usage(stderr);
             goto out;
         }
     }
-    for (int i = optind; i < argc; i++)
-        files[src.nfiles++] = argv[i];
-    src.files = files;
+    lt_cli_source_rest(&src, argc, argv);
     int32_t from, to;
     if (nsel != 1 || !from_s || !to_s) {
         lt_cli_err("aqi", "give exactly one of --site, --city, --county, and --from and --to");
@@ -233,6 +218,5 @@ out:
     lt_areas_free(areas, nareas);
     lt_dataset_free(&ds);
     lt_cli_source_close(&src);
-    free(files);
     return rc;
 }

@@ -37,26 +37,6 @@ static void lt__usage(FILE *f)
         "exit status: 0 done, 1 no value stored for that hour, 2 bad command line or database.\n");
 }
 
-static int lt__opt(int argc, char **argv, int *i, const char *name, const char **val)
-{
-    size_t n = strlen(name);
-    const char *a = argv[*i];
-    if (strncmp(a, name, n))
-        return 0;
-    if (a[n] == '=') {
-        *val = a + n + 1;
-        return 1;
-    }
-    if (a[n])
-        return 0;
-    if (*i + 1 >= argc) {
-        lt_cli_err(CMD, "%s needs a value", name);
-        return -1;
-    }
-    *val = argv[++*i];
-    return 1;
-}
-
 /* Fewest decimals (0..6) that write v back exactly, so the listing shows values as stored. */
 static int lt__decimals(double v)
 {
@@ -166,14 +146,14 @@ int lt_cmd_correct(int argc, char **argv)
             invalidate = true;
             continue;
         }
-        if ((r = lt__opt(argc, argv, &i, "--db", &db)) ||
-            (r = lt__opt(argc, argv, &i, "--site", &site)) ||
-            (r = lt__opt(argc, argv, &i, "--pollutant", &poll)) ||
-            (r = lt__opt(argc, argv, &i, "--time", &when)) ||
-            (r = lt__opt(argc, argv, &i, "--value", &value)) ||
-            (r = lt__opt(argc, argv, &i, "--who", &who)) ||
-            (r = lt__opt(argc, argv, &i, "--why", &why)) ||
-            (r = lt__opt(argc, argv, &i, "--format", &format))) {
+        if ((r = lt_cli_opt(CMD, argc, argv, &i, "--db", &db)) ||
+            (r = lt_cli_opt(CMD, argc, argv, &i, "--site", &site)) ||
+            (r = lt_cli_opt(CMD, argc, argv, &i, "--pollutant", &poll)) ||
+            (r = lt_cli_opt(CMD, argc, argv, &i, "--time", &when)) ||
+            (r = lt_cli_opt(CMD, argc, argv, &i, "--value", &value)) ||
+            (r = lt_cli_opt(CMD, argc, argv, &i, "--who", &who)) ||
+            (r = lt_cli_opt(CMD, argc, argv, &i, "--why", &why)) ||
+            (r = lt_cli_opt(CMD, argc, argv, &i, "--format", &format))) {
             if (r < 0)
                 return LT_EXIT_USAGE;
             continue;

@@ -32,26 +32,6 @@ static void lt__usage(FILE *f)
         "366 days.\n");
 }
 
-static int lt__opt(int argc, char **argv, int *i, const char *name, const char **val)
-{
-    size_t n = strlen(name);
-    const char *a = argv[*i];
-    if (strncmp(a, name, n))
-        return 0;
-    if (a[n] == '=') {
-        *val = a + n + 1;
-        return 1;
-    }
-    if (a[n])
-        return 0;
-    if (*i + 1 >= argc) {
-        lt_cli_err(CMD, "%s needs a value", name);
-        return -1;
-    }
-    *val = argv[++*i];
-    return 1;
-}
-
 /* "YYYY-MM-DD" or "YYYY-MM-DD:YYYY-MM-DD" into an inclusive day range. */
 static int lt__range(const char *s, int32_t *d0, int32_t *d1)
 {
@@ -129,10 +109,10 @@ int lt_cmd_dust(int argc, char **argv)
             clear = true;
             continue;
         }
-        if ((r = lt__opt(argc, argv, &i, "--db", &db)) ||
-            (r = lt__opt(argc, argv, &i, "--area", &area)) ||
-            (r = lt__opt(argc, argv, &i, "--date", &date)) ||
-            (r = lt__opt(argc, argv, &i, "--format", &format))) {
+        if ((r = lt_cli_opt(CMD, argc, argv, &i, "--db", &db)) ||
+            (r = lt_cli_opt(CMD, argc, argv, &i, "--area", &area)) ||
+            (r = lt_cli_opt(CMD, argc, argv, &i, "--date", &date)) ||
+            (r = lt_cli_opt(CMD, argc, argv, &i, "--format", &format))) {
             if (r < 0)
                 return LT_EXIT_USAGE;
             continue;

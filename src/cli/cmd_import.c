@@ -117,26 +117,6 @@ static const char *lt__base(const char *path)
 }
 
 /* "--name VALUE" or "--name=VALUE" at argv[*i]; advances *i past the value. */
-static int lt__opt(int argc, char **argv, int *i, const char *name, const char **val)
-{
-    size_t n = strlen(name);
-    const char *a = argv[*i];
-    if (strncmp(a, name, n))
-        return 0;
-    if (a[n] == '=') {
-        *val = a + n + 1;
-        return 1;
-    }
-    if (a[n])
-        return 0;
-    if (*i + 1 >= argc) {
-        lt_cli_err(CMD, "%s needs a value", name);
-        return -1;
-    }
-    *val = argv[++*i];
-    return 1;
-}
-
 static void lt__print_reject(struct lt__imp *m, const char *file, long line, const char *reason)
 {
     m->rejected++;
@@ -652,12 +632,12 @@ int lt_cmd_import(int argc, char **argv)
             status = LT_EXIT_OK;
             goto out;
         }
-        if ((r = lt__opt(argc, argv, &i, "--db", &db)) != 0) {
+        if ((r = lt_cli_opt(CMD, argc, argv, &i, "--db", &db)) != 0) {
             if (r < 0)
                 goto out;
             continue;
         }
-        if (!sites && (r = lt__opt(argc, argv, &i, "--stations", &stations)) != 0) {
+        if (!sites && (r = lt_cli_opt(CMD, argc, argv, &i, "--stations", &stations)) != 0) {
             if (r < 0)
                 goto out;
             continue;

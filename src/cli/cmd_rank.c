@@ -49,35 +49,29 @@ static int lt__row_cmp(const void *a, const void *b)
 
 int lt_cmd_rank(int argc, char **argv)
 {
-    static const struct option opts[] = {{"db", required_argument, NULL, 'd'},
-                                         {"level", required_argument, NULL, 'l'},
+    static const struct option opts[] = {{"level", required_argument, NULL, 'l'},
                                          {"province", required_argument, NULL, 'P'},
                                          {"period", required_argument, NULL, 'p'},
                                          {"by", required_argument, NULL, 'b'},
                                          {"format", required_argument, NULL, 'f'},
-                                         {"rules", required_argument, NULL, 'r'},
-                                         {"stations", required_argument, NULL, 'S'},
-                                         {"input", required_argument, NULL, 'i'},
+
                                          {"help", no_argument, NULL, 'h'},
+                                         LT_CLI_SOURCE_OPTIONS,
                                          {NULL, 0, NULL, 0}};
-    struct lt_cli_source src = {0};
+    struct lt_cli_source src;
     const char *period = NULL, *province = NULL, *level_s = NULL;
     enum lt__rank_by by = LT_BY_INDEX;
     int fmt = LT_FMT_TABLE, opt, rc = LT_EXIT_USAGE;
-    char **files = calloc((size_t)argc + 1, sizeof(char *));
     struct lt_dataset ds = {0};
     struct lt_area *areas = NULL;
     int nareas = 0;
     struct lt__rank_row *rows = NULL;
     struct lt_table *t = NULL;
-    if (!files)
+    if (lt_cli_source_init(&src, argc))
         return LT_EXIT_USAGE;
     optind = 1;
     while ((opt = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
         switch (opt) {
-        case 'd':
-            src.db = optarg;
-            break;
         case 'l':
             level_s = optarg;
             break;
@@ -106,27 +100,18 @@ int lt_cmd_rank(int argc, char **argv)
                 goto out;
             }
             break;
-        case 'r':
-            src.rules = optarg;
-            break;
-        case 'S':
-            src.stations = optarg;
-            break;
-        case 'i':
-            files[src.nfiles++] = optarg;
-            break;
         case 'h':
             lt__rank_usage(stdout);
             rc = LT_EXIT_OK;
             goto out;
         default:
+            if (lt_cli_source_option(&src, opt, optarg))
+                break;
             lt__rank_usage(stderr);
             goto out;
         }
     }
-    for (int i = optind; i < argc; i++)
-        files[src.nfiles++] = argv[i];
-    src.files = files;
+    lt_cli_source_rest(&src, argc, argv);
     enum lt_area_level level;
     if (!level_s || !period) {
         lt_cli_err("rank", "--level and --period are required");
@@ -269,6 +254,5 @@ out:
     lt_areas_free(areas, nareas);
     lt_dataset_free(&ds);
     lt_cli_source_close(&src);
-    free(files);
     return rc;
 }

@@ -23,34 +23,28 @@ static void lt__stats_usage(FILE *f)
 
 int lt_cmd_stats(int argc, char **argv)
 {
-    static const struct option opts[] = {{"db", required_argument, NULL, 'd'},
-                                         {"site", required_argument, NULL, 's'},
+    static const struct option opts[] = {{"site", required_argument, NULL, 's'},
                                          {"city", required_argument, NULL, 'c'},
                                          {"county", required_argument, NULL, 'C'},
                                          {"period", required_argument, NULL, 'p'},
                                          {"format", required_argument, NULL, 'f'},
-                                         {"rules", required_argument, NULL, 'r'},
-                                         {"stations", required_argument, NULL, 'S'},
-                                         {"input", required_argument, NULL, 'i'},
+
                                          {"help", no_argument, NULL, 'h'},
+                                         LT_CLI_SOURCE_OPTIONS,
                                          {NULL, 0, NULL, 0}};
-    struct lt_cli_source src = {0};
+    struct lt_cli_source src;
     const char *name = NULL, *period = NULL;
     enum lt_area_level level = LT_AREA_CITY;
     int nsel = 0, fmt = LT_FMT_TABLE, opt, rc = LT_EXIT_USAGE;
-    char **files = calloc((size_t)argc + 1, sizeof(char *));
     struct lt_dataset ds = {0};
     struct lt_area *areas = NULL;
     int nareas = 0;
     struct lt_day *days = NULL;
-    if (!files)
+    if (lt_cli_source_init(&src, argc))
         return LT_EXIT_USAGE;
     optind = 1;
     while ((opt = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
         switch (opt) {
-        case 'd':
-            src.db = optarg;
-            break;
         case 's':
             name = optarg;
             level = LT_AREA_SITE;
@@ -76,27 +70,18 @@ int lt_cmd_stats(int argc, char **argv)
                 goto out;
             }
             break;
-        case 'r':
-            src.rules = optarg;
-            break;
-        case 'S':
-            src.stations = optarg;
-            break;
-        case 'i':
-            files[src.nfiles++] = optarg;
-            break;
         case 'h':
             lt__stats_usage(stdout);
             rc = LT_EXIT_OK;
             goto out;
         default:
+            if (lt_cli_source_option(&src, opt, optarg))
+                break;
             lt__stats_usage(stderr);
             goto out;
         }
     }
-    for (int i = optind; i < argc; i++)
-        files[src.nfiles++] = argv[i];
-    src.files = files;
+    lt_cli_source_rest(&src, argc, argv);
     if (nsel != 1 || !period) {
         lt_cli_err("stats", "give exactly one of --site, --city, --county, and --period");
         lt__stats_usage(stderr);
@@ -152,6 +137,5 @@ out:
     lt_areas_free(areas, nareas);
     lt_dataset_free(&ds);
     lt_cli_source_close(&src);
-    free(files);
     return rc;
 }

@@ -108,8 +108,7 @@ static int lt__set_value(struct lt_target *t, enum lt_target_kind k, const char 
 
 int lt_cmd_target(int argc, char **argv)
 {
-    static const struct option opts[] = {{"db", required_argument, NULL, 'd'},
-                                         {"city", required_argument, NULL, 'c'},
+    static const struct option opts[] = {{"city", required_argument, NULL, 'c'},
                                          {"county", required_argument, NULL, 'C'},
                                          {"year", required_argument, NULL, 'y'},
                                          {"as-of", required_argument, NULL, 'a'},
@@ -122,17 +121,15 @@ int lt_cmd_target(int argc, char **argv)
                                          {"index", required_argument, NULL, '6'},
                                          {"ruleset", required_argument, NULL, 'R'},
                                          {"format", required_argument, NULL, 'f'},
-                                         {"rules", required_argument, NULL, 'r'},
-                                         {"stations", required_argument, NULL, 'S'},
-                                         {"input", required_argument, NULL, 'i'},
+
                                          {"help", no_argument, NULL, 'h'},
+                                         LT_CLI_SOURCE_OPTIONS,
                                          {NULL, 0, NULL, 0}};
-    struct lt_cli_source src = {0};
+    struct lt_cli_source src;
     const char *area = NULL, *as_of_s = NULL, *config = NULL, *ruleset = NULL;
     enum lt_area_level level = LT_AREA_CITY;
     long long year = 0;
     int fmt = LT_FMT_TABLE, opt, rc = LT_EXIT_USAGE, nsel = 0, nvalues = 0;
-    char **files = calloc((size_t)argc + 1, sizeof(char *));
     struct lt_target *targets = calloc(LT_TARGETS_MAX, sizeof(struct lt_target));
     struct lt_target cli;
     struct lt_dataset ds = {0};
@@ -144,14 +141,11 @@ int lt_cmd_target(int argc, char **argv)
     memset(&cli, 0, sizeof(cli));
     for (int k = 0; k < LT_TGT_N; k++)
         cli.value[k] = NAN;
-    if (!files || !targets)
+    if (lt_cli_source_init(&src, argc) || !targets)
         goto out;
     optind = 1;
     while ((opt = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
         switch (opt) {
-        case 'd':
-            src.db = optarg;
-            break;
         case 'c':
         case 'C':
             area = optarg;
@@ -191,27 +185,18 @@ int lt_cmd_target(int argc, char **argv)
                 goto out;
             }
             break;
-        case 'r':
-            src.rules = optarg;
-            break;
-        case 'S':
-            src.stations = optarg;
-            break;
-        case 'i':
-            files[src.nfiles++] = optarg;
-            break;
         case 'h':
             lt__target_usage(stdout);
             rc = LT_EXIT_OK;
             goto out;
         default:
+            if (lt_cli_source_option(&src, opt, optarg))
+                break;
             lt__target_usage(stderr);
             goto out;
         }
     }
-    for (int i = optind; i < argc; i++)
-        files[src.nfiles++] = argv[i];
-    src.files = files;
+    lt_cli_source_rest(&src, argc, argv);
     if (nsel != 1 || !year || !as_of_s || (!config && !nvalues) || (config && nvalues)) {
         lt_cli_err("target", "give --city or --county, --year, --as-of, and either --config FILE "
                              "or target values (--pm25, --good-ratio, ...)");
@@ -339,6 +324,5 @@ out:
     lt_dataset_free(&ds);
     lt_cli_source_close(&src);
     free(targets);
-    free(files);
     return rc;
 }
