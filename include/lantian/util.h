@@ -85,6 +85,8 @@ int lt_natural_hour(int64_t ts_utc);
 int64_t lt_hour_end_utc(int32_t day, int h);
 /* Write Beijing time "YYYY-MM-DD HH:00" (buf >= 17 bytes); hour 24 is written as 00 of next day. */
 void lt_bj_format_hour(int64_t ts_utc, char *buf, size_t cap);
+/* Write Beijing time "YYYY-MM-DD HH:MM:SS" (buf >= 20 bytes). */
+void lt_bj_format_time(int64_t ts_utc, char *buf, size_t cap);
 /* Parse a Beijing time "YYYY-MM-DD HH[:MM]" / "YYYY-MM-DDTHHMM" / "YYYYMMDDHH" into UTC seconds. */
 int lt_bj_parse_hour(struct lt_str s, int64_t *ts_utc);
 

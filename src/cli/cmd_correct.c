@@ -57,21 +57,6 @@ static const char *lt__factor_name(int factor)
     return lt_pollutant_name((enum lt_pollutant)factor);
 }
 
-/* "YYYY-MM-DD HH:MM:SS" Beijing time of a UTC instant. */
-static void lt__bj_datetime(int64_t t, char *buf, size_t cap)
-{
-    int64_t bj = t + LT_BJ_OFFSET_S;
-    int64_t q = bj / 86400, r = bj % 86400;
-    if (r < 0) {
-        r += 86400;
-        q--;
-    }
-    int y, m, d;
-    lt_civil_from_days((int32_t)q, &y, &m, &d);
-    snprintf(buf, cap, "%04d-%02d-%02d %02d:%02d:%02d", y, m, d, (int)(r / 3600),
-             (int)(r % 3600 / 60), (int)(r % 60));
-}
-
 static int lt__list(struct lt_store *st, const char *site, enum lt_fmt fmt)
 {
     static const char *const hdr[] = {"id",  "site", "pollutant", "time", "old",
@@ -103,7 +88,7 @@ static int lt__list(struct lt_store *st, const char *site, enum lt_fmt fmt)
             goto out;
         }
         lt_bj_format_hour(c[i].ts, tb, sizeof tb);
-        lt__bj_datetime(c[i].at, ab, sizeof ab);
+        lt_bj_format_time(c[i].at, ab, sizeof ab);
         lt_table_int(t, 0, c[i].id);
         lt_table_str(t, 1, c[i].site);
         lt_table_str(t, 2, lt__factor_name(c[i].factor));

@@ -120,7 +120,8 @@ int64_t lt_hour_end_utc(int32_t day, int h)
     return lt_bj_to_utc(day, h);
 }
 
-void lt_bj_format_hour(int64_t ts_utc, char *buf, size_t cap)
+/* Beijing civil day and seconds into that day of a UTC instant. */
+static void lt__bj_split(int64_t ts_utc, int *y, int *m, int *d, int *secs)
 {
     int64_t bj = ts_utc + LT_BJ_OFFSET_S;
     int64_t q = bj / 86400, r = bj % 86400;
@@ -128,9 +129,22 @@ void lt_bj_format_hour(int64_t ts_utc, char *buf, size_t cap)
         r += 86400;
         q--;
     }
-    int y, m, d;
-    lt_civil_from_days((int32_t)q, &y, &m, &d);
-    snprintf(buf, cap, "%04d-%02d-%02d %02d:%02d", y, m, d, (int)(r / 3600), (int)(r % 3600 / 60));
+    lt_civil_from_days((int32_t)q, y, m, d);
+    *secs = (int)r;
+}
+
+void lt_bj_format_hour(int64_t ts_utc, char *buf, size_t cap)
+{
+    int y, m, d, r;
+    lt__bj_split(ts_utc, &y, &m, &d, &r);
+    snprintf(buf, cap, "%04d-%02d-%02d %02d:%02d", y, m, d, r / 3600, r % 3600 / 60);
+}
+
+void lt_bj_format_time(int64_t ts_utc, char *buf, size_t cap)
+{
+    int y, m, d, r;
+    lt__bj_split(ts_utc, &y, &m, &d, &r);
+    snprintf(buf, cap, "%04d-%02d-%02d %02d:%02d:%02d", y, m, d, r / 3600, r % 3600 / 60, r % 60);
 }
 
 int lt_bj_parse_hour(struct lt_str s, int64_t *ts_utc)

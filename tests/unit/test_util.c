@@ -133,6 +133,9 @@ static void test_natural_day(void **state)
     char buf[20];
     lt_bj_format_hour(t24, buf, sizeof(buf));
     assert_string_equal(buf, "2020-01-01 00:00");
+    char full[24];
+    lt_bj_format_time(t24 + 59, full, sizeof(full));
+    assert_string_equal(full, "2020-01-01 00:00:59");
     int64_t ts;
     assert_int_equal(lt_bj_parse_hour(S("2020-01-01 00:00"), &ts), 0);
     assert_true(ts == t24);
