@@ -10,6 +10,7 @@ PKGS=(
   zlib1g-dev                              # .csv.gz imports
   libcmocka-dev                           # unit tests
   libinih-dev                             # INI configuration (targets, rule editions)
+  libuv1-dev                              # HJ 212 ingest server event loop
   python3 python3-pandas python3-numpy    # benchmark peer (shared/bench/peers/pandas_assess.py)
   time                                    # /usr/bin/time for peak memory in bench/
 )

@@ -124,4 +124,124 @@ struct lt_dust_day {
  * malloc'd (free()), *n its length. */
 int lt_store_dust_list(struct lt_store *s, const char *area, struct lt_dust_day **out, int *n);
 
+/* ---- HJ 212 ingestion ---------------------------------------------------------------------- */
+
+/* The raw archive: every received frame (and every rejected chunk) byte-exact, with the peer and
+ * the receive time, appended before anything else is done with it. Append-only. */
+struct lt_raw_frame {
+    int64_t recv_ms;      /* receive time, UTC milliseconds */
+    const char *peer;     /* "ip:port" */
+    const uint8_t *bytes; /* may contain NUL */
+    size_t len;
+    int status;     /* 0 = a frame with a valid CRC; else lt_hj212_reject (or a server
+                       reason >= 100: unknown MN 100, bad password 101, device disabled 102) */
+    const char *mn; /* MN when known, else NULL */
+};
+int lt_store_raw_append(struct lt_store *s, const struct lt_raw_frame *f, int64_t *id);
+/* Count raw rows (all, or with a status) — for accounting in tests and tools. */
+int lt_store_raw_count(struct lt_store *s, int status, bool any_status, int64_t *n);
+
+/* A device (数采仪) known by its MN, bound to a monitoring site (air stations) or an enterprise
+ * outlet (CEMS, dust, VOC, electricity). */
+struct lt_device {
+    char mn[32];
+    char kind[16];     /* "air", "cems", "dust", "voc", "power" */
+    char site[16];     /* site code for air stations, "" otherwise */
+    char outlet[64];   /* enterprise outlet id (CEMS ...), "" otherwise */
+    char pw[16];       /* expected PW; "" = not checked */
+    unsigned crc_mask; /* CRC variants tolerated (bit per lt_hj212_crc_kind); 1 = standard only */
+    bool enabled;
+    int64_t created_at; /* UTC seconds */
+};
+int lt_store_device_put(struct lt_store *s, const struct lt_device *d);
+int lt_store_device_get(struct lt_store *s, const char *mn, struct lt_device *out); /* ENOTFOUND */
+int lt_store_devices(struct lt_store *s, struct lt_device **out, int *n);           /* malloc'd */
+
+/* How a device's factor code maps to what lantian stores: for air stations the pollutant
+ * (lt_pollutant) whose hourly value it is; unit conversion by a multiplier into the unit of the
+ * standard (µg/m3; CO mg/m3; CEMS mg/m3). A device without mappings uses the defaults of
+ * lt_hj212_factor_find and 1.0. */
+struct lt_device_factor {
+    char mn[32];
+    char code[16]; /* as the device sends it (2017 or 2005 code) */
+    int pollutant; /* lt_pollutant for air stations, -1 otherwise */
+    char unit[16]; /* the device's unit, for people */
+    double scale;  /* value_stored = value_sent * scale */
+};
+int lt_store_device_factor_put(struct lt_store *s, const struct lt_device_factor *f);
+int lt_store_device_factors(struct lt_store *s, const char *mn, struct lt_device_factor **out,
+                            int *n);
+
+/* Quarantine: frames from unknown MNs are held here (not stored as data) until a user adopts the
+ * MN as a device or leaves it. */
+struct lt_quarantine {
+    char mn[32];
+    int64_t first_ms, last_ms;
+    int64_t frames;
+    char last_peer[64];
+    int64_t last_raw_id; /* the raw archive row of the last frame */
+};
+int lt_store_quarantine_note(struct lt_store *s, const char *mn, const char *peer, int64_t now_ms,
+                             int64_t raw_id);
+int lt_store_quarantine_list(struct lt_store *s, struct lt_quarantine **out, int *n);
+/* Adopt: create the device and drop the quarantine entry, in one transaction. */
+int lt_store_quarantine_adopt(struct lt_store *s, const struct lt_device *d);
+
+/* Values received from devices: (MN, CN, DataTime, factor, kind) is the key; a duplicate is
+ * idempotent (LT_PUT_SAME), a different value for the key is LT_PUT_CONFLICT and not stored. */
+struct lt_dev_value {
+    const char *mn;
+    int cn;             /* 2011 real-time, 2051 minute, 2061 hour, 2031 day */
+    int64_t data_time;  /* UTC seconds (the DataTime sent, interval start for 2051/2061/2031) */
+    const char *factor; /* code as sent */
+    int vk;             /* lt_hj212_vk */
+    double value;       /* as sent */
+    double value_conv;  /* after the device factor's scale (NaN when not converted) */
+    const char *flag;   /* data flag as sent, "" when none */
+    int64_t raw_id;     /* the raw archive row it came from */
+};
+int lt_store_dev_value_put(struct lt_store *s, const struct lt_dev_value *v,
+                           enum lt_put_result *res);
+int lt_store_dev_value_count(struct lt_store *s, const char *mn, int64_t *n);
+
+/* A CEMS exceedance found on arrival, with its evidence. */
+struct lt_exceedance {
+    int64_t id;
+    char mn[32];
+    char outlet[64];
+    char factor[16];   /* 2017 code */
+    int64_t data_time; /* the hour (interval start, UTC seconds) */
+    double measured;   /* mg/m3 as measured (dry) */
+    double o2;         /* measured O2 %, NaN when the limit needs none */
+    double o2_ref;     /* reference O2 %, NaN when none */
+    double corrected;  /* C_ref = C (21 - O2_ref) / (21 - O2), or the converted value sent */
+    double limit;      /* mg/m3 */
+    char flag[8];      /* the value's data flag */
+    char rule[96];     /* which limit rule (config section and its source) */
+    int64_t detected_ms;
+};
+/* Idempotent on (mn, factor, data_time): a repeated hour does not make a second event. */
+int lt_store_exceedance_add(struct lt_store *s, const struct lt_exceedance *e, bool *added);
+int lt_store_exceedances(struct lt_store *s, const char *mn, struct lt_exceedance **out, int *n);
+
+/* Device health, accumulated by the server and flushed with each batch: per device and hour,
+ * frames received and errors by reason (lt_hj212_reject, plus server reasons >= 100). */
+struct lt_health_delta {
+    const char *mn;
+    int64_t hour; /* hour start, UTC seconds */
+    int64_t frames;
+    int64_t values;
+    int64_t errors[8]; /* index: reason bucket (see docs) */
+    int64_t last_ms;
+    const char *last_peer;
+};
+int lt_store_health_add(struct lt_store *s, const struct lt_health_delta *h);
+struct lt_health_row {
+    char mn[32];
+    int64_t hour, frames, values, errors[8], last_ms;
+    char last_peer[64];
+};
+int lt_store_health(struct lt_store *s, const char *mn, int64_t from_hour, int64_t to_hour,
+                    struct lt_health_row **out, int *n);
+
 #endif
