@@ -70,6 +70,7 @@ struct lt_hj212_event {
     enum lt_hj212_reject reason;     /* REJECT */
     uint64_t offset;                 /* byte offset of raw in the connection's stream */
     char msg[128];                   /* REJECT: a sentence a person understands */
+    bool len_fallback; /* FRAME: accepted by the lenient_length fallback (length field off) */
 };
 
 /* Per-connection framer with a buffer capped at creation. */
@@ -79,6 +80,12 @@ struct lt_hj212_framer {
     unsigned crc_mask;      /* CRC variants accepted (bit per lt_hj212_crc_kind) */
     uint64_t offset;        /* stream offset of buf[start] */
     uint64_t frames, rejects[LT_HJ212_R_N];
+    /* Off by default (strict framing). When set, a chunk whose length field is off but that ends
+     * in "CRC CR LF" with a matching CRC over a segment ending in "&&", whose count of UTF-8
+     * characters equals the length field, is accepted as a FRAME with len_fallback set (senders
+     * that count characters, not UTF-8 bytes: notes §6.2). */
+    bool lenient_length;
+    uint64_t toolong_end; /* stream offset where the last frame too long for the cap ends */
 };
 
 /* cap is the buffer size (>= LT_HJ212_FRAME_MAX recommended; smaller caps reject longer frames
@@ -93,7 +100,8 @@ size_t lt_hj212_framer_feed(struct lt_hj212_framer *f, const uint8_t *p, size_t 
 /* The next event, or 0 when more bytes are needed. Pointers in ev stay valid until the next call
  * to feed or next. Resynchronises byte by byte after garbage or a bad frame. */
 int lt_hj212_framer_next(struct lt_hj212_framer *f, struct lt_hj212_event *ev);
-/* At end of stream: what is left (an incomplete frame) as a REJECT event; 0 when nothing. */
+/* At end of stream: what is left (an incomplete frame) as a REJECT event; 0 when nothing. Call it
+ * until it returns 0: the rest may hold several chunks (garbage, then a truncated frame). */
 int lt_hj212_framer_finish(struct lt_hj212_framer *f, struct lt_hj212_event *ev);
 
 /* ---- parsing ------------------------------------------------------------------------------- */
@@ -129,6 +137,7 @@ struct lt_hj212_item {
     struct lt_str rs, rt; /* -RS (run state), -RT (run time) for SBxxx items */
     struct lt_str info;   /* -Info text (opaque, may be //...//) */
     struct lt_str other;  /* first unrecognised "-Suffix=value" (kept, not an error) */
+    struct lt_str pol_id; /* the CP's last PolId before this item (for i...-Info log items) */
 };
 
 struct lt_hj212_msg {
@@ -210,6 +219,10 @@ struct lt_hj212_factor {
 };
 /* Look a factor up by its 2017 or its 2005 code; NULL when unknown. */
 const struct lt_hj212_factor *lt_hj212_factor_find(struct lt_str code);
+/* The whole table (HJ 212-2017 Tables B.1 and B.2, plus a05024 O3): count and entry i (NULL when
+ * out of range), in the order of factor_codes_2017.csv. */
+size_t lt_hj212_factor_count(void);
+const struct lt_hj212_factor *lt_hj212_factor_at(size_t i);
 
 #ifdef __cplusplus
 }

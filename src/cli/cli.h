@@ -21,6 +21,11 @@ int lt_cmd_rank(int argc, char **argv);
 int lt_cmd_target(int argc, char **argv);
 int lt_cmd_correct(int argc, char **argv);
 int lt_cmd_dust(int argc, char **argv);
+int lt_cmd_hj212(int argc, char **argv);
+int lt_cmd_device(int argc, char **argv);   /* src/cli/cmd_device.c */
+int lt_cmd_serve(int argc, char **argv);    /* src/cli/cmd_serve.c */
+int lt_cmd_ingest(int argc, char **argv);   /* src/cli/cmd_serve.c */
+int lt_cmd_simulate(int argc, char **argv); /* src/cli/cmd_simulate.c */
 
 /* Print "lantian <cmd>: message" to stderr. */
 void lt_cli_err(const char *cmd, const char *fmt, ...)

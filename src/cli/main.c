@@ -21,6 +21,12 @@ static const struct lt_cmd lt_cmds[] = {
     {"target", lt_cmd_target, "where an area stands against its targets; remaining-days budget"},
     {"correct", lt_cmd_correct, "record a correction of an hourly value (数据审核), list them"},
     {"dust", lt_cmd_dust, "flag dust-affected days of an area, list them"},
+    {"hj212", lt_cmd_hj212, "check HJ 212 frames (stdin) and print what they contain"},
+    {"device", lt_cmd_device,
+     "HJ 212 devices: register, map factors, quarantine and adopt, health, exceedances"},
+    {"serve", lt_cmd_serve, "run the server: HJ 212 ingest (port 8212)"},
+    {"ingest", lt_cmd_ingest, "run only the HJ 212 ingest server"},
+    {"simulate", lt_cmd_simulate, "a loopback HJ 212 device fleet for load and fault tests"},
     {NULL, NULL, NULL},
 };
 

@@ -14,10 +14,11 @@
 
 #include <sqlite3.h>
 
+#include "lantian/hj212.h"
 #include "lantian/util.h"
 #include "store/store.h"
 
-#define LT__SCHEMA_VERSION 1
+#define LT__SCHEMA_VERSION 2
 
 /* The schema (version 1). Times are UTC seconds of the hour's end; days are Beijing day numbers;
  * NULL lon/lat/valid_* mean unknown or open. A NULL hourly value is a value not monitored ("NM")
@@ -67,6 +68,96 @@ static const char lt__schema_sql[] =
     "  SELECT RAISE(ABORT, 'corrections are append-only'); END;\n"
     "INSERT INTO schema_version (version) VALUES (1);\n";
 
+/* Version 2: HJ 212 ingestion. Applied on top of version 1, both to a new database and to one made
+ * by an older lantian (the migration). Times are UTC (seconds, or milliseconds where the name says
+ * _ms); DataTime is the interval start as sent (HJ 212-2017 Table 4). The raw archive and the
+ * device values are append-only like the hourly values: triggers refuse UPDATE and DELETE. */
+static const char lt__schema_v2_sql[] =
+    "CREATE TABLE raw_frames (\n"
+    "  id INTEGER PRIMARY KEY,\n"
+    "  recv_ms INTEGER NOT NULL,\n"
+    "  peer TEXT NOT NULL DEFAULT '',\n"
+    "  mn TEXT,\n"
+    "  status INTEGER NOT NULL,\n"
+    "  bytes BLOB NOT NULL);\n"
+    "CREATE INDEX raw_frames_mn ON raw_frames (mn, id) WHERE mn IS NOT NULL;\n"
+    "CREATE TABLE devices (\n"
+    "  mn TEXT PRIMARY KEY,\n"
+    "  kind TEXT NOT NULL CHECK (kind IN ('air', 'cems', 'dust', 'voc', 'power')),\n"
+    "  site TEXT REFERENCES sites(code),\n"
+    "  outlet TEXT NOT NULL DEFAULT '',\n"
+    "  pw TEXT NOT NULL DEFAULT '',\n"
+    "  crc_mask INTEGER NOT NULL DEFAULT 1,\n"
+    "  enabled INTEGER NOT NULL DEFAULT 1,\n"
+    "  created_at INTEGER NOT NULL,\n"
+    "  CHECK ((kind = 'air' AND site IS NOT NULL AND outlet = '') OR\n"
+    "         (kind <> 'air' AND site IS NULL AND outlet <> ''))) WITHOUT ROWID;\n"
+    "CREATE TABLE device_factors (\n"
+    "  mn TEXT NOT NULL REFERENCES devices(mn),\n"
+    "  code TEXT NOT NULL,\n"
+    "  pollutant INTEGER,\n"
+    "  unit TEXT NOT NULL DEFAULT '',\n"
+    "  scale REAL NOT NULL DEFAULT 1.0,\n"
+    "  PRIMARY KEY (mn, code)) WITHOUT ROWID;\n"
+    "CREATE TABLE quarantine (\n"
+    "  mn TEXT PRIMARY KEY,\n"
+    "  first_ms INTEGER NOT NULL,\n"
+    "  last_ms INTEGER NOT NULL,\n"
+    "  frames INTEGER NOT NULL,\n"
+    "  last_peer TEXT NOT NULL DEFAULT '',\n"
+    "  last_raw_id INTEGER) WITHOUT ROWID;\n"
+    "CREATE TABLE dev_values (\n"
+    "  mn TEXT NOT NULL,\n"
+    "  cn INTEGER NOT NULL,\n"
+    "  data_time INTEGER NOT NULL,\n"
+    "  factor TEXT NOT NULL,\n"
+    "  vk INTEGER NOT NULL,\n"
+    "  value REAL,\n"
+    "  value_conv REAL,\n"
+    "  flag TEXT NOT NULL DEFAULT '',\n"
+    "  raw_id INTEGER,\n"
+    "  PRIMARY KEY (mn, cn, data_time, factor, vk)) WITHOUT ROWID;\n"
+    "CREATE TABLE exceedances (\n"
+    "  id INTEGER PRIMARY KEY,\n"
+    "  mn TEXT NOT NULL,\n"
+    "  outlet TEXT NOT NULL DEFAULT '',\n"
+    "  factor TEXT NOT NULL,\n"
+    "  data_time INTEGER NOT NULL,\n"
+    "  measured REAL, o2 REAL, o2_ref REAL, corrected REAL, limit_value REAL,\n"
+    "  flag TEXT NOT NULL DEFAULT '',\n"
+    "  rule TEXT NOT NULL DEFAULT '',\n"
+    "  detected_ms INTEGER NOT NULL,\n"
+    "  UNIQUE (mn, factor, data_time));\n"
+    "CREATE TABLE device_health (\n"
+    "  mn TEXT NOT NULL,\n"
+    "  hour INTEGER NOT NULL,\n"
+    "  frames INTEGER NOT NULL DEFAULT 0,\n"
+    "  vals INTEGER NOT NULL DEFAULT 0,\n"
+    "  e0 INTEGER NOT NULL DEFAULT 0, e1 INTEGER NOT NULL DEFAULT 0,\n"
+    "  e2 INTEGER NOT NULL DEFAULT 0, e3 INTEGER NOT NULL DEFAULT 0,\n"
+    "  e4 INTEGER NOT NULL DEFAULT 0, e5 INTEGER NOT NULL DEFAULT 0,\n"
+    "  e6 INTEGER NOT NULL DEFAULT 0, e7 INTEGER NOT NULL DEFAULT 0,\n"
+    "  last_ms INTEGER,\n"
+    "  last_peer TEXT,\n"
+    "  PRIMARY KEY (mn, hour)) WITHOUT ROWID;\n"
+    "CREATE TRIGGER raw_frames_no_update BEFORE UPDATE ON raw_frames BEGIN\n"
+    "  SELECT RAISE(ABORT, 'the raw archive is append-only'); END;\n"
+    "CREATE TRIGGER raw_frames_no_delete BEFORE DELETE ON raw_frames BEGIN\n"
+    "  SELECT RAISE(ABORT, 'the raw archive is append-only'); END;\n"
+    "CREATE TRIGGER dev_values_no_update BEFORE UPDATE ON dev_values BEGIN\n"
+    "  SELECT RAISE(ABORT, 'device values are never updated'); END;\n"
+    "CREATE TRIGGER dev_values_no_delete BEFORE DELETE ON dev_values BEGIN\n"
+    "  SELECT RAISE(ABORT, 'device values are never deleted'); END;\n"
+    "CREATE TRIGGER exceedances_no_update BEFORE UPDATE ON exceedances BEGIN\n"
+    "  SELECT RAISE(ABORT, 'exceedance evidence is never altered'); END;\n"
+    "CREATE TRIGGER exceedances_no_delete BEFORE DELETE ON exceedances BEGIN\n"
+    "  SELECT RAISE(ABORT, 'exceedance evidence is never deleted'); END;\n"
+    "INSERT INTO schema_version (version) VALUES (2);\n";
+
+/* Migrations by the version they produce: lt__migrations[v] turns version v into v + 1. Version 0
+ * is an empty database. */
+static const char *const lt__migrations[LT__SCHEMA_VERSION] = {lt__schema_sql, lt__schema_v2_sql};
+
 #define LT__SITE_COLS                                                                              \
     "id, code, name, city, county, province, lon, lat, is_eval, valid_from, valid_to"
 
@@ -91,8 +182,38 @@ enum lt__stmt {
     ST_D_DEL,
     ST_D_GET,
     ST_D_LIST,
+    ST_RAW_INS,
+    ST_RAW_COUNT,
+    ST_DEV_PUT,
+    ST_DEV_GET,
+    ST_DEV_ALL,
+    ST_DF_PUT,
+    ST_DF_LIST,
+    ST_Q_NOTE,
+    ST_Q_GET,
+    ST_Q_DEL,
+    ST_Q_ALL,
+    ST_SP_ADOPT,
+    ST_SP_RELEASE,
+    ST_SP_ROLLBACK,
+    ST_V_INS,
+    ST_V_GET,
+    ST_V_COUNT,
+    ST_X_INS,
+    ST_X_ALL,
+    ST_X_MN,
+    ST_HL_ADD,
+    ST_HL_ALL,
+    ST_HL_MN,
     ST_N
 };
+
+#define LT__DEV_COLS "mn, kind, site, outlet, pw, crc_mask, enabled, created_at"
+#define LT__X_COLS                                                                                 \
+    "id, mn, outlet, factor, data_time, measured, o2, o2_ref, corrected, limit_value, flag, "      \
+    "rule, "                                                                                       \
+    "detected_ms"
+#define LT__HL_COLS "mn, hour, frames, vals, e0, e1, e2, e3, e4, e5, e6, e7, last_ms, last_peer"
 
 static const char *const lt__stmt_sql[ST_N] = {
     [ST_BEGIN] = "BEGIN IMMEDIATE",
@@ -130,6 +251,64 @@ static const char *const lt__stmt_sql[ST_N] = {
     [ST_D_GET] = "SELECT 1 FROM dust_days WHERE area = ?1 AND day = ?2",
     [ST_D_LIST] = "SELECT area, day FROM dust_days WHERE ?1 IS NULL OR area = ?1 "
                   "ORDER BY area, day",
+    [ST_RAW_INS] = "INSERT INTO raw_frames (recv_ms, peer, mn, status, bytes) "
+                   "VALUES (?1, ?2, ?3, ?4, ?5)",
+    [ST_RAW_COUNT] = "SELECT count(*) FROM raw_frames WHERE ?1 OR status = ?2",
+    /* A device's configuration may change (password, CRC tolerance); its creation time stays. */
+    [ST_DEV_PUT] = "INSERT INTO devices (" LT__DEV_COLS ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) "
+                   "ON CONFLICT (mn) DO UPDATE SET kind = excluded.kind, site = excluded.site, "
+                   "outlet = excluded.outlet, pw = excluded.pw, crc_mask = excluded.crc_mask, "
+                   "enabled = excluded.enabled",
+    [ST_DEV_GET] = "SELECT " LT__DEV_COLS " FROM devices WHERE mn = ?1",
+    [ST_DEV_ALL] = "SELECT " LT__DEV_COLS " FROM devices ORDER BY mn",
+    [ST_DF_PUT] = "INSERT INTO device_factors (mn, code, pollutant, unit, scale) "
+                  "VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (mn, code) DO UPDATE SET "
+                  "pollutant = excluded.pollutant, unit = excluded.unit, scale = excluded.scale",
+    [ST_DF_LIST] = "SELECT mn, code, pollutant, unit, scale FROM device_factors "
+                   "WHERE ?1 IS NULL OR mn = ?1 ORDER BY mn, code",
+    /* Frames may be noted out of order (several connections, one batch): first and last are the
+     * extremes, the peer and raw row those of the latest frame. */
+    [ST_Q_NOTE] = "INSERT INTO quarantine (mn, first_ms, last_ms, frames, last_peer, last_raw_id) "
+                  "VALUES (?1, ?2, ?2, 1, ?3, ?4) ON CONFLICT (mn) DO UPDATE SET "
+                  "first_ms = min(first_ms, excluded.first_ms), "
+                  "last_ms = max(last_ms, excluded.last_ms), frames = frames + 1, "
+                  "last_peer = CASE WHEN excluded.last_ms >= last_ms THEN excluded.last_peer "
+                  "ELSE last_peer END, "
+                  "last_raw_id = CASE WHEN excluded.last_ms >= last_ms THEN excluded.last_raw_id "
+                  "ELSE last_raw_id END",
+    [ST_Q_GET] = "SELECT 1 FROM quarantine WHERE mn = ?1",
+    [ST_Q_DEL] = "DELETE FROM quarantine WHERE mn = ?1",
+    [ST_Q_ALL] = "SELECT mn, first_ms, last_ms, frames, last_peer, last_raw_id FROM quarantine "
+                 "ORDER BY mn",
+    /* A savepoint nests inside the caller's transaction, or makes its own when there is none. */
+    [ST_SP_ADOPT] = "SAVEPOINT lt_adopt",
+    [ST_SP_RELEASE] = "RELEASE lt_adopt",
+    [ST_SP_ROLLBACK] = "ROLLBACK TO lt_adopt",
+    [ST_V_INS] = "INSERT INTO dev_values (mn, cn, data_time, factor, vk, value, value_conv, flag, "
+                 "raw_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) "
+                 "ON CONFLICT (mn, cn, data_time, factor, vk) DO NOTHING",
+    [ST_V_GET] = "SELECT value, flag FROM dev_values WHERE mn = ?1 AND cn = ?2 AND data_time = ?3 "
+                 "AND factor = ?4 AND vk = ?5",
+    [ST_V_COUNT] = "SELECT count(*) FROM dev_values WHERE ?1 IS NULL OR mn = ?1",
+    [ST_X_INS] = "INSERT INTO exceedances (mn, outlet, factor, data_time, measured, o2, o2_ref, "
+                 "corrected, limit_value, flag, rule, detected_ms) VALUES (?1, ?2, ?3, ?4, ?5, "
+                 "?6, ?7, ?8, ?9, ?10, ?11, ?12) ON CONFLICT (mn, factor, data_time) DO NOTHING",
+    [ST_X_ALL] = "SELECT " LT__X_COLS " FROM exceedances ORDER BY data_time, mn, factor",
+    [ST_X_MN] = "SELECT " LT__X_COLS " FROM exceedances WHERE mn = ?1 ORDER BY data_time, factor",
+    [ST_HL_ADD] = "INSERT INTO device_health (" LT__HL_COLS ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, "
+                  "?8, ?9, ?10, ?11, ?12, ?13, ?14) ON CONFLICT (mn, hour) DO UPDATE SET "
+                  "frames = frames + excluded.frames, vals = vals + excluded.vals, "
+                  "e0 = e0 + excluded.e0, e1 = e1 + excluded.e1, e2 = e2 + excluded.e2, "
+                  "e3 = e3 + excluded.e3, e4 = e4 + excluded.e4, e5 = e5 + excluded.e5, "
+                  "e6 = e6 + excluded.e6, e7 = e7 + excluded.e7, "
+                  "last_peer = CASE WHEN excluded.last_ms IS NOT NULL AND (last_ms IS NULL OR "
+                  "excluded.last_ms >= last_ms) THEN excluded.last_peer ELSE last_peer END, "
+                  "last_ms = max(coalesce(last_ms, excluded.last_ms), "
+                  "coalesce(excluded.last_ms, last_ms))",
+    [ST_HL_ALL] = "SELECT " LT__HL_COLS " FROM device_health WHERE hour BETWEEN ?2 AND ?3 "
+                  "ORDER BY mn, hour",
+    [ST_HL_MN] = "SELECT " LT__HL_COLS " FROM device_health WHERE mn = ?1 "
+                 "AND hour BETWEEN ?2 AND ?3 ORDER BY hour",
 };
 
 /* Open-addressing hash of station code -> sites.id. */
@@ -311,11 +490,13 @@ out:
 
 /* ---- open, close, transactions --------------------------------------------------------------- */
 
-static int lt__migrate(struct lt_store *s, struct lt_diag *d, const char *path)
+/* The schema version recorded in the database; 0 for an empty database. */
+static int lt__schema_version(struct lt_store *s, int *version)
 {
     sqlite3_stmt *q = NULL;
-    int rc = 0, version = 0;
+    int rc = 0;
 
+    *version = 0;
     if (sqlite3_prepare_v2(s->db,
                            "SELECT name FROM sqlite_master WHERE type = 'table' AND "
                            "name = 'schema_version'",
@@ -323,22 +504,13 @@ static int lt__migrate(struct lt_store *s, struct lt_diag *d, const char *path)
         rc = lt__dberr(s, "read schema");
         goto out;
     }
-    int exists = sqlite3_step(q) == SQLITE_ROW;
+    int step = sqlite3_step(q);
     sqlite3_finalize(q);
     q = NULL;
-    if (!exists) {
-        rc = lt__exec(s, "BEGIN IMMEDIATE");
-        if (rc)
-            goto out;
-        rc = lt__exec(s, lt__schema_sql);
-        if (rc) {
-            char keep[sizeof s->err];
-            memcpy(keep, s->err, sizeof keep);
-            lt__exec(s, "ROLLBACK");
-            memcpy(s->err, keep, sizeof keep);
-            goto out;
-        }
-        rc = lt__exec(s, "COMMIT");
+    if (step == SQLITE_DONE)
+        goto out;
+    if (step != SQLITE_ROW) {
+        rc = lt__dberr(s, "read schema");
         goto out;
     }
     if (sqlite3_prepare_v2(s->db, "SELECT max(version) FROM schema_version", -1, &q, NULL) !=
@@ -347,14 +519,50 @@ static int lt__migrate(struct lt_store *s, struct lt_diag *d, const char *path)
         rc = lt__dberr(s, "read schema version");
         goto out;
     }
-    version = sqlite3_column_int(q, 0);
-    if (version != LT__SCHEMA_VERSION) {
+    *version = sqlite3_column_int(q, 0);
+out:
+    sqlite3_finalize(q);
+    return rc;
+}
+
+/* Bring the schema to LT__SCHEMA_VERSION, one migration after the other, in one IMMEDIATE
+ * transaction: a second process opening the same file meanwhile waits and then finds the work
+ * done (the version is read again under the write lock). */
+static int lt__migrate(struct lt_store *s, struct lt_diag *d, const char *path)
+{
+    int rc, version = 0;
+    bool in_tx = false;
+
+    rc = lt__schema_version(s, &version);
+    if (rc || version == LT__SCHEMA_VERSION)
+        goto out;
+    rc = lt__exec(s, "BEGIN IMMEDIATE");
+    if (rc)
+        goto out;
+    in_tx = true;
+    rc = lt__schema_version(s, &version);
+    if (rc)
+        goto out;
+    if (version < 0 || version > LT__SCHEMA_VERSION) {
         lt__err(s, "database schema version %d, this lantian knows version %d", version,
                 LT__SCHEMA_VERSION);
         rc = LT_ESTORE;
+        goto out;
     }
+    for (; version < LT__SCHEMA_VERSION; version++) {
+        rc = lt__exec(s, lt__migrations[version]);
+        if (rc)
+            goto out;
+    }
+    rc = lt__exec(s, "COMMIT");
+    in_tx = rc != 0;
 out:
-    sqlite3_finalize(q);
+    if (in_tx) {
+        char keep[sizeof s->err];
+        memcpy(keep, s->err, sizeof keep);
+        lt__exec(s, "ROLLBACK");
+        memcpy(s->err, keep, sizeof keep);
+    }
     if (rc)
         lt_diag_set(d, rc, 0, "%s: %s", path, s->err);
     return rc;
@@ -984,6 +1192,643 @@ int lt_store_dust_list(struct lt_store *s, const char *area, struct lt_dust_day 
     }
     if (step != SQLITE_DONE) {
         rc = lt__dberr(s, "list dust days");
+        goto out;
+    }
+    *out = v;
+    *n = len;
+    v = NULL;
+out:
+    sqlite3_reset(q);
+    free(v);
+    return rc;
+}
+
+/* ---- HJ 212 ingestion ------------------------------------------------------------------------ */
+
+/* These run on the ingest writer thread, thousands per batch inside one transaction: each is one
+ * or two steps of a cached statement, with no allocation and no schema work. */
+
+/* A NUL-terminated string that fits a field of `cap` bytes (with its NUL). */
+static bool lt__fits(const char *str, size_t cap)
+{
+    return str && memchr(str, '\0', cap) != NULL;
+}
+
+static bool lt__nonempty(const char *str, size_t cap)
+{
+    return lt__fits(str, cap) && str[0];
+}
+
+static int lt__step_done(struct lt_store *s, sqlite3_stmt *q, const char *what)
+{
+    int rc = sqlite3_step(q) == SQLITE_DONE ? 0 : lt__dberr(s, what);
+    sqlite3_reset(q);
+    return rc;
+}
+
+int lt_store_raw_append(struct lt_store *s, const struct lt_raw_frame *f, int64_t *id)
+{
+    if (!s || !f || (!f->bytes && f->len) || f->len > INT32_MAX)
+        return LT_EINVAL;
+    sqlite3_stmt *q = lt__stmt(s, ST_RAW_INS);
+    if (!q)
+        return LT_ESTORE;
+    sqlite3_bind_int64(q, 1, f->recv_ms);
+    sqlite3_bind_text(q, 2, f->peer ? f->peer : "", -1, SQLITE_STATIC);
+    if (f->mn && f->mn[0])
+        sqlite3_bind_text(q, 3, f->mn, -1, SQLITE_STATIC);
+    sqlite3_bind_int(q, 4, f->status);
+    /* A blob, never text: the bytes may hold NULs and need not be UTF-8. A NULL pointer would
+     * bind SQL NULL, so an empty chunk is bound from a non-NULL empty buffer. */
+    sqlite3_bind_blob(q, 5, f->len ? (const void *)f->bytes : (const void *)"", (int)f->len,
+                      SQLITE_STATIC);
+    int rc = lt__step_done(s, q, "append raw frame");
+    if (!rc && id)
+        *id = sqlite3_last_insert_rowid(s->db);
+    return rc;
+}
+
+int lt_store_raw_count(struct lt_store *s, int status, bool any_status, int64_t *n)
+{
+    if (!s || !n)
+        return LT_EINVAL;
+    sqlite3_stmt *q = lt__stmt(s, ST_RAW_COUNT);
+    if (!q)
+        return LT_ESTORE;
+    sqlite3_bind_int(q, 1, any_status ? 1 : 0);
+    sqlite3_bind_int(q, 2, status);
+    int rc = 0;
+    if (sqlite3_step(q) == SQLITE_ROW)
+        *n = sqlite3_column_int64(q, 0);
+    else
+        rc = lt__dberr(s, "count raw frames");
+    sqlite3_reset(q);
+    return rc;
+}
+
+/* ---- devices --------------------------------------------------------------------------------- */
+
+static const char *const lt__device_kinds[] = {"air", "cems", "dust", "voc", "power"};
+
+static bool lt__kind_ok(const char *kind)
+{
+    for (size_t i = 0; i < sizeof lt__device_kinds / sizeof lt__device_kinds[0]; i++)
+        if (!strcmp(kind, lt__device_kinds[i]))
+            return true;
+    return false;
+}
+
+/* Check a device record; LT_ENOTFOUND (with the message) when its site is unknown. */
+static int lt__device_check(struct lt_store *s, const struct lt_device *d)
+{
+    int64_t sid;
+    if (!lt__nonempty(d->mn, sizeof d->mn) || !lt__fits(d->kind, sizeof d->kind) ||
+        !lt__fits(d->site, sizeof d->site) || !lt__fits(d->outlet, sizeof d->outlet) ||
+        !lt__fits(d->pw, sizeof d->pw)) {
+        lt__err(s, "device: MN missing or a field too long");
+        return LT_EINVAL;
+    }
+    if (!lt__kind_ok(d->kind)) {
+        lt__err(s, "device %s: kind '%s' is not air, cems, dust, voc or power", d->mn, d->kind);
+        return LT_EINVAL;
+    }
+    if (d->crc_mask == 0 || d->crc_mask >= (1u << LT_CRC_KIND_N)) {
+        lt__err(s, "device %s: CRC mask %u names no known CRC variant", d->mn, d->crc_mask);
+        return LT_EINVAL;
+    }
+    /* Air stations feed the hourly table of their site; every other kind belongs to an outlet. */
+    if (!strcmp(d->kind, "air")) {
+        if (!d->site[0] || d->outlet[0]) {
+            lt__err(s, "device %s: an air-station device needs a site and no outlet", d->mn);
+            return LT_EINVAL;
+        }
+        if (lt__site_id(s, d->site, &sid)) {
+            lt__err(s, "device %s: unknown site '%s'", d->mn, d->site);
+            return LT_ENOTFOUND;
+        }
+    } else if (!d->outlet[0] || d->site[0]) {
+        lt__err(s, "device %s: a %s device needs an outlet and no site", d->mn, d->kind);
+        return LT_EINVAL;
+    }
+    return 0;
+}
+
+static int lt__device_write(struct lt_store *s, const struct lt_device *d)
+{
+    sqlite3_stmt *q = lt__stmt(s, ST_DEV_PUT);
+    if (!q)
+        return LT_ESTORE;
+    sqlite3_bind_text(q, 1, d->mn, -1, SQLITE_STATIC);
+    sqlite3_bind_text(q, 2, d->kind, -1, SQLITE_STATIC);
+    if (d->site[0])
+        sqlite3_bind_text(q, 3, d->site, -1, SQLITE_STATIC);
+    sqlite3_bind_text(q, 4, d->outlet, -1, SQLITE_STATIC);
+    sqlite3_bind_text(q, 5, d->pw, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(q, 6, d->crc_mask);
+    sqlite3_bind_int(q, 7, d->enabled ? 1 : 0);
+    sqlite3_bind_int64(q, 8, d->created_at);
+    return lt__step_done(s, q, "put device");
+}
+
+int lt_store_device_put(struct lt_store *s, const struct lt_device *d)
+{
+    if (!s || !d)
+        return LT_EINVAL;
+    int rc = lt__device_check(s, d);
+    return rc ? rc : lt__device_write(s, d);
+}
+
+static void lt__device_from_row(sqlite3_stmt *q, struct lt_device *o)
+{
+    memset(o, 0, sizeof *o);
+    lt__col_text(q, 0, o->mn, sizeof o->mn);
+    lt__col_text(q, 1, o->kind, sizeof o->kind);
+    lt__col_text(q, 2, o->site, sizeof o->site);
+    lt__col_text(q, 3, o->outlet, sizeof o->outlet);
+    lt__col_text(q, 4, o->pw, sizeof o->pw);
+    o->crc_mask = (unsigned)sqlite3_column_int64(q, 5);
+    o->enabled = sqlite3_column_int(q, 6) != 0;
+    o->created_at = sqlite3_column_int64(q, 7);
+}
+
+int lt_store_device_get(struct lt_store *s, const char *mn, struct lt_device *out)
+{
+    if (!s || !mn || !out)
+        return LT_EINVAL;
+    sqlite3_stmt *q = lt__stmt(s, ST_DEV_GET);
+    if (!q)
+        return LT_ESTORE;
+    sqlite3_bind_text(q, 1, mn, -1, SQLITE_STATIC);
+    int step = sqlite3_step(q), rc = 0;
+    if (step == SQLITE_ROW)
+        lt__device_from_row(q, out);
+    else if (step == SQLITE_DONE)
+        rc = LT_ENOTFOUND;
+    else
+        rc = lt__dberr(s, "get device");
+    sqlite3_reset(q);
+    return rc;
+}
+
+/* A malloc'd array of `size`-byte elements with room for one more than `len` (v itself when it
+ * has room); NULL when out of memory, v then left as it was. */
+static void *lt__grow(void *v, int *cap, int len, size_t size)
+{
+    if (len < *cap)
+        return v;
+    int ncap = *cap ? *cap * 2 : 32;
+    void *nv = realloc(v, size * (size_t)ncap);
+    if (nv)
+        *cap = ncap;
+    return nv;
+}
+
+int lt_store_devices(struct lt_store *s, struct lt_device **out, int *n)
+{
+    struct lt_device *v = NULL;
+    int len = 0, cap = 0, rc = 0, step;
+
+    if (!s || !out || !n)
+        return LT_EINVAL;
+    *out = NULL;
+    *n = 0;
+    sqlite3_stmt *q = lt__stmt(s, ST_DEV_ALL);
+    if (!q)
+        return LT_ESTORE;
+    while ((step = sqlite3_step(q)) == SQLITE_ROW) {
+        void *nv = lt__grow(v, &cap, len, sizeof *v);
+        if (!nv) {
+            rc = LT_ENOMEM;
+            goto out;
+        }
+        v = nv;
+        lt__device_from_row(q, &v[len++]);
+    }
+    if (step != SQLITE_DONE) {
+        rc = lt__dberr(s, "list devices");
+        goto out;
+    }
+    *out = v;
+    *n = len;
+    v = NULL;
+out:
+    sqlite3_reset(q);
+    free(v);
+    return rc;
+}
+
+int lt_store_device_factor_put(struct lt_store *s, const struct lt_device_factor *f)
+{
+    struct lt_device dev;
+    int rc;
+
+    if (!s || !f || !lt__nonempty(f->mn, sizeof f->mn) || !lt__nonempty(f->code, sizeof f->code) ||
+        !lt__fits(f->unit, sizeof f->unit) || !isfinite(f->scale) || f->scale <= 0 ||
+        f->pollutant < -1 || f->pollutant >= LT_POLL_N)
+        return LT_EINVAL;
+    rc = lt_store_device_get(s, f->mn, &dev);
+    if (rc == LT_ENOTFOUND)
+        lt__err(s, "no device with MN %s", f->mn);
+    if (rc)
+        return rc;
+    /* Only an air station's values become a site's hourly pollutant values. */
+    if (f->pollutant >= 0 && strcmp(dev.kind, "air") != 0) {
+        lt__err(s, "device %s is a %s device: only air stations map factors to pollutants", f->mn,
+                dev.kind);
+        return LT_EINVAL;
+    }
+    sqlite3_stmt *q = lt__stmt(s, ST_DF_PUT);
+    if (!q)
+        return LT_ESTORE;
+    sqlite3_bind_text(q, 1, f->mn, -1, SQLITE_STATIC);
+    sqlite3_bind_text(q, 2, f->code, -1, SQLITE_STATIC);
+    if (f->pollutant >= 0)
+        sqlite3_bind_int(q, 3, f->pollutant);
+    sqlite3_bind_text(q, 4, f->unit, -1, SQLITE_STATIC);
+    sqlite3_bind_double(q, 5, f->scale);
+    return lt__step_done(s, q, "put device factor");
+}
+
+int lt_store_device_factors(struct lt_store *s, const char *mn, struct lt_device_factor **out,
+                            int *n)
+{
+    struct lt_device_factor *v = NULL;
+    int len = 0, cap = 0, rc = 0, step;
+
+    if (!s || !out || !n)
+        return LT_EINVAL;
+    *out = NULL;
+    *n = 0;
+    sqlite3_stmt *q = lt__stmt(s, ST_DF_LIST);
+    if (!q)
+        return LT_ESTORE;
+    if (mn)
+        sqlite3_bind_text(q, 1, mn, -1, SQLITE_STATIC);
+    while ((step = sqlite3_step(q)) == SQLITE_ROW) {
+        void *nv = lt__grow(v, &cap, len, sizeof *v);
+        if (!nv) {
+            rc = LT_ENOMEM;
+            goto out;
+        }
+        v = nv;
+        struct lt_device_factor *f = &v[len++];
+        memset(f, 0, sizeof *f);
+        lt__col_text(q, 0, f->mn, sizeof f->mn);
+        lt__col_text(q, 1, f->code, sizeof f->code);
+        f->pollutant = sqlite3_column_type(q, 2) == SQLITE_NULL ? -1 : sqlite3_column_int(q, 2);
+        lt__col_text(q, 3, f->unit, sizeof f->unit);
+        f->scale = sqlite3_column_double(q, 4);
+    }
+    if (step != SQLITE_DONE) {
+        rc = lt__dberr(s, "list device factors");
+        goto out;
+    }
+    *out = v;
+    *n = len;
+    v = NULL;
+out:
+    sqlite3_reset(q);
+    free(v);
+    return rc;
+}
+
+/* ---- quarantine ------------------------------------------------------------------------------ */
+
+int lt_store_quarantine_note(struct lt_store *s, const char *mn, const char *peer, int64_t now_ms,
+                             int64_t raw_id)
+{
+    if (!s || !mn || !*mn)
+        return LT_EINVAL;
+    sqlite3_stmt *q = lt__stmt(s, ST_Q_NOTE);
+    if (!q)
+        return LT_ESTORE;
+    sqlite3_bind_text(q, 1, mn, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(q, 2, now_ms);
+    sqlite3_bind_text(q, 3, peer ? peer : "", -1, SQLITE_STATIC);
+    if (raw_id > 0)
+        sqlite3_bind_int64(q, 4, raw_id);
+    return lt__step_done(s, q, "note quarantined MN");
+}
+
+int lt_store_quarantine_list(struct lt_store *s, struct lt_quarantine **out, int *n)
+{
+    struct lt_quarantine *v = NULL;
+    int len = 0, cap = 0, rc = 0, step;
+
+    if (!s || !out || !n)
+        return LT_EINVAL;
+    *out = NULL;
+    *n = 0;
+    sqlite3_stmt *q = lt__stmt(s, ST_Q_ALL);
+    if (!q)
+        return LT_ESTORE;
+    while ((step = sqlite3_step(q)) == SQLITE_ROW) {
+        void *nv = lt__grow(v, &cap, len, sizeof *v);
+        if (!nv) {
+            rc = LT_ENOMEM;
+            goto out;
+        }
+        v = nv;
+        struct lt_quarantine *e = &v[len++];
+        memset(e, 0, sizeof *e);
+        lt__col_text(q, 0, e->mn, sizeof e->mn);
+        e->first_ms = sqlite3_column_int64(q, 1);
+        e->last_ms = sqlite3_column_int64(q, 2);
+        e->frames = sqlite3_column_int64(q, 3);
+        lt__col_text(q, 4, e->last_peer, sizeof e->last_peer);
+        e->last_raw_id = sqlite3_column_int64(q, 5);
+    }
+    if (step != SQLITE_DONE) {
+        rc = lt__dberr(s, "list quarantine");
+        goto out;
+    }
+    *out = v;
+    *n = len;
+    v = NULL;
+out:
+    sqlite3_reset(q);
+    free(v);
+    return rc;
+}
+
+int lt_store_quarantine_adopt(struct lt_store *s, const struct lt_device *d)
+{
+    struct lt_device cur;
+    int rc, step;
+
+    if (!s || !d)
+        return LT_EINVAL;
+    rc = lt__device_check(s, d);
+    if (rc)
+        return rc;
+    rc = lt__run(s, ST_SP_ADOPT, "adopt");
+    if (rc)
+        return rc;
+    sqlite3_stmt *q = lt__stmt(s, ST_Q_GET);
+    if (!q) {
+        rc = LT_ESTORE;
+        goto out;
+    }
+    sqlite3_bind_text(q, 1, d->mn, -1, SQLITE_STATIC);
+    step = sqlite3_step(q);
+    sqlite3_reset(q);
+    if (step == SQLITE_DONE) {
+        lt__err(s, "MN %s is not in quarantine", d->mn);
+        rc = LT_ENOTFOUND;
+        goto out;
+    }
+    if (step != SQLITE_ROW) {
+        rc = lt__dberr(s, "read quarantine");
+        goto out;
+    }
+    rc = lt_store_device_get(s, d->mn, &cur);
+    if (rc == 0) {
+        lt__err(s, "MN %s is already a device", d->mn);
+        rc = LT_EEXIST;
+        goto out;
+    }
+    if (rc != LT_ENOTFOUND)
+        goto out;
+    rc = lt__device_write(s, d);
+    if (rc)
+        goto out;
+    q = lt__stmt(s, ST_Q_DEL);
+    if (!q) {
+        rc = LT_ESTORE;
+        goto out;
+    }
+    sqlite3_bind_text(q, 1, d->mn, -1, SQLITE_STATIC);
+    rc = lt__step_done(s, q, "drop quarantine entry");
+out:
+    if (rc) {
+        /* Undo whatever part was done, keeping the reason. */
+        char keep[sizeof s->err];
+        memcpy(keep, s->err, sizeof keep);
+        lt__run(s, ST_SP_ROLLBACK, "adopt rollback");
+        lt__run(s, ST_SP_RELEASE, "adopt release");
+        memcpy(s->err, keep, sizeof keep);
+        return rc;
+    }
+    return lt__run(s, ST_SP_RELEASE, "adopt commit");
+}
+
+/* ---- device values --------------------------------------------------------------------------- */
+
+int lt_store_dev_value_put(struct lt_store *s, const struct lt_dev_value *v,
+                           enum lt_put_result *res)
+{
+    int rc;
+
+    if (!s || !v || !res || !v->mn || !*v->mn || !v->factor || !*v->factor || v->vk < 0 ||
+        v->vk >= LT_VK_N || isinf(v->value) || isinf(v->value_conv))
+        return LT_EINVAL;
+    const char *flag = v->flag ? v->flag : "";
+    sqlite3_stmt *q = lt__stmt(s, ST_V_INS);
+    if (!q)
+        return LT_ESTORE;
+    sqlite3_bind_text(q, 1, v->mn, -1, SQLITE_STATIC);
+    sqlite3_bind_int(q, 2, v->cn);
+    sqlite3_bind_int64(q, 3, v->data_time);
+    sqlite3_bind_text(q, 4, v->factor, -1, SQLITE_STATIC);
+    sqlite3_bind_int(q, 5, v->vk);
+    lt__bind_double_or_null(q, 6, v->value);
+    lt__bind_double_or_null(q, 7, v->value_conv);
+    sqlite3_bind_text(q, 8, flag, -1, SQLITE_STATIC);
+    if (v->raw_id > 0)
+        sqlite3_bind_int64(q, 9, v->raw_id);
+    rc = lt__step_done(s, q, "store device value");
+    if (rc)
+        return rc;
+    if (sqlite3_changes(s->db) == 1) {
+        *res = LT_PUT_INSERTED;
+        return 0;
+    }
+    /* The key exists: the value first received stays. A device resending the hour (HJ 212-2017
+     * 6.5, resend on missing 9014) is SAME; a different value or flag is a CONFLICT. value_conv is
+     * not compared: it follows the factor mapping in force, not the device. */
+    q = lt__stmt(s, ST_V_GET);
+    if (!q)
+        return LT_ESTORE;
+    sqlite3_bind_text(q, 1, v->mn, -1, SQLITE_STATIC);
+    sqlite3_bind_int(q, 2, v->cn);
+    sqlite3_bind_int64(q, 3, v->data_time);
+    sqlite3_bind_text(q, 4, v->factor, -1, SQLITE_STATIC);
+    sqlite3_bind_int(q, 5, v->vk);
+    if (sqlite3_step(q) != SQLITE_ROW) {
+        rc = lt__dberr(s, "read device value");
+        sqlite3_reset(q);
+        return rc;
+    }
+    double old = lt__col_double_or_nan(q, 0);
+    const char *oflag = (const char *)sqlite3_column_text(q, 1);
+    *res =
+        lt__same_double(old, v->value) && lt__flag_eq(oflag, flag) ? LT_PUT_SAME : LT_PUT_CONFLICT;
+    sqlite3_reset(q);
+    return 0;
+}
+
+int lt_store_dev_value_count(struct lt_store *s, const char *mn, int64_t *n)
+{
+    if (!s || !n)
+        return LT_EINVAL;
+    sqlite3_stmt *q = lt__stmt(s, ST_V_COUNT);
+    if (!q)
+        return LT_ESTORE;
+    if (mn)
+        sqlite3_bind_text(q, 1, mn, -1, SQLITE_STATIC);
+    int rc = 0;
+    if (sqlite3_step(q) == SQLITE_ROW)
+        *n = sqlite3_column_int64(q, 0);
+    else
+        rc = lt__dberr(s, "count device values");
+    sqlite3_reset(q);
+    return rc;
+}
+
+/* ---- exceedances ----------------------------------------------------------------------------- */
+
+int lt_store_exceedance_add(struct lt_store *s, const struct lt_exceedance *e, bool *added)
+{
+    if (added)
+        *added = false;
+    if (!s || !e || !lt__nonempty(e->mn, sizeof e->mn) || !lt__fits(e->outlet, sizeof e->outlet) ||
+        !lt__nonempty(e->factor, sizeof e->factor) || !lt__fits(e->flag, sizeof e->flag) ||
+        !lt__fits(e->rule, sizeof e->rule))
+        return LT_EINVAL;
+    sqlite3_stmt *q = lt__stmt(s, ST_X_INS);
+    if (!q)
+        return LT_ESTORE;
+    sqlite3_bind_text(q, 1, e->mn, -1, SQLITE_STATIC);
+    sqlite3_bind_text(q, 2, e->outlet, -1, SQLITE_STATIC);
+    sqlite3_bind_text(q, 3, e->factor, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(q, 4, e->data_time);
+    lt__bind_double_or_null(q, 5, e->measured);
+    lt__bind_double_or_null(q, 6, e->o2);
+    lt__bind_double_or_null(q, 7, e->o2_ref);
+    lt__bind_double_or_null(q, 8, e->corrected);
+    lt__bind_double_or_null(q, 9, e->limit);
+    sqlite3_bind_text(q, 10, e->flag, -1, SQLITE_STATIC);
+    sqlite3_bind_text(q, 11, e->rule, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(q, 12, e->detected_ms);
+    int rc = lt__step_done(s, q, "record exceedance");
+    if (!rc && added)
+        *added = sqlite3_changes(s->db) == 1;
+    return rc;
+}
+
+int lt_store_exceedances(struct lt_store *s, const char *mn, struct lt_exceedance **out, int *n)
+{
+    struct lt_exceedance *v = NULL;
+    int len = 0, cap = 0, rc = 0, step;
+
+    if (!s || !out || !n)
+        return LT_EINVAL;
+    *out = NULL;
+    *n = 0;
+    sqlite3_stmt *q = lt__stmt(s, mn ? ST_X_MN : ST_X_ALL);
+    if (!q)
+        return LT_ESTORE;
+    if (mn)
+        sqlite3_bind_text(q, 1, mn, -1, SQLITE_STATIC);
+    while ((step = sqlite3_step(q)) == SQLITE_ROW) {
+        void *nv = lt__grow(v, &cap, len, sizeof *v);
+        if (!nv) {
+            rc = LT_ENOMEM;
+            goto out;
+        }
+        v = nv;
+        struct lt_exceedance *e = &v[len++];
+        memset(e, 0, sizeof *e);
+        e->id = sqlite3_column_int64(q, 0);
+        lt__col_text(q, 1, e->mn, sizeof e->mn);
+        lt__col_text(q, 2, e->outlet, sizeof e->outlet);
+        lt__col_text(q, 3, e->factor, sizeof e->factor);
+        e->data_time = sqlite3_column_int64(q, 4);
+        e->measured = lt__col_double_or_nan(q, 5);
+        e->o2 = lt__col_double_or_nan(q, 6);
+        e->o2_ref = lt__col_double_or_nan(q, 7);
+        e->corrected = lt__col_double_or_nan(q, 8);
+        e->limit = lt__col_double_or_nan(q, 9);
+        lt__col_text(q, 10, e->flag, sizeof e->flag);
+        lt__col_text(q, 11, e->rule, sizeof e->rule);
+        e->detected_ms = sqlite3_column_int64(q, 12);
+    }
+    if (step != SQLITE_DONE) {
+        rc = lt__dberr(s, "list exceedances");
+        goto out;
+    }
+    *out = v;
+    *n = len;
+    v = NULL;
+out:
+    sqlite3_reset(q);
+    free(v);
+    return rc;
+}
+
+/* ---- device health --------------------------------------------------------------------------- */
+
+int lt_store_health_add(struct lt_store *s, const struct lt_health_delta *h)
+{
+    if (!s || !h || !h->mn || !*h->mn || h->frames < 0 || h->values < 0)
+        return LT_EINVAL;
+    for (int i = 0; i < 8; i++)
+        if (h->errors[i] < 0)
+            return LT_EINVAL;
+    sqlite3_stmt *q = lt__stmt(s, ST_HL_ADD);
+    if (!q)
+        return LT_ESTORE;
+    sqlite3_bind_text(q, 1, h->mn, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(q, 2, h->hour);
+    sqlite3_bind_int64(q, 3, h->frames);
+    sqlite3_bind_int64(q, 4, h->values);
+    for (int i = 0; i < 8; i++)
+        sqlite3_bind_int64(q, 5 + i, h->errors[i]);
+    /* last_ms 0 means "no frame in this delta" (an error-only delta may still carry a peer). */
+    if (h->last_ms > 0) {
+        sqlite3_bind_int64(q, 13, h->last_ms);
+        sqlite3_bind_text(q, 14, h->last_peer ? h->last_peer : "", -1, SQLITE_STATIC);
+    }
+    return lt__step_done(s, q, "add device health");
+}
+
+int lt_store_health(struct lt_store *s, const char *mn, int64_t from_hour, int64_t to_hour,
+                    struct lt_health_row **out, int *n)
+{
+    struct lt_health_row *v = NULL;
+    int len = 0, cap = 0, rc = 0, step;
+
+    if (!s || !out || !n)
+        return LT_EINVAL;
+    *out = NULL;
+    *n = 0;
+    sqlite3_stmt *q = lt__stmt(s, mn ? ST_HL_MN : ST_HL_ALL);
+    if (!q)
+        return LT_ESTORE;
+    if (mn)
+        sqlite3_bind_text(q, 1, mn, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(q, 2, from_hour);
+    sqlite3_bind_int64(q, 3, to_hour);
+    while ((step = sqlite3_step(q)) == SQLITE_ROW) {
+        void *nv = lt__grow(v, &cap, len, sizeof *v);
+        if (!nv) {
+            rc = LT_ENOMEM;
+            goto out;
+        }
+        v = nv;
+        struct lt_health_row *r = &v[len++];
+        memset(r, 0, sizeof *r);
+        lt__col_text(q, 0, r->mn, sizeof r->mn);
+        r->hour = sqlite3_column_int64(q, 1);
+        r->frames = sqlite3_column_int64(q, 2);
+        r->values = sqlite3_column_int64(q, 3);
+        for (int i = 0; i < 8; i++)
+            r->errors[i] = sqlite3_column_int64(q, 4 + i);
+        r->last_ms = sqlite3_column_int64(q, 12);
+        lt__col_text(q, 13, r->last_peer, sizeof r->last_peer);
+    }
+    if (step != SQLITE_DONE) {
+        rc = lt__dberr(s, "read device health");
         goto out;
     }
     *out = v;

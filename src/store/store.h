@@ -126,6 +126,16 @@ int lt_store_dust_list(struct lt_store *s, const char *area, struct lt_dust_day 
 
 /* ---- HJ 212 ingestion ---------------------------------------------------------------------- */
 
+/* The ingest server calls these from its one writer thread, thousands per batch inside one
+ * transaction (lt_store_begin/commit): each is one or two steps of a statement prepared once per
+ * handle. Return 0 or a negative LT_E*; LT_EINVAL for a missing or oversized field, LT_ESTORE for
+ * a backend error (text in lt_store_errmsg). Lists are malloc'd arrays the caller free()s.
+ *
+ * Air stations: when a device of kind "air" sends hourly values (CN 2061, -Avg) of a factor mapped
+ * to a pollutant (lt_device_factor.pollutant >= 0), the server also stores value_conv with
+ * lt_store_put_hourly(site, pollutant, DataTime + 3600, ...): hourly values there are labelled by
+ * the hour they END, while HJ 212 DataTime is the interval start (HJ 212-2017 Table 4). */
+
 /* The raw archive: every received frame (and every rejected chunk) byte-exact, with the peer and
  * the receive time, appended before anything else is done with it. Append-only. */
 struct lt_raw_frame {
@@ -137,6 +147,7 @@ struct lt_raw_frame {
                        reason >= 100: unknown MN 100, bad password 101, device disabled 102) */
     const char *mn; /* MN when known, else NULL */
 };
+/* Append one row; *id (optional) receives its id. The bytes are stored as a BLOB, exactly. */
 int lt_store_raw_append(struct lt_store *s, const struct lt_raw_frame *f, int64_t *id);
 /* Count raw rows (all, or with a status) — for accounting in tests and tools. */
 int lt_store_raw_count(struct lt_store *s, int status, bool any_status, int64_t *n);
@@ -153,6 +164,9 @@ struct lt_device {
     bool enabled;
     int64_t created_at; /* UTC seconds */
 };
+/* Insert, or update the configuration of, a device (created_at of an existing one is kept). An air
+ * device needs a known site and no outlet (LT_ENOTFOUND for an unknown site), any other kind an
+ * outlet and no site; crc_mask must name at least one variant. LT_EINVAL otherwise. */
 int lt_store_device_put(struct lt_store *s, const struct lt_device *d);
 int lt_store_device_get(struct lt_store *s, const char *mn, struct lt_device *out); /* ENOTFOUND */
 int lt_store_devices(struct lt_store *s, struct lt_device **out, int *n);           /* malloc'd */
@@ -168,7 +182,10 @@ struct lt_device_factor {
     char unit[16]; /* the device's unit, for people */
     double scale;  /* value_stored = value_sent * scale */
 };
+/* Insert or replace the mapping of (mn, code). LT_ENOTFOUND when the device is unknown; LT_EINVAL
+ * for scale <= 0 or a pollutant on a device that is not an air station. */
 int lt_store_device_factor_put(struct lt_store *s, const struct lt_device_factor *f);
+/* Mappings of one device (all devices when mn is NULL), ordered by MN and code. */
 int lt_store_device_factors(struct lt_store *s, const char *mn, struct lt_device_factor **out,
                             int *n);
 
@@ -181,10 +198,15 @@ struct lt_quarantine {
     char last_peer[64];
     int64_t last_raw_id; /* the raw archive row of the last frame */
 };
+/* Count one frame of an unknown MN: creates the entry or updates first/last seen (frames may come
+ * out of order), the frame count and the peer and raw row of the latest frame. */
 int lt_store_quarantine_note(struct lt_store *s, const char *mn, const char *peer, int64_t now_ms,
                              int64_t raw_id);
+/* Entries ordered by MN. */
 int lt_store_quarantine_list(struct lt_store *s, struct lt_quarantine **out, int *n);
-/* Adopt: create the device and drop the quarantine entry, in one transaction. */
+/* Adopt: create the device and drop the quarantine entry, in one transaction (a savepoint, so it
+ * also works inside the caller's transaction): both happen or neither. LT_ENOTFOUND when the MN
+ * is not in quarantine (or the site is unknown), LT_EEXIST when it is a device already. */
 int lt_store_quarantine_adopt(struct lt_store *s, const struct lt_device *d);
 
 /* Values received from devices: (MN, CN, DataTime, factor, kind) is the key; a duplicate is
@@ -200,8 +222,11 @@ struct lt_dev_value {
     const char *flag;   /* data flag as sent, "" when none */
     int64_t raw_id;     /* the raw archive row it came from */
 };
+/* The value and flag are compared for SAME/CONFLICT; value_conv is not (it follows the mapping in
+ * force when it was received). The table is append-only. */
 int lt_store_dev_value_put(struct lt_store *s, const struct lt_dev_value *v,
                            enum lt_put_result *res);
+/* Values stored for one device (all devices when mn is NULL). */
 int lt_store_dev_value_count(struct lt_store *s, const char *mn, int64_t *n);
 
 /* A CEMS exceedance found on arrival, with its evidence. */
@@ -220,12 +245,16 @@ struct lt_exceedance {
     char rule[96];     /* which limit rule (config section and its source) */
     int64_t detected_ms;
 };
-/* Idempotent on (mn, factor, data_time): a repeated hour does not make a second event. */
+/* Idempotent on (mn, factor, data_time): a repeated hour does not make a second event (*added,
+ * optional, says whether this call recorded it). The first evidence recorded stays: the table is
+ * append-only. e->id is ignored. */
 int lt_store_exceedance_add(struct lt_store *s, const struct lt_exceedance *e, bool *added);
+/* Exceedances of one device (all when mn is NULL), ordered by hour. */
 int lt_store_exceedances(struct lt_store *s, const char *mn, struct lt_exceedance **out, int *n);
 
 /* Device health, accumulated by the server and flushed with each batch: per device and hour,
- * frames received and errors by reason (lt_hj212_reject, plus server reasons >= 100). */
+ * frames received and errors by reason. Buckets: errors[r] for lt_hj212_reject r (1 .. 7);
+ * errors[0] for the server's reasons (>= 100: unknown MN, bad password, device disabled). */
 struct lt_health_delta {
     const char *mn;
     int64_t hour; /* hour start, UTC seconds */
@@ -235,12 +264,15 @@ struct lt_health_delta {
     int64_t last_ms;
     const char *last_peer;
 };
+/* Add a delta to (mn, hour): counts are summed, last_ms is the maximum and last_peer that of the
+ * latest frame (last_ms 0: the delta has no frame time). */
 int lt_store_health_add(struct lt_store *s, const struct lt_health_delta *h);
 struct lt_health_row {
     char mn[32];
     int64_t hour, frames, values, errors[8], last_ms;
     char last_peer[64];
 };
+/* Rows of one device (all when mn is NULL) with from_hour <= hour <= to_hour, by MN and hour. */
 int lt_store_health(struct lt_store *s, const char *mn, int64_t from_hour, int64_t to_hour,
                     struct lt_health_row **out, int *n);
 

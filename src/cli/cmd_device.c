@@ -1,0 +1,681 @@
+/* lantian device — HJ 212 devices (数采仪): register, map factors, quarantine and adopt, health,
+ * exceedances.
+ *
+ *   lantian device add --db PATH --mn MN --kind KIND (--site CODE | --outlet ID) [--pw PW]
+ *                      [--crc std|modbus|modbus-le|any[,...]]
+ *   lantian device list --db PATH [--format table|csv|json]
+ *   lantian device map --db PATH --mn MN [--code CODE [--pollutant P] [--unit U] [--scale X]]
+ *   lantian device quarantine --db PATH [--format ...]
+ *   lantian device adopt --db PATH --mn MN --kind KIND (--site CODE | --outlet ID) [--pw PW]
+ * [--crc] lantian device health --db PATH [--mn MN] [--from YYYY-MM-DD --to YYYY-MM-DD] [--summary]
+ *   lantian device exceedances --db PATH [--mn MN] [--format ...]
+ */
+#include <math.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "cli/cli.h"
+#include "cli/table.h"
+#include "lantian/hj212.h"
+#include "lantian/util.h"
+#include "store/store.h"
+
+#define CMD "device"
+
+static void lt__usage(FILE *f)
+{
+    fprintf(
+        f,
+        "usage: lantian device add --db PATH --mn MN --kind air|cems|dust|voc|power\n"
+        "                          (--site CODE | --outlet ID) [--pw PW]\n"
+        "                          [--crc std|modbus|modbus-le|any[,...]]\n"
+        "       lantian device list --db PATH [--format table|csv|json]\n"
+        "       lantian device map --db PATH --mn MN [--code CODE [--pollutant P]\n"
+        "                          [--unit UNIT] [--scale X]] [--format ...]\n"
+        "       lantian device quarantine --db PATH [--format ...]\n"
+        "       lantian device adopt --db PATH --mn MN --kind KIND (--site CODE | --outlet ID)\n"
+        "                          [--pw PW] [--crc ...]\n"
+        "       lantian device health --db PATH [--mn MN] [--from YYYY-MM-DD --to YYYY-MM-DD]\n"
+        "                          [--summary] [--format ...]\n"
+        "       lantian device exceedances --db PATH [--mn MN] [--format ...]\n"
+        "\n"
+        "Air-station devices (kind air) belong to a monitoring site of the registry; CEMS, dust,\n"
+        "VOC and electricity devices to an enterprise outlet. --crc lists the CRC variants\n"
+        "tolerated besides the standard one (HJ 212-2017 App. A): modbus (CRC-16/MODBUS, high\n"
+        "byte first), modbus-le (low byte first), any (all); default std only.\n"
+        "Frames of unknown MNs are held in quarantine by the server; adopt registers such an MN.\n"
+        "map without --code lists the device's mappings; value_stored = value_sent x scale.\n"
+        "health shows frames and errors per hour (hour start, Beijing time) and, per device,\n"
+        "completeness = hours with data / hours in range (the range given, else first .. last).\n");
+}
+
+struct lt__opts {
+    const char *db, *mn, *kind, *site, *outlet, *pw, *crc, *format, *code, *pollutant, *unit,
+        *scale, *from, *to;
+    bool summary;
+};
+
+/* Parse every option of every form; each form then checks it got only its own. */
+static int lt__parse(int argc, char **argv, struct lt__opts *o)
+{
+    memset(o, 0, sizeof *o);
+    for (int i = 2; i < argc; i++) {
+        const char *a = argv[i];
+        int r = 0;
+        if (!strcmp(a, "--summary")) {
+            o->summary = true;
+            continue;
+        }
+        if ((r = lt_cli_opt(CMD, argc, argv, &i, "--db", &o->db)) ||
+            (r = lt_cli_opt(CMD, argc, argv, &i, "--mn", &o->mn)) ||
+            (r = lt_cli_opt(CMD, argc, argv, &i, "--kind", &o->kind)) ||
+            (r = lt_cli_opt(CMD, argc, argv, &i, "--site", &o->site)) ||
+            (r = lt_cli_opt(CMD, argc, argv, &i, "--outlet", &o->outlet)) ||
+            (r = lt_cli_opt(CMD, argc, argv, &i, "--pw", &o->pw)) ||
+            (r = lt_cli_opt(CMD, argc, argv, &i, "--crc", &o->crc)) ||
+            (r = lt_cli_opt(CMD, argc, argv, &i, "--format", &o->format)) ||
+            (r = lt_cli_opt(CMD, argc, argv, &i, "--code", &o->code)) ||
+            (r = lt_cli_opt(CMD, argc, argv, &i, "--pollutant", &o->pollutant)) ||
+            (r = lt_cli_opt(CMD, argc, argv, &i, "--unit", &o->unit)) ||
+            (r = lt_cli_opt(CMD, argc, argv, &i, "--scale", &o->scale)) ||
+            (r = lt_cli_opt(CMD, argc, argv, &i, "--from", &o->from)) ||
+            (r = lt_cli_opt(CMD, argc, argv, &i, "--to", &o->to))) {
+            if (r < 0)
+                return -1;
+            continue;
+        }
+        lt_cli_err(CMD, "unknown argument '%s'", a);
+        return -1;
+    }
+    if (!o->db) {
+        lt_cli_err(CMD, "--db PATH is required");
+        return -1;
+    }
+    return 0;
+}
+
+/* Options a form does not take, named for the message; NULL when all given ones are allowed. */
+static const char *lt__extra(const struct lt__opts *o, const char *allowed)
+{
+    static const char *const names[] = {"mn",   "kind", "site",  "outlet", "pw",
+                                        "crc",  "code", "scale", "unit",   "pollutant",
+                                        "from", "to",   "format"};
+    const char *vals[] = {o->mn,    o->kind, o->site,      o->outlet, o->pw, o->crc,   o->code,
+                          o->scale, o->unit, o->pollutant, o->from,   o->to, o->format};
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
+        if (!vals[i])
+            continue;
+        /* allowed is a list like " mn kind site ": match the name as a whole word. */
+        char word[24];
+        snprintf(word, sizeof word, " %s ", names[i]);
+        if (!strstr(allowed, word))
+            return names[i];
+    }
+    if (o->summary && !strstr(allowed, " summary "))
+        return "summary";
+    return NULL;
+}
+
+static int lt__format(const struct lt__opts *o)
+{
+    int fmt = lt_fmt_parse(o->format ? o->format : "table",
+                           1u << LT_FMT_TABLE | 1u << LT_FMT_CSV | 1u << LT_FMT_JSON);
+    if (fmt < 0)
+        lt_cli_err(CMD, "unknown --format '%s' (want table, csv or json)", o->format);
+    return fmt;
+}
+
+/* "std", "modbus", "modbus-le", "any", comma-separated: the variants tolerated besides the
+ * standard CRC (HJ 212-2017 App. A), which is always accepted. */
+static int lt__crc_mask(const char *s, unsigned *mask)
+{
+    *mask = LT_CRC_MASK_STD;
+    if (!s)
+        return 0;
+    struct lt_str rest = lt_str_of(s);
+    while (rest.len) {
+        const char *comma = memchr(rest.p, ',', rest.len);
+        struct lt_str w = {rest.p, comma ? (size_t)(comma - rest.p) : rest.len};
+        rest = comma ? (struct lt_str){comma + 1, rest.len - w.len - 1} : (struct lt_str){"", 0};
+        w = lt_str_trim(w);
+        if (lt_str_eq(w, "std"))
+            continue;
+        if (lt_str_eq(w, "modbus"))
+            *mask |= 1u << LT_CRC_MODBUS;
+        else if (lt_str_eq(w, "modbus-le"))
+            *mask |= 1u << LT_CRC_MODBUS_LE;
+        else if (lt_str_eq(w, "any"))
+            *mask |= (1u << LT_CRC_KIND_N) - 1;
+        else
+            return -1;
+    }
+    return 0;
+}
+
+static void lt__crc_names(unsigned mask, char *buf, size_t cap)
+{
+    static const char *const n[LT_CRC_KIND_N] = {"std", "modbus", "modbus-le"};
+    size_t len = 0;
+    buf[0] = '\0';
+    for (int k = 0; k < LT_CRC_KIND_N; k++)
+        if (mask & (1u << k)) {
+            int w = snprintf(buf + len, cap - len, "%s%s", len ? "," : "", n[k]);
+            if (w < 0 || (size_t)w >= cap - len)
+                return;
+            len += (size_t)w;
+        }
+}
+
+static bool lt__copy(char *dst, size_t cap, const char *src, const char *what)
+{
+    struct lt_str v = lt_str_trim(lt_str_of(src));
+    if (v.len >= cap) {
+        lt_cli_err(CMD, "--%s must be at most %zu bytes", what, cap - 1);
+        return false;
+    }
+    lt_str_copy(dst, cap, v);
+    return true;
+}
+
+/* The device described by the options of add and adopt. */
+static int lt__device_of(const struct lt__opts *o, struct lt_device *d)
+{
+    static const char *const kinds[] = {"air", "cems", "dust", "voc", "power"};
+    memset(d, 0, sizeof *d);
+    if (!o->mn || !o->kind) {
+        lt_cli_err(CMD, "need --mn MN and --kind air|cems|dust|voc|power");
+        return -1;
+    }
+    bool known = false;
+    for (size_t i = 0; i < sizeof kinds / sizeof kinds[0]; i++)
+        known = known || !strcmp(o->kind, kinds[i]);
+    if (!known) {
+        lt_cli_err(CMD, "unknown --kind '%s' (want air, cems, dust, voc or power)", o->kind);
+        return -1;
+    }
+    if (!o->site == !o->outlet) {
+        lt_cli_err(CMD, "give one of --site CODE (air stations) or --outlet ID (other kinds)");
+        return -1;
+    }
+    if (!strcmp(o->kind, "air") ? !o->site : !o->outlet) {
+        lt_cli_err(CMD, "a %s device needs %s", o->kind,
+                   strcmp(o->kind, "air") ? "--outlet ID (an enterprise outlet)"
+                                          : "--site CODE (a monitoring site)");
+        return -1;
+    }
+    if (!lt__copy(d->mn, sizeof d->mn, o->mn, "mn") || !d->mn[0] ||
+        !lt__copy(d->kind, sizeof d->kind, o->kind, "kind") ||
+        (o->site && !lt__copy(d->site, sizeof d->site, o->site, "site")) ||
+        (o->outlet && !lt__copy(d->outlet, sizeof d->outlet, o->outlet, "outlet")) ||
+        (o->pw && !lt__copy(d->pw, sizeof d->pw, o->pw, "pw"))) {
+        if (!d->mn[0])
+            lt_cli_err(CMD, "--mn must not be empty");
+        return -1;
+    }
+    if (lt__crc_mask(o->crc, &d->crc_mask)) {
+        lt_cli_err(CMD, "--crc '%s' is not a list of std, modbus, modbus-le, any", o->crc);
+        return -1;
+    }
+    d->enabled = true;
+    d->created_at = (int64_t)time(NULL);
+    return 0;
+}
+
+static void lt__describe(const struct lt_device *d, const char *what)
+{
+    char crc[48];
+    lt__crc_names(d->crc_mask, crc, sizeof crc);
+    printf("device %s %s: %s, %s %s, CRC %s%s\n", d->mn, what, d->kind,
+           d->site[0] ? "site" : "outlet", d->site[0] ? d->site : d->outlet, crc,
+           d->pw[0] ? ", password checked" : "");
+}
+
+static int lt__add(struct lt_store *st, const struct lt__opts *o, bool adopt)
+{
+    struct lt_device d, cur;
+    const char *extra = lt__extra(o, " mn kind site outlet pw crc ");
+    if (extra) {
+        lt_cli_err(CMD, "%s does not take --%s", adopt ? "adopt" : "add", extra);
+        return LT_EXIT_USAGE;
+    }
+    if (lt__device_of(o, &d))
+        return LT_EXIT_USAGE;
+    if (adopt) {
+        int rc = lt_store_quarantine_adopt(st, &d);
+        if (rc) {
+            lt_cli_err(CMD, "cannot adopt %s: %s", d.mn, lt_store_errmsg(st));
+            return LT_EXIT_USAGE;
+        }
+        lt__describe(&d, "adopted from quarantine");
+        return LT_EXIT_OK;
+    }
+    int rc = lt_store_device_get(st, d.mn, &cur);
+    if (rc == 0) {
+        lt_cli_err(CMD, "device %s is registered already (%s)", d.mn, cur.kind);
+        return LT_EXIT_USAGE;
+    }
+    if (rc != LT_ENOTFOUND) {
+        lt_cli_err(CMD, "%s", lt_store_errmsg(st));
+        return LT_EXIT_USAGE;
+    }
+    /* An MN the server has already seen is adopted, so its quarantine entry goes with it. */
+    struct lt_quarantine *q = NULL;
+    int n = 0;
+    bool quarantined = false;
+    if (lt_store_quarantine_list(st, &q, &n)) {
+        lt_cli_err(CMD, "%s", lt_store_errmsg(st));
+        return LT_EXIT_USAGE;
+    }
+    for (int i = 0; i < n; i++)
+        quarantined = quarantined || !strcmp(q[i].mn, d.mn);
+    free(q);
+    rc = quarantined ? lt_store_quarantine_adopt(st, &d) : lt_store_device_put(st, &d);
+    if (rc) {
+        lt_cli_err(CMD, "cannot add %s: %s", d.mn, lt_store_errmsg(st));
+        return LT_EXIT_USAGE;
+    }
+    lt__describe(&d, quarantined ? "added (was in quarantine)" : "added");
+    return LT_EXIT_OK;
+}
+
+static void lt__time_ms(struct lt_table *t, int col, int64_t ms)
+{
+    char b[24];
+    if (ms <= 0)
+        return;
+    lt_bj_format_time(ms / 1000, b, sizeof b);
+    lt_table_str(t, col, b);
+}
+
+static int lt__print(struct lt_table *t, int fmt)
+{
+    lt_table_print(t, stdout, (enum lt_fmt)fmt);
+    lt_table_free(t);
+    return LT_EXIT_OK;
+}
+
+static int lt__list(struct lt_store *st, const struct lt__opts *o)
+{
+    static const char *const hdr[] = {"mn",  "kind",     "site",    "outlet",
+                                      "crc", "pw_check", "enabled", "created"};
+    const char *extra = lt__extra(o, " format ");
+    int fmt = lt__format(o);
+    if (extra || fmt < 0) {
+        if (extra)
+            lt_cli_err(CMD, "list does not take --%s", extra);
+        return LT_EXIT_USAGE;
+    }
+    struct lt_device *v = NULL;
+    int n = 0;
+    if (lt_store_devices(st, &v, &n)) {
+        lt_cli_err(CMD, "%s", lt_store_errmsg(st));
+        return LT_EXIT_USAGE;
+    }
+    struct lt_table *t = lt_table_new(8, hdr);
+    for (int i = 0; t && i < n; i++) {
+        char crc[48], b[24];
+        if (lt_table_row(t)) {
+            lt_table_free(t);
+            t = NULL;
+            break;
+        }
+        lt__crc_names(v[i].crc_mask, crc, sizeof crc);
+        lt_table_str(t, 0, v[i].mn);
+        lt_table_str(t, 1, v[i].kind);
+        if (v[i].site[0])
+            lt_table_str(t, 2, v[i].site);
+        if (v[i].outlet[0])
+            lt_table_str(t, 3, v[i].outlet);
+        lt_table_str(t, 4, crc);
+        /* The password itself is not shown. */
+        lt_table_bool(t, 5, v[i].pw[0] != '\0');
+        lt_table_bool(t, 6, v[i].enabled);
+        lt_bj_format_time(v[i].created_at, b, sizeof b);
+        lt_table_str(t, 7, b);
+    }
+    free(v);
+    if (!t) {
+        lt_cli_err(CMD, "out of memory");
+        return LT_EXIT_USAGE;
+    }
+    return lt__print(t, fmt);
+}
+
+static int lt__map(struct lt_store *st, const struct lt__opts *o)
+{
+    static const char *const hdr[] = {"mn", "code", "pollutant", "unit", "scale"};
+    const char *extra = lt__extra(o, " mn code pollutant unit scale format ");
+    int fmt = lt__format(o);
+    if (extra || fmt < 0 || !o->mn) {
+        if (extra)
+            lt_cli_err(CMD, "map does not take --%s", extra);
+        else if (!o->mn)
+            lt_cli_err(CMD, "map needs --mn MN");
+        return LT_EXIT_USAGE;
+    }
+    if (o->code) {
+        struct lt_device_factor f;
+        memset(&f, 0, sizeof f);
+        f.pollutant = -1;
+        f.scale = 1;
+        if (!lt__copy(f.mn, sizeof f.mn, o->mn, "mn") ||
+            !lt__copy(f.code, sizeof f.code, o->code, "code") ||
+            (o->unit && !lt__copy(f.unit, sizeof f.unit, o->unit, "unit")))
+            return LT_EXIT_USAGE;
+        if (o->pollutant) {
+            f.pollutant = lt_pollutant_parse(o->pollutant, strlen(o->pollutant));
+            if (f.pollutant < 0) {
+                lt_cli_err(CMD, "unknown --pollutant '%s' (SO2, NO2, CO, O3, PM10, PM2.5)",
+                           o->pollutant);
+                return LT_EXIT_USAGE;
+            }
+        }
+        if (o->scale && (lt_parse_double(lt_str_of(o->scale), &f.scale) || !isfinite(f.scale) ||
+                         f.scale <= 0)) {
+            lt_cli_err(CMD, "--scale '%s' is not a positive number", o->scale);
+            return LT_EXIT_USAGE;
+        }
+        if (lt_store_device_factor_put(st, &f)) {
+            lt_cli_err(CMD, "cannot map %s of %s: %s", f.code, f.mn, lt_store_errmsg(st));
+            return LT_EXIT_USAGE;
+        }
+        printf("device %s: %s -> %s, x %g%s%s\n", f.mn, f.code,
+               f.pollutant >= 0 ? lt_pollutant_name((enum lt_pollutant)f.pollutant)
+                                : "(no pollutant)",
+               f.scale, f.unit[0] ? ", sent in " : "", f.unit);
+        return LT_EXIT_OK;
+    }
+    if (o->pollutant || o->unit || o->scale) {
+        lt_cli_err(CMD, "--pollutant, --unit and --scale need --code");
+        return LT_EXIT_USAGE;
+    }
+    struct lt_device dev;
+    if (lt_store_device_get(st, o->mn, &dev)) {
+        lt_cli_err(CMD, "no device with MN %s", o->mn);
+        return LT_EXIT_USAGE;
+    }
+    struct lt_device_factor *v = NULL;
+    int n = 0;
+    if (lt_store_device_factors(st, o->mn, &v, &n)) {
+        lt_cli_err(CMD, "%s", lt_store_errmsg(st));
+        return LT_EXIT_USAGE;
+    }
+    struct lt_table *t = lt_table_new(5, hdr);
+    for (int i = 0; t && i < n; i++) {
+        if (lt_table_row(t)) {
+            lt_table_free(t);
+            t = NULL;
+            break;
+        }
+        lt_table_str(t, 0, v[i].mn);
+        lt_table_str(t, 1, v[i].code);
+        if (v[i].pollutant >= 0)
+            lt_table_str(t, 2, lt_pollutant_name((enum lt_pollutant)v[i].pollutant));
+        if (v[i].unit[0])
+            lt_table_str(t, 3, v[i].unit);
+        /* The scale is configuration, printed as entered (6 decimals cover 1e-6). */
+        lt_table_num(t, 4, lt_round_half_even(v[i].scale, 6), 6);
+    }
+    free(v);
+    if (!t) {
+        lt_cli_err(CMD, "out of memory");
+        return LT_EXIT_USAGE;
+    }
+    return lt__print(t, fmt);
+}
+
+static int lt__quarantine(struct lt_store *st, const struct lt__opts *o)
+{
+    static const char *const hdr[] = {"mn",     "first_seen", "last_seen",
+                                      "frames", "last_peer",  "last_raw_id"};
+    const char *extra = lt__extra(o, " format ");
+    int fmt = lt__format(o);
+    if (extra || fmt < 0) {
+        if (extra)
+            lt_cli_err(CMD, "quarantine does not take --%s", extra);
+        return LT_EXIT_USAGE;
+    }
+    struct lt_quarantine *v = NULL;
+    int n = 0;
+    if (lt_store_quarantine_list(st, &v, &n)) {
+        lt_cli_err(CMD, "%s", lt_store_errmsg(st));
+        return LT_EXIT_USAGE;
+    }
+    struct lt_table *t = lt_table_new(6, hdr);
+    for (int i = 0; t && i < n; i++) {
+        if (lt_table_row(t)) {
+            lt_table_free(t);
+            t = NULL;
+            break;
+        }
+        lt_table_str(t, 0, v[i].mn);
+        lt__time_ms(t, 1, v[i].first_ms);
+        lt__time_ms(t, 2, v[i].last_ms);
+        lt_table_int(t, 3, v[i].frames);
+        lt_table_str(t, 4, v[i].last_peer);
+        if (v[i].last_raw_id > 0)
+            lt_table_int(t, 5, v[i].last_raw_id);
+    }
+    free(v);
+    if (!t) {
+        lt_cli_err(CMD, "out of memory");
+        return LT_EXIT_USAGE;
+    }
+    return lt__print(t, fmt);
+}
+
+/* Error buckets of lt_health_row.errors (store.h): 0 the server's reasons, then lt_hj212_reject. */
+static const char *const lt__bucket[8] = {"server",  "garbage",    "length", "too_long",
+                                          "trailer", "crc_format", "crc",    "syntax"};
+
+static int lt__health(struct lt_store *st, const struct lt__opts *o)
+{
+    static const char *const hdr[] = {"mn",     "hour_start", "frames",   "values",
+                                      "errors", "reasons",    "last_peer"};
+    static const char *const shdr[] = {
+        "mn", "hours_with_data", "hours_in_range", "completeness_pct", "frames", "errors"};
+    const char *extra = lt__extra(o, " mn from to summary format ");
+    int fmt = lt__format(o);
+    if (extra || fmt < 0) {
+        if (extra)
+            lt_cli_err(CMD, "health does not take --%s", extra);
+        return LT_EXIT_USAGE;
+    }
+    int64_t h0 = INT64_MIN, h1 = INT64_MAX;
+    int32_t d0 = 0, d1 = 0;
+    bool ranged = o->from || o->to;
+    if (ranged) {
+        if (!o->from || !o->to || lt_date_parse(lt_str_of(o->from), &d0) ||
+            lt_date_parse(lt_str_of(o->to), &d1) || d1 < d0) {
+            lt_cli_err(CMD, "--from and --to must both be YYYY-MM-DD dates, from <= to");
+            return LT_EXIT_USAGE;
+        }
+        /* HJ 212 hours are labelled by their start (DataTime, HJ 212-2017 Table 4): the hours of
+         * the Beijing days d0 .. d1 start at 00:00 of d0 and at 23:00 of d1 last. */
+        h0 = lt_bj_to_utc(d0, 0);
+        h1 = lt_bj_to_utc(d1, 24) - 3600;
+    }
+    struct lt_health_row *v = NULL;
+    int n = 0;
+    if (lt_store_health(st, o->mn, h0, h1, &v, &n)) {
+        lt_cli_err(CMD, "%s", lt_store_errmsg(st));
+        return LT_EXIT_USAGE;
+    }
+    struct lt_table *t = lt_table_new(7, hdr), *s = lt_table_new(6, shdr);
+    bool oom = !t || !s;
+    for (int i = 0; !oom && i < n; i++) {
+        char b[24], reasons[160];
+        int64_t err = 0;
+        size_t len = 0;
+        reasons[0] = '\0';
+        for (int k = 0; k < 8; k++) {
+            err += v[i].errors[k];
+            if (v[i].errors[k] && len < sizeof reasons) {
+                int w = snprintf(reasons + len, sizeof reasons - len, "%s%s:%lld", len ? " " : "",
+                                 lt__bucket[k], (long long)v[i].errors[k]);
+                len = w < 0 ? sizeof reasons : len + (size_t)w;
+            }
+        }
+        if (lt_table_row(t)) {
+            oom = true;
+            break;
+        }
+        lt_table_str(t, 0, v[i].mn);
+        lt_bj_format_time(v[i].hour, b, sizeof b);
+        lt_table_str(t, 1, b);
+        lt_table_int(t, 2, v[i].frames);
+        lt_table_int(t, 3, v[i].values);
+        lt_table_int(t, 4, err);
+        if (reasons[0])
+            lt_table_str(t, 5, reasons);
+        if (v[i].last_peer[0])
+            lt_table_str(t, 6, v[i].last_peer);
+    }
+    /* Completeness per device (rows come ordered by MN, then hour). */
+    for (int i = 0; !oom && i < n;) {
+        int j = i;
+        int64_t with = 0, frames = 0, errs = 0;
+        for (; j < n && !strcmp(v[j].mn, v[i].mn); j++) {
+            with += v[j].frames > 0;
+            frames += v[j].frames;
+            for (int k = 0; k < 8; k++)
+                errs += v[j].errors[k];
+        }
+        int64_t hours =
+            ranged ? (int64_t)(d1 - d0 + 1) * 24 : (v[j - 1].hour - v[i].hour) / 3600 + 1;
+        if (lt_table_row(s)) {
+            oom = true;
+            break;
+        }
+        lt_table_str(s, 0, v[i].mn);
+        lt_table_int(s, 1, with);
+        lt_table_int(s, 2, hours);
+        /* A percentage to one decimal, rounded here (half to even), not by printf. */
+        lt_table_num(s, 3, lt_round_half_even(100.0 * (double)with / (double)hours, 1), 1);
+        lt_table_int(s, 4, frames);
+        lt_table_int(s, 5, errs);
+        i = j;
+    }
+    free(v);
+    if (oom) {
+        lt_table_free(t);
+        lt_table_free(s);
+        lt_cli_err(CMD, "out of memory");
+        return LT_EXIT_USAGE;
+    }
+    if (!o->summary) {
+        lt_table_print(t, stdout, (enum lt_fmt)fmt);
+        if (fmt == LT_FMT_TABLE)
+            fputc('\n', stdout);
+    }
+    if (o->summary || fmt == LT_FMT_TABLE)
+        lt_table_print(s, stdout, (enum lt_fmt)fmt);
+    lt_table_free(t);
+    lt_table_free(s);
+    return LT_EXIT_OK;
+}
+
+static int lt__exceedances(struct lt_store *st, const struct lt__opts *o)
+{
+    static const char *const hdr[] = {"id",       "mn",   "outlet",  "factor",    "hour_start",
+                                      "measured", "o2",   "o2_ref",  "corrected", "limit",
+                                      "flag",     "rule", "detected"};
+    const char *extra = lt__extra(o, " mn format ");
+    int fmt = lt__format(o);
+    if (extra || fmt < 0) {
+        if (extra)
+            lt_cli_err(CMD, "exceedances does not take --%s", extra);
+        return LT_EXIT_USAGE;
+    }
+    struct lt_exceedance *v = NULL;
+    int n = 0;
+    if (lt_store_exceedances(st, o->mn, &v, &n)) {
+        lt_cli_err(CMD, "%s", lt_store_errmsg(st));
+        return LT_EXIT_USAGE;
+    }
+    struct lt_table *t = lt_table_new(13, hdr);
+    for (int i = 0; t && i < n; i++) {
+        char b[24];
+        if (lt_table_row(t)) {
+            lt_table_free(t);
+            t = NULL;
+            break;
+        }
+        lt_table_int(t, 0, v[i].id);
+        lt_table_str(t, 1, v[i].mn);
+        lt_table_str(t, 2, v[i].outlet);
+        lt_table_str(t, 3, v[i].factor);
+        lt_bj_format_time(v[i].data_time, b, sizeof b);
+        lt_table_str(t, 4, b);
+        /* Evidence is shown to 3 decimals, rounded here; the stored values are unrounded. */
+        lt_table_num(t, 5, lt_round_half_even(v[i].measured, 3), 3);
+        lt_table_num(t, 6, lt_round_half_even(v[i].o2, 3), 3);
+        lt_table_num(t, 7, lt_round_half_even(v[i].o2_ref, 3), 3);
+        lt_table_num(t, 8, lt_round_half_even(v[i].corrected, 3), 3);
+        lt_table_num(t, 9, lt_round_half_even(v[i].limit, 3), 3);
+        lt_table_str(t, 10, v[i].flag);
+        lt_table_str(t, 11, v[i].rule);
+        lt__time_ms(t, 12, v[i].detected_ms);
+    }
+    free(v);
+    if (!t) {
+        lt_cli_err(CMD, "out of memory");
+        return LT_EXIT_USAGE;
+    }
+    return lt__print(t, fmt);
+}
+
+int lt_cmd_device(int argc, char **argv)
+{
+    struct lt__opts o;
+    struct lt_store *st = NULL;
+    struct lt_diag d = {0};
+    int status;
+
+    if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") ||
+        !strcmp(argv[1], "help")) {
+        lt__usage(argc < 2 ? stderr : stdout);
+        return argc < 2 ? LT_EXIT_USAGE : LT_EXIT_OK;
+    }
+    const char *sub = argv[1];
+    static const char *const subs[] = {"add",   "list",   "map",        "quarantine",
+                                       "adopt", "health", "exceedances"};
+    bool known = false;
+    for (size_t i = 0; i < sizeof subs / sizeof subs[0]; i++)
+        known = known || !strcmp(sub, subs[i]);
+    if (!known) {
+        lt_cli_err(CMD, "unknown subcommand '%s'", sub);
+        lt__usage(stderr);
+        return LT_EXIT_USAGE;
+    }
+    for (int i = 2; i < argc; i++)
+        if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+            lt__usage(stdout);
+            return LT_EXIT_OK;
+        }
+    if (lt__parse(argc, argv, &o))
+        return LT_EXIT_USAGE;
+    if (lt_store_open(&st, o.db, &d)) {
+        lt_cli_err(CMD, "cannot open database: %s", d.msg);
+        return LT_EXIT_USAGE;
+    }
+    if (!strcmp(sub, "add"))
+        status = lt__add(st, &o, false);
+    else if (!strcmp(sub, "adopt"))
+        status = lt__add(st, &o, true);
+    else if (!strcmp(sub, "list"))
+        status = lt__list(st, &o);
+    else if (!strcmp(sub, "map"))
+        status = lt__map(st, &o);
+    else if (!strcmp(sub, "quarantine"))
+        status = lt__quarantine(st, &o);
+    else if (!strcmp(sub, "health"))
+        status = lt__health(st, &o);
+    else
+        status = lt__exceedances(st, &o);
+    lt_store_close(st);
+    return status;
+}

@@ -1,0 +1,1059 @@
+/* lantian simulate — a loopback HJ 212 device fleet for load and fault tests.
+ *
+ *   lantian simulate --target 127.0.0.1:8212 --devices N --rate R --duration S [--faults]
+ *                    [--window W] [--register DB] [--ack-log FILE] [--mn-prefix HEX8] [--idle]
+ *   lantian simulate --target 127.0.0.1:8212 --replay FILE... [--register DB] [--duration S]
+ *
+ * Fleet: N devices, one TCP connection each; 4 in 5 are air stations (ST=22: a34004, a34002,
+ * a21026, a21004, a21005, a05024), 1 in 5 CEMS outlets (ST=31: a19001 O2, a21026, a21002, a34013
+ * with -ZsAvg/-ZsRtd). Every frame is HJ 212-2017 with Flag=5 (acknowledgement requested); every
+ * fourth is an hourly (2061) upload, the others real-time (2011). Each frame has its own QN and
+ * DataTime, so the store keeps each exactly once. R is frames per second per device (0: as fast
+ * as the window allows); at most W frames per device wait for their 9014. --faults makes one
+ * device in ten misbehave: corrupted CRCs, frames split over several writes, oversized junk,
+ * byte-at-a-time senders, garbage between frames. --idle opens the connections and sends nothing.
+ *
+ * Replay: the lines of the capture files (gzip or plain), one TCP connection per MN; a line
+ * without an MN (a fragment of a broken frame) goes on the connection of the line before it.
+ *
+ * Loopback only: any other target is refused. Bounded: devices <= 20000, duration <= 3600 s.
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <uv.h>
+#include <zlib.h>
+
+#include "cli/cli.h"
+#include "lantian/hj212.h"
+#include "lantian/util.h"
+#include "store/store.h"
+
+#define CMD "simulate"
+
+#define LT__SIM_MAX_DEVICES 20000
+#define LT__SIM_MAX_WINDOW  1024
+#define LT__HIST_US         100    /* latency histogram bucket */
+#define LT__HIST_N          600000 /* 60 s */
+
+enum lt__fault {
+    LT__F_NONE = 0,
+    LT__F_CORRUPT,
+    LT__F_SPLIT,
+    LT__F_OVERSIZE,
+    LT__F_SLOW,
+    LT__F_GARBAGE
+};
+
+struct lt__sim;
+
+struct lt__pend {
+    int64_t k;      /* frame number */
+    uint64_t t0_ns; /* sent at */
+};
+
+struct lt__dev {
+    uv_tcp_t tcp;
+    uv_connect_t creq;
+    struct lt__sim *sim;
+    int idx;
+    char mn[32];
+    bool cems;
+    enum lt__fault fault;
+    bool connected, connecting, closed_for_good;
+    int64_t k;        /* next frame number */
+    int64_t due_base; /* frames owed at the last rate tick */
+    struct lt__pend *win;
+    int whead, wlen; /* FIFO of frames waiting for their ack */
+    struct lt_hj212_framer fr;
+    bool fr_live;
+    /* slow senders and split writes: bytes still to send of the current frame */
+    char *tail;
+    size_t tail_len, tail_off;
+    /* replay */
+    const char *rp;
+    size_t rlen, roff;
+    int64_t rlines;
+    bool shut;
+    uint64_t next_connect_ns;
+};
+
+struct lt__wreq {
+    uv_write_t req;
+    uv_buf_t buf;
+    char data[];
+};
+
+struct lt__sim {
+    uv_loop_t *loop;
+    struct sockaddr_storage addr;
+    int ndev;
+    struct lt__dev *dev;
+    double rate;
+    int window;
+    double duration;
+    bool faults, idle, replay;
+    int64_t start_ms;
+    uint64_t start_ns, end_ns;
+    uv_timer_t tick;
+    FILE *ack_log;
+    struct lt_hj212_msg *msg;
+    uint64_t sent, acked, bad_sent, other_replies, conn_errors, connects, unacked_dropped,
+        write_bytes, replay_lines, replay_bytes;
+    uint32_t *hist;
+    bool stopping;
+    int open_handles;
+};
+
+/* ---- helpers ------------------------------------------------------------------------------- */
+
+static bool lt__loopback(const char *host)
+{
+    return !strncmp(host, "127.", 4) || !strcmp(host, "::1") || !strcmp(host, "localhost");
+}
+
+static int lt__parse_target(const char *s, struct sockaddr_storage *ss)
+{
+    char host[64];
+    const char *colon;
+    if (s[0] == '[') {
+        const char *end = strchr(s, ']');
+        if (!end || end[1] != ':')
+            return -1;
+        snprintf(host, sizeof host, "%.*s", (int)(end - s - 1), s + 1);
+        colon = end + 1;
+    } else {
+        colon = strrchr(s, ':');
+        if (!colon)
+            return -1;
+        snprintf(host, sizeof host, "%.*s", (int)(colon - s), s);
+    }
+    long long port;
+    if (lt_parse_int(lt_str_of(colon + 1), 1, 65535, &port))
+        return -1;
+    if (!lt__loopback(host))
+        return -2;
+    if (!strcmp(host, "localhost"))
+        snprintf(host, sizeof host, "127.0.0.1");
+    if (uv_ip4_addr(host, (int)port, (struct sockaddr_in *)ss) == 0)
+        return 0;
+    if (uv_ip6_addr(host, (int)port, (struct sockaddr_in6 *)ss) == 0)
+        return 0;
+    return -1;
+}
+
+static void lt__raise_nofile(long want)
+{
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_NOFILE, &rl) != 0)
+        return;
+    rlim_t need = (rlim_t)want + 64;
+    if (rl.rlim_cur >= need)
+        return;
+    rl.rlim_cur = rl.rlim_max == RLIM_INFINITY || rl.rlim_max > need ? need : rl.rlim_max;
+    setrlimit(RLIMIT_NOFILE, &rl);
+}
+
+/* A small deterministic generator (xorshift), so runs repeat. */
+static uint32_t lt__rand(uint64_t *s)
+{
+    uint64_t x = *s;
+    x ^= x << 13;
+    x ^= x >> 7;
+    x ^= x << 17;
+    *s = x;
+    return (uint32_t)(x >> 16);
+}
+
+/* ---- frame building ------------------------------------------------------------------------ */
+
+/* Beijing time YYYYMMDDhhmmss of UTC seconds. */
+static void lt__bj14(int64_t utc, char *out, size_t cap)
+{
+    int64_t t = utc + LT_BJ_OFFSET_S;
+    int64_t day = t >= 0 ? t / 86400 : (t - 86399) / 86400;
+    int64_t sec = t - day * 86400;
+    int y, m, d;
+    lt_civil_from_days((int32_t)day, &y, &m, &d);
+    snprintf(out, cap, "%04d%02d%02d%02d%02d%02d", y, m, d, (int)(sec / 3600), (int)(sec / 60 % 60),
+             (int)(sec % 60));
+}
+
+/* Frame k of device d into out (cap bytes); returns its length. */
+static size_t lt__build(const struct lt__sim *s, const struct lt__dev *d, int64_t k, char *out,
+                        size_t cap)
+{
+    char seg[1024], qn[24], dt[20];
+    uint64_t r = (uint64_t)(d->idx + 1) * 0x9E3779B97F4A7C15ull + (uint64_t)k;
+    lt__rand(&r);
+    lt_hj212_qn(s->start_ms + k, qn, sizeof qn);
+    bool hourly = k % 4 == 3;
+    /* DataTime: hourly frames walk forward an hour each, real-time frames a second each, from
+     * the start of the run (unique per device, CN and frame). */
+    int64_t base = s->start_ms / 1000;
+    int64_t t = hourly ? (base - base % 3600) + (k / 4) * 3600 : base + k;
+    lt__bj14(t, dt, sizeof dt);
+    const char *vk = hourly ? "Avg" : "Rtd";
+    int n;
+    double v1 = 10 + lt__rand(&r) % 2000 / 10.0, v2 = 5 + lt__rand(&r) % 1500 / 10.0;
+    if (!d->cems) {
+        n = snprintf(seg, sizeof seg,
+                     "QN=%s;ST=22;CN=%s;PW=123456;MN=%s;Flag=5;CP=&&DataTime=%s;"
+                     "a34004-%s=%.1f,a34004-Flag=N;a34002-%s=%.1f,a34002-Flag=N;"
+                     "a21026-%s=%.1f,a21026-Flag=N;a21004-%s=%.1f,a21004-Flag=N;"
+                     "a21005-%s=%.3f,a21005-Flag=N;a05024-%s=%.1f,a05024-Flag=N&&",
+                     qn, hourly ? "2061" : "2011", d->mn, dt, vk, v1 / 3, vk, v1 / 2, vk, v2 / 10,
+                     vk, v2 / 3, vk, v2 / 200, vk, v1 / 2);
+    } else {
+        double o2 = 6 + lt__rand(&r) % 80 / 10.0;
+        double f = (21 - 6.0) / (21 - o2);
+        double so2 = v1 / 4, nox = v2 / 2, pm = v2 / 30;
+        const char *zs = hourly ? "ZsAvg" : "ZsRtd";
+        n = snprintf(seg, sizeof seg,
+                     "QN=%s;ST=31;CN=%s;PW=123456;MN=%s;Flag=5;CP=&&DataTime=%s;"
+                     "a19001-%s=%.1f,a19001-Flag=N;a21026-%s=%.2f,a21026-%s=%.2f,a21026-Flag=N;"
+                     "a21002-%s=%.2f,a21002-%s=%.2f,a21002-Flag=N;"
+                     "a34013-%s=%.2f,a34013-%s=%.2f,a34013-Flag=N&&",
+                     qn, hourly ? "2061" : "2011", d->mn, dt, vk, o2, vk, so2, zs, so2 * f, vk, nox,
+                     zs, nox * f, vk, pm, zs, pm * f);
+    }
+    if (n < 0 || (size_t)n >= sizeof seg)
+        return 0;
+    return lt_hj212_frame(seg, (size_t)n, out, cap);
+}
+
+/* ---- sending ----------------------------------------------------------------------------------
+ */
+
+static void lt__write_cb(uv_write_t *req, int status)
+{
+    (void)status;
+    free(req->data);
+}
+
+static void lt__dev_write(struct lt__dev *d, const char *p, size_t n)
+{
+    struct lt__wreq *w = malloc(sizeof *w + n);
+    if (!w)
+        return;
+    memcpy(w->data, p, n);
+    w->buf = uv_buf_init(w->data, (unsigned)n);
+    w->req.data = w;
+    if (uv_write(&w->req, (uv_stream_t *)&d->tcp, &w->buf, 1, lt__write_cb) != 0)
+        free(w);
+    else
+        d->sim->write_bytes += n;
+}
+
+static void lt__dev_send_frame(struct lt__dev *d, uint64_t now_ns)
+{
+    struct lt__sim *s = d->sim;
+    char buf[2048];
+    size_t n = lt__build(s, d, d->k, buf, sizeof buf);
+    if (!n)
+        return;
+    uint64_t r = (uint64_t)d->idx * 7919 + (uint64_t)d->k * 104729 + 1;
+    bool bad = false;
+    switch (d->fault) {
+    case LT__F_CORRUPT:
+        if (d->k % 3 == 1) {
+            /* Flip one digit of the CRC: the frame must be rejected and not acknowledged. */
+            char *c = &buf[n - 3];
+            *c = *c == '0' ? '1' : '0';
+            bad = true;
+        }
+        break;
+    case LT__F_OVERSIZE:
+        if (d->k % 5 == 2) {
+            /* A "frame" longer than any buffer cap: junk after a plausible header. */
+            size_t jl = 12000;
+            char *junk = malloc(jl);
+            if (junk) {
+                memcpy(junk, "##9999", 6);
+                memset(junk + 6, 'x', jl - 6);
+                lt__dev_write(d, junk, jl);
+                free(junk);
+                s->bad_sent++;
+            }
+        }
+        break;
+    case LT__F_GARBAGE:
+        if (d->k % 2 == 0) {
+            char g[64];
+            size_t gl = 8 + lt__rand(&r) % 48;
+            for (size_t i = 0; i < gl; i++)
+                g[i] = (char)(lt__rand(&r) & 0xff);
+            g[0] = '#';
+            g[1] = '#';
+            g[5] = '\0';
+            lt__dev_write(d, g, gl);
+            s->bad_sent++;
+        }
+        break;
+    default:
+        break;
+    }
+    if (bad) {
+        lt__dev_write(d, buf, n);
+        s->bad_sent++;
+        d->k++;
+        return;
+    }
+    if (d->fault == LT__F_SLOW || d->fault == LT__F_SPLIT) {
+        d->tail = malloc(n);
+        if (!d->tail)
+            return;
+        memcpy(d->tail, buf, n);
+        d->tail_len = n;
+        d->tail_off = 0;
+    } else {
+        lt__dev_write(d, buf, n);
+    }
+    struct lt__pend *p = &d->win[(d->whead + d->wlen) % s->window];
+    p->k = d->k;
+    p->t0_ns = now_ns;
+    d->wlen++;
+    d->k++;
+    s->sent++;
+}
+
+/* Slow and split senders: the next piece of the current frame. */
+static void lt__dev_send_tail(struct lt__dev *d)
+{
+    size_t left = d->tail_len - d->tail_off;
+    size_t piece =
+        d->fault == LT__F_SLOW ? 1 : (left > d->tail_len / 3 + 1 ? d->tail_len / 3 + 1 : left);
+    lt__dev_write(d, d->tail + d->tail_off, piece);
+    d->tail_off += piece;
+    if (d->tail_off >= d->tail_len) {
+        free(d->tail);
+        d->tail = NULL;
+    }
+}
+
+/* ---- receiving acks -------------------------------------------------------------------------- */
+
+static void lt__on_reply(struct lt__dev *d, const uint8_t *seg, size_t len, uint64_t now_ns)
+{
+    struct lt__sim *s = d->sim;
+    struct lt_diag dg = {0};
+    if (lt_hj212_parse(seg, len, s->msg, &dg) || s->msg->cn_num != 9014) {
+        s->other_replies++;
+        return;
+    }
+    char qn[24];
+    lt_str_copy(qn, sizeof qn, s->msg->qn);
+    /* Acks come in order; frames the server rejected (none among good frames) are skipped. */
+    for (int i = 0; i < d->wlen; i++) {
+        struct lt__pend *p = &d->win[(d->whead + i) % s->window];
+        char want[24];
+        lt_hj212_qn(s->start_ms + p->k, want, sizeof want);
+        if (strcmp(want, qn) != 0)
+            continue;
+        uint64_t us = (now_ns - p->t0_ns) / 1000;
+        uint64_t b = us / LT__HIST_US;
+        s->hist[b < LT__HIST_N ? b : LT__HIST_N - 1]++;
+        s->acked++;
+        s->unacked_dropped += (uint64_t)i;
+        if (s->ack_log)
+            fprintf(s->ack_log, "%s %s\n", d->mn, qn);
+        d->whead = (d->whead + i + 1) % s->window;
+        d->wlen -= i + 1;
+        return;
+    }
+    s->other_replies++;
+}
+
+static void lt__alloc_cb(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
+{
+    struct lt__dev *d = h->data;
+    static char scratch[65536];
+    (void)suggested;
+    if (d->sim->replay) {
+        *buf = uv_buf_init(scratch, sizeof scratch);
+        return;
+    }
+    if (!d->fr_live) {
+        if (lt_hj212_framer_init(&d->fr, 8192, 0)) {
+            *buf = uv_buf_init(NULL, 0);
+            return;
+        }
+        d->fr_live = true;
+    }
+    size_t room = lt_hj212_framer_room(&d->fr);
+    *buf = uv_buf_init(room ? scratch : NULL,
+                       (unsigned)(room < sizeof scratch ? room : sizeof scratch));
+}
+
+static void lt__dev_close(struct lt__dev *d);
+
+static void lt__read_cb(uv_stream_t *st, ssize_t nread, const uv_buf_t *buf)
+{
+    struct lt__dev *d = st->data;
+    if (nread < 0) {
+        if (nread != UV_EOF)
+            d->sim->conn_errors++;
+        lt__dev_close(d);
+        return;
+    }
+    if (d->sim->replay) {
+        d->sim->other_replies += 0;
+        return;
+    }
+    if (nread == 0)
+        return;
+    uint64_t now = uv_hrtime();
+    lt_hj212_framer_feed(&d->fr, (const uint8_t *)buf->base, (size_t)nread);
+    struct lt_hj212_event ev;
+    while (lt_hj212_framer_next(&d->fr, &ev) > 0)
+        if (ev.kind == LT_HJ212_EV_FRAME)
+            lt__on_reply(d, ev.seg, ev.seg_len, now);
+}
+
+/* ---- connections ----------------------------------------------------------------------------- */
+
+static void lt__dev_closed_cb(uv_handle_t *h)
+{
+    struct lt__dev *d = h->data;
+    d->sim->open_handles--;
+    d->connected = d->connecting = false;
+    if (d->fr_live) {
+        lt_hj212_framer_release(&d->fr);
+        d->fr_live = false;
+    }
+    /* Frames waiting for an ack on a dead connection will never get one. */
+    d->sim->unacked_dropped += (uint64_t)d->wlen;
+    d->wlen = 0;
+    free(d->tail);
+    d->tail = NULL;
+    d->next_connect_ns = uv_hrtime() + 200000000ull;
+}
+
+static void lt__dev_close(struct lt__dev *d)
+{
+    if (!d->connected && !d->connecting)
+        return;
+    if (uv_is_closing((uv_handle_t *)&d->tcp))
+        return;
+    uv_close((uv_handle_t *)&d->tcp, lt__dev_closed_cb);
+}
+
+static void lt__shutdown_cb(uv_shutdown_t *req, int status)
+{
+    (void)status;
+    free(req);
+}
+
+static void lt__replay_pump(struct lt__dev *d)
+{
+    /* Hand the whole group to libuv in slices (the group buffer lives to the end of the run). */
+    while (d->roff < d->rlen) {
+        size_t n = d->rlen - d->roff;
+        if (n > 65536)
+            n = 65536;
+        uv_write_t *w = malloc(sizeof *w);
+        if (!w)
+            return;
+        uv_buf_t b = uv_buf_init((char *)d->rp + d->roff, (unsigned)n);
+        w->data = w;
+        if (uv_write(w, (uv_stream_t *)&d->tcp, &b, 1, lt__write_cb) != 0) {
+            free(w);
+            return;
+        }
+        d->roff += n;
+        d->sim->write_bytes += n;
+    }
+    if (!d->shut) {
+        d->shut = true;
+        uv_shutdown_t *sr = malloc(sizeof *sr);
+        if (sr && uv_shutdown(sr, (uv_stream_t *)&d->tcp, lt__shutdown_cb) != 0)
+            free(sr);
+    }
+}
+
+static void lt__connect_cb(uv_connect_t *req, int status)
+{
+    struct lt__dev *d = req->data;
+    struct lt__sim *s = d->sim;
+    d->connecting = false;
+    if (status < 0) {
+        s->conn_errors++;
+        d->connected = true; /* so that close runs */
+        lt__dev_close(d);
+        return;
+    }
+    d->connected = true;
+    s->connects++;
+    uv_read_start((uv_stream_t *)&d->tcp, lt__alloc_cb, lt__read_cb);
+    if (s->replay)
+        lt__replay_pump(d);
+}
+
+static void lt__dev_connect(struct lt__dev *d)
+{
+    struct lt__sim *s = d->sim;
+    if (d->connected || d->connecting || d->closed_for_good)
+        return;
+    uv_tcp_init(s->loop, &d->tcp);
+    d->tcp.data = d;
+    d->creq.data = d;
+    s->open_handles++;
+    d->connecting = true;
+    uv_tcp_nodelay(&d->tcp, 1);
+    if (uv_tcp_connect(&d->creq, &d->tcp, (const struct sockaddr *)&s->addr, lt__connect_cb)) {
+        s->conn_errors++;
+        uv_close((uv_handle_t *)&d->tcp, lt__dev_closed_cb);
+    }
+}
+
+/* ---- the clock ------------------------------------------------------------------------------- */
+
+static void lt__stop(struct lt__sim *s)
+{
+    if (s->stopping)
+        return;
+    s->stopping = true;
+    uv_timer_stop(&s->tick);
+    uv_close((uv_handle_t *)&s->tick, NULL);
+    for (int i = 0; i < s->ndev; i++) {
+        s->dev[i].closed_for_good = true;
+        if (s->dev[i].connected || s->dev[i].connecting)
+            lt__dev_close(&s->dev[i]);
+    }
+}
+
+static void lt__tick_cb(uv_timer_t *t)
+{
+    struct lt__sim *s = t->data;
+    uint64_t now = uv_hrtime();
+    if (now >= s->end_ns) {
+        lt__stop(s);
+        return;
+    }
+    double elapsed = (double)(now - s->start_ns) / 1e9;
+    bool all_done = s->replay;
+    for (int i = 0; i < s->ndev; i++) {
+        struct lt__dev *d = &s->dev[i];
+        if (!d->connected && !d->connecting) {
+            if (s->replay && d->shut)
+                continue; /* this group is sent and closed */
+            all_done = false;
+            if (now >= d->next_connect_ns)
+                lt__dev_connect(d);
+            continue;
+        }
+        all_done = false;
+        if (!d->connected || s->idle || s->replay)
+            continue;
+        if (d->tail) {
+            lt__dev_send_tail(d);
+            continue;
+        }
+        int64_t owe;
+        if (s->rate > 0)
+            /* Each device has its own phase: real loggers are not synchronised, and a fleet
+             * that sends in lockstep measures its own bursts. */
+            owe = (int64_t)(elapsed * s->rate + (double)d->idx / s->ndev) - d->due_base;
+        else
+            owe = s->window;
+        while (owe-- > 0 && d->wlen < s->window && !d->tail) {
+            lt__dev_send_frame(d, now);
+            d->due_base++;
+        }
+        if (s->rate > 0 && owe > 0)
+            d->due_base += owe + 1; /* a full window: those frames are not owed later */
+    }
+    if (all_done)
+        lt__stop(s);
+}
+
+/* ---- replay input ------------------------------------------------------------------------------
+ */
+
+struct lt__group {
+    char mn[32];
+    char pw[16];
+    char st[8];
+    char *buf;
+    size_t len, cap;
+    int64_t lines;
+};
+
+static struct lt__group *lt__group_of(struct lt__group **gs, int *ng, int *cap, const char *mn)
+{
+    for (int i = *ng - 1; i >= 0; i--)
+        if (!strcmp((*gs)[i].mn, mn))
+            return &(*gs)[i];
+    if (*ng == *cap) {
+        int nc = *cap ? *cap * 2 : 256;
+        struct lt__group *n = realloc(*gs, (size_t)nc * sizeof *n);
+        if (!n)
+            return NULL;
+        *gs = n;
+        *cap = nc;
+    }
+    struct lt__group *g = &(*gs)[(*ng)++];
+    memset(g, 0, sizeof *g);
+    snprintf(g->mn, sizeof g->mn, "%s", mn);
+    return g;
+}
+
+static bool lt__field(const char *line, size_t len, const char *key, char *out, size_t cap)
+{
+    size_t kl = strlen(key);
+    for (size_t i = 0; i + kl <= len; i++) {
+        if (memcmp(line + i, key, kl) != 0 || (i > 0 && line[i - 1] != ';' && line[i - 1] != '#' &&
+                                               !(line[i - 1] >= '0' && line[i - 1] <= '9')))
+            continue;
+        size_t j = i + kl, k = j;
+        while (k < len && line[k] != ';' && line[k] != '&' && line[k] != '\r' && line[k] != '\n')
+            k++;
+        if (k == j || k - j >= cap)
+            return false;
+        memcpy(out, line + j, k - j);
+        out[k - j] = '\0';
+        return true;
+    }
+    return false;
+}
+
+/* Append one capture line (bytes up to and including its LF) to the group of its MN. */
+static int lt__replay_line(struct lt__group **gs, int *ng, int *cap, struct lt__group **cur,
+                           const char *line, size_t len)
+{
+    char mn[32];
+    if (lt__field(line, len, "MN=", mn, sizeof mn))
+        *cur = lt__group_of(gs, ng, cap, mn);
+    if (!*cur)
+        *cur = lt__group_of(gs, ng, cap, "(no MN)");
+    struct lt__group *g = *cur;
+    if (!g)
+        return -1;
+    if (!g->pw[0])
+        lt__field(line, len, "PW=", g->pw, sizeof g->pw);
+    if (!g->st[0])
+        lt__field(line, len, "ST=", g->st, sizeof g->st);
+    if (g->len + len > g->cap) {
+        size_t nc = g->cap ? g->cap * 2 : 65536;
+        while (nc < g->len + len)
+            nc *= 2;
+        char *nb = realloc(g->buf, nc);
+        if (!nb)
+            return -1;
+        g->buf = nb;
+        g->cap = nc;
+    }
+    memcpy(g->buf + g->len, line, len);
+    g->len += len;
+    g->lines++;
+    return 0;
+}
+
+static int lt__load_replay(char **files, int nfiles, struct lt__group **out, int *nout)
+{
+    struct lt__group *gs = NULL, *cur = NULL;
+    int ng = 0, cap = 0, rc = -1;
+    size_t bcap = 1 << 20, blen = 0;
+    char *buf = malloc(bcap);
+    if (!buf)
+        return -1;
+    for (int f = 0; f < nfiles; f++) {
+        gzFile z = gzopen(files[f], "rb");
+        if (!z) {
+            lt_cli_err(CMD, "cannot open %s", files[f]);
+            goto out;
+        }
+        /* Bytes, not strings: frames may hold NUL. Lines end at LF (the CR before it is part of
+         * the frame's trailer); a last line without LF is sent as it is. */
+        for (;;) {
+            if (blen == bcap) {
+                char *nb = realloc(buf, bcap * 2);
+                if (!nb) {
+                    gzclose(z);
+                    goto out;
+                }
+                buf = nb;
+                bcap *= 2;
+            }
+            int r = gzread(z, buf + blen, (unsigned)(bcap - blen));
+            if (r <= 0)
+                break;
+            blen += (size_t)r;
+            size_t start = 0;
+            for (size_t i = 0; i < blen; i++)
+                if (buf[i] == '\n') {
+                    if (lt__replay_line(&gs, &ng, &cap, &cur, buf + start, i + 1 - start)) {
+                        gzclose(z);
+                        goto out;
+                    }
+                    start = i + 1;
+                }
+            memmove(buf, buf + start, blen - start);
+            blen -= start;
+        }
+        gzclose(z);
+        if (blen) {
+            if (lt__replay_line(&gs, &ng, &cap, &cur, buf, blen))
+                goto out;
+            blen = 0;
+        }
+    }
+    rc = 0;
+    *out = gs;
+    *nout = ng;
+    gs = NULL;
+    ng = 0;
+out:
+    free(buf);
+    for (int i = 0; i < ng; i++)
+        free(gs[i].buf);
+    free(gs);
+    return rc;
+}
+
+/* ---- registration ---------------------------------------------------------------------------- */
+
+static int lt__register(const char *db, struct lt__sim *s, struct lt__group *gs)
+{
+    struct lt_store *st = NULL;
+    struct lt_diag d = {0};
+    if (lt_store_open(&st, db, &d)) {
+        lt_cli_err(CMD, "cannot open %s: %s", db, d.msg);
+        return -1;
+    }
+    int rc = lt_store_begin(st);
+    for (int i = 0; !rc && i < s->ndev; i++) {
+        struct lt__dev *dv = &s->dev[i];
+        struct lt_device dev;
+        memset(&dev, 0, sizeof dev);
+        snprintf(dev.mn, sizeof dev.mn, "%s", dv->mn);
+        dev.crc_mask = LT_CRC_MASK_STD;
+        dev.enabled = true;
+        dev.created_at = s->start_ms / 1000;
+        if (gs) {
+            /* Real loggers: pollution sources (ST 31 flue gas, 32 wastewater). */
+            snprintf(dev.kind, sizeof dev.kind, "cems");
+            snprintf(dev.outlet, sizeof dev.outlet, "%s", dv->mn);
+            snprintf(dev.pw, sizeof dev.pw, "%s", gs[i].pw);
+        } else if (dv->cems) {
+            snprintf(dev.kind, sizeof dev.kind, "cems");
+            snprintf(dev.outlet, sizeof dev.outlet, "SIM-OUT-%s", dv->mn + 16);
+            snprintf(dev.pw, sizeof dev.pw, "123456");
+        } else {
+            struct lt_site site;
+            memset(&site, 0, sizeof site);
+            snprintf(site.code, sizeof site.code, "SIM%s", dv->mn + 16);
+            snprintf(site.name, sizeof site.name, "simulated station %d", dv->idx);
+            snprintf(site.city, sizeof site.city, "模拟市");
+            site.lon = site.lat = NAN;
+            site.is_eval = false;
+            site.valid_from = LT_DAY_OPEN_FROM;
+            site.valid_to = LT_DAY_OPEN_TO;
+            rc = lt_store_site_put(st, &site, NULL);
+            if (rc)
+                break;
+            snprintf(dev.kind, sizeof dev.kind, "air");
+            snprintf(dev.site, sizeof dev.site, "%s", site.code);
+            snprintf(dev.pw, sizeof dev.pw, "123456");
+        }
+        rc = lt_store_device_put(st, &dev);
+    }
+    if (!rc)
+        rc = lt_store_commit(st);
+    if (rc) {
+        lt_cli_err(CMD, "cannot register devices in %s: %s (%s)", db, lt_strerror(rc),
+                   lt_store_errmsg(st));
+        lt_store_rollback(st);
+    }
+    lt_store_close(st);
+    return rc ? -1 : 0;
+}
+
+/* ---- main ------------------------------------------------------------------------------------ */
+
+static void lt__usage(FILE *f)
+{
+    fprintf(
+        f,
+        "usage: lantian simulate --target 127.0.0.1:PORT --devices N --rate R --duration S\n"
+        "                        [--faults] [--window W] [--register DB] [--ack-log FILE]\n"
+        "                        [--mn-prefix HEX8] [--idle]\n"
+        "       lantian simulate --target 127.0.0.1:PORT --replay FILE... [--register DB]\n"
+        "                        [--duration S]\n"
+        "\n"
+        "A loopback HJ 212 device fleet (targets other than 127.0.0.0/8 and ::1 are refused).\n"
+        "  --devices N      devices, one connection each (1..%d); 4 in 5 air stations, 1 in 5\n"
+        "                   CEMS outlets\n"
+        "  --rate R         frames per second per device; 0 = as fast as the window allows\n"
+        "  --window W       frames per device waiting for their 9014 at most (default 8)\n"
+        "  --duration S     seconds to run (default 10, at most 3600); replay: time limit\n"
+        "  --faults         one device in ten misbehaves (corrupt CRC, split writes, oversized\n"
+        "                   junk, byte-at-a-time, garbage between frames)\n"
+        "  --idle           open the connections and send nothing\n"
+        "  --register DB    first write the devices (and air stations' sites) into DB\n"
+        "  --register-only  with --register: register the devices, then exit without connecting\n"
+        "  --ack-log FILE   write \"MN QN\" for every acknowledged frame\n"
+        "  --mn-prefix HEX8 first 8 hex digits of the MNs (default 5A3D0000)\n"
+        "  --replay FILE... send capture lines, one connection per MN\n"
+        "\n"
+        "Prints key=value lines: sent, acked, rejected (bad frames sent), latency p50/p99.\n",
+        LT__SIM_MAX_DEVICES);
+}
+
+static double lt__pct(const uint32_t *h, uint64_t total, double q)
+{
+    if (!total)
+        return NAN;
+    uint64_t want = (uint64_t)ceil(q * (double)total), acc = 0;
+    for (int i = 0; i < LT__HIST_N; i++) {
+        acc += h[i];
+        if (acc >= want)
+            return (i + 0.5) * LT__HIST_US / 1000.0;
+    }
+    return NAN;
+}
+
+int lt_cmd_simulate(int argc, char **argv)
+{
+    const char *target = NULL, *db = NULL, *ack_log = NULL, *prefix = "5A3D0000";
+    long long ndev = 10, window = 8, tmp;
+    double rate = 1, duration = 10;
+    bool faults = false, idle = false, duration_set = false, register_only = false;
+    char **replay = NULL;
+    int nreplay = 0, rc = LT_EXIT_USAGE;
+    struct lt__group *gs = NULL;
+    int ng = 0;
+
+    replay = calloc((size_t)argc, sizeof *replay);
+    if (!replay)
+        return LT_EXIT_USAGE;
+    for (int i = 1; i < argc; i++) {
+        const char *v;
+        int r;
+        if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+            lt__usage(stdout);
+            free(replay);
+            return LT_EXIT_OK;
+        }
+        if (!strcmp(argv[i], "--faults")) {
+            faults = true;
+            continue;
+        }
+        if (!strcmp(argv[i], "--register-only")) {
+            register_only = true;
+            continue;
+        }
+        if (!strcmp(argv[i], "--idle")) {
+            idle = true;
+            continue;
+        }
+        if (!strcmp(argv[i], "--replay")) {
+            while (i + 1 < argc && strncmp(argv[i + 1], "--", 2) != 0)
+                replay[nreplay++] = argv[++i];
+            continue;
+        }
+#define LT__OPT(name, var)                                                                         \
+    if ((r = lt_cli_opt(CMD, argc, argv, &i, name, &v)) != 0) {                                    \
+        if (r < 0)                                                                                 \
+            goto out;                                                                              \
+        var = v;                                                                                   \
+        continue;                                                                                  \
+    }
+        LT__OPT("--target", target);
+        LT__OPT("--register", db);
+        LT__OPT("--ack-log", ack_log);
+        LT__OPT("--mn-prefix", prefix);
+        if ((r = lt_cli_opt(CMD, argc, argv, &i, "--devices", &v)) != 0) {
+            if (r < 0 || lt_parse_int(lt_str_of(v), 1, LT__SIM_MAX_DEVICES, &ndev)) {
+                lt_cli_err(CMD, "--devices: an integer in [1, %d]", LT__SIM_MAX_DEVICES);
+                goto out;
+            }
+            continue;
+        }
+        if ((r = lt_cli_opt(CMD, argc, argv, &i, "--window", &v)) != 0) {
+            if (r < 0 || lt_parse_int(lt_str_of(v), 1, LT__SIM_MAX_WINDOW, &window)) {
+                lt_cli_err(CMD, "--window: an integer in [1, %d]", LT__SIM_MAX_WINDOW);
+                goto out;
+            }
+            continue;
+        }
+        if ((r = lt_cli_opt(CMD, argc, argv, &i, "--rate", &v)) != 0) {
+            if (r < 0 || lt_parse_double(lt_str_of(v), &rate) || rate < 0 || rate > 100000) {
+                lt_cli_err(CMD, "--rate: frames per second per device in [0, 100000]");
+                goto out;
+            }
+            continue;
+        }
+        if ((r = lt_cli_opt(CMD, argc, argv, &i, "--duration", &v)) != 0) {
+            if (r < 0 || lt_parse_double(lt_str_of(v), &duration) || duration <= 0 ||
+                duration > 3600) {
+                lt_cli_err(CMD, "--duration: seconds in (0, 3600]");
+                goto out;
+            }
+            duration_set = true;
+            continue;
+        }
+        lt_cli_err(CMD, "unknown argument '%s' (see --help)", argv[i]);
+        goto out;
+    }
+    (void)tmp;
+    if (!target) {
+        lt_cli_err(CMD, "--target 127.0.0.1:PORT is required");
+        goto out;
+    }
+    if (strlen(prefix) != 8 || strspn(prefix, "0123456789ABCDEF") != 8) {
+        lt_cli_err(CMD, "--mn-prefix: 8 upper-case hex digits");
+        goto out;
+    }
+
+    struct lt__sim *s = calloc(1, sizeof *s);
+    if (!s)
+        goto out;
+    int pr = lt__parse_target(target, &s->addr);
+    if (pr) {
+        lt_cli_err(CMD,
+                   pr == -2 ? "refusing non-loopback target %s: the simulator only talks to "
+                              "127.0.0.0/8 or ::1"
+                            : "--target %s is not HOST:PORT",
+                   target);
+        free(s);
+        goto out;
+    }
+    if (nreplay) {
+        if (lt__load_replay(replay, nreplay, &gs, &ng)) {
+            free(s);
+            goto out;
+        }
+        ndev = ng;
+        s->replay = true;
+        if (!duration_set)
+            duration = 600;
+    }
+    s->ndev = (int)ndev;
+    s->rate = rate;
+    s->window = (int)window;
+    s->duration = duration;
+    s->faults = faults;
+    s->idle = idle;
+    s->start_ms = (int64_t)uv_hrtime() / 1000000; /* replaced just below by the wall clock */
+    {
+        uv_timeval64_t tv;
+        uv_gettimeofday(&tv);
+        s->start_ms = tv.tv_sec * 1000 + tv.tv_usec / 1000;
+    }
+    s->dev = calloc((size_t)ndev, sizeof *s->dev);
+    s->msg = malloc(sizeof *s->msg);
+    s->hist = calloc(LT__HIST_N, sizeof *s->hist);
+    if (!s->dev || !s->msg || !s->hist)
+        goto free_sim;
+    for (int i = 0; i < s->ndev; i++) {
+        struct lt__dev *d = &s->dev[i];
+        d->sim = s;
+        d->idx = i;
+        if (s->replay) {
+            snprintf(d->mn, sizeof d->mn, "%s", gs[i].mn);
+            d->rp = gs[i].buf;
+            d->rlen = gs[i].len;
+            d->rlines = gs[i].lines;
+            s->replay_lines += (uint64_t)gs[i].lines;
+            s->replay_bytes += gs[i].len;
+        } else {
+            snprintf(d->mn, sizeof d->mn, "%s%016X", prefix, (unsigned)i);
+            d->cems = i % 5 == 4;
+            if (faults && i % 10 == 7)
+                d->fault = (enum lt__fault)(1 + (i / 10) % 5);
+            d->win = calloc((size_t)window, sizeof *d->win);
+            if (!d->win)
+                goto free_sim;
+        }
+    }
+    if (db) {
+        /* Replay: the "(no MN)" group, if any, is not a device. */
+        int keep = s->ndev;
+        if (s->replay)
+            for (int i = 0; i < s->ndev; i++)
+                if (!strcmp(s->dev[i].mn, "(no MN)")) {
+                    struct lt__dev t = s->dev[i];
+                    struct lt__group tg = gs[i];
+                    s->dev[i] = s->dev[s->ndev - 1];
+                    gs[i] = gs[s->ndev - 1];
+                    s->dev[s->ndev - 1] = t;
+                    gs[s->ndev - 1] = tg;
+                    keep = s->ndev - 1;
+                }
+        int full = s->ndev;
+        s->ndev = keep;
+        int rr = lt__register(db, s, gs);
+        s->ndev = full;
+        for (int i = 0; i < s->ndev; i++)
+            s->dev[i].idx = i;
+        if (rr)
+            goto free_sim;
+        fprintf(stderr, "lantian simulate: registered %d devices in %s\n", keep, db);
+        if (register_only) {
+            rc = LT_EXIT_OK;
+            goto free_sim;
+        }
+    }
+    if (ack_log) {
+        s->ack_log = fopen(ack_log, "w");
+        if (!s->ack_log) {
+            lt_cli_err(CMD, "cannot write %s", ack_log);
+            goto free_sim;
+        }
+    }
+    lt__raise_nofile(ndev);
+    signal(SIGPIPE, SIG_IGN);
+
+    uv_loop_t loop;
+    uv_loop_init(&loop);
+    s->loop = &loop;
+    s->start_ns = uv_hrtime();
+    s->end_ns = s->start_ns + (uint64_t)(duration * 1e9);
+    uv_timer_init(&loop, &s->tick);
+    s->tick.data = s;
+    uv_timer_start(&s->tick, lt__tick_cb, 0, s->rate > 0 && s->rate < 50 ? 10 : 2);
+    uv_run(&loop, UV_RUN_DEFAULT);
+    uv_loop_close(&loop);
+    double secs = (double)(uv_hrtime() - s->start_ns) / 1e9;
+
+    if (s->replay) {
+        printf("replay_connections=%d\nreplay_lines=%llu\nreplay_bytes=%llu\nconn_errors=%llu\n"
+               "elapsed_s=%.2f\n",
+               s->ndev, (unsigned long long)s->replay_lines, (unsigned long long)s->replay_bytes,
+               (unsigned long long)s->conn_errors, secs);
+    } else {
+        printf("devices=%d\nconnects=%llu\nsent=%llu\nacked=%llu\nunacked=%llu\n"
+               "rejected_expected=%llu\nother_replies=%llu\nconn_errors=%llu\nelapsed_s=%.2f\n"
+               "acked_per_s=%.0f\nlatency_p50_ms=%.2f\nlatency_p99_ms=%.2f\n",
+               s->ndev, (unsigned long long)s->connects, (unsigned long long)s->sent,
+               (unsigned long long)s->acked, (unsigned long long)(s->sent - s->acked),
+               (unsigned long long)s->bad_sent, (unsigned long long)s->other_replies,
+               (unsigned long long)s->conn_errors, secs, (double)s->acked / secs,
+               lt__pct(s->hist, s->acked, 0.50), lt__pct(s->hist, s->acked, 0.99));
+    }
+    rc = LT_EXIT_OK;
+    if (s->ack_log && fclose(s->ack_log) != 0) {
+        lt_cli_err(CMD, "cannot write %s", ack_log);
+        rc = LT_EXIT_USAGE;
+    }
+    s->ack_log = NULL;
+free_sim:
+    if (s->ack_log)
+        fclose(s->ack_log);
+    if (s->dev)
+        for (int i = 0; i < s->ndev; i++)
+            free(s->dev[i].win);
+    free(s->dev);
+    free(s->msg);
+    free(s->hist);
+    free(s);
+out:
+    for (int i = 0; i < ng; i++)
+        free(gs[i].buf);
+    free(gs);
+    free(replay);
+    return rc;
+}

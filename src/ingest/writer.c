@@ -1,0 +1,754 @@
+/* lantian ingest — the writer thread: the one user of the store. It takes the frames the loop
+ * queued, and for each batch, in ONE transaction: appends every chunk byte-exact to the raw
+ * archive, checks the device (registry, password, CRC variant), holds unknown MNs in quarantine,
+ * stores values idempotently (plus the hourly table of air stations and the CEMS judgement), adds
+ * the health counters; then commits, and only then hands the jobs with their replies back to the
+ * loop (uv_async). An acknowledgement therefore always follows a commit (issue: "9014 only after
+ * the frame is durably stored").
+ *
+ * Batching is group commit: the writer never waits for a batch to fill. It takes what is queued
+ * (at most batch_max frames, for at most batch_ms), commits, and takes what arrived meanwhile;
+ * under load batches grow by themselves, at low load an ack waits for one small commit only.
+ */
+#include <math.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ingest/ingest.h"
+#include "lantian/common.h"
+#include "lantian/hj212.h"
+#include "lantian/source.h"
+#include "lantian/util.h"
+#include "store/store.h"
+
+/* Server reasons in the raw archive's status (store.h). */
+#define LT__ST_UNKNOWN_MN 100
+#define LT__ST_BAD_PW     101
+#define LT__ST_DISABLED   102
+
+/* ---- device cache: the registry as the writer last read it ----------------------------------- */
+
+struct lt__dev {
+    bool used, found;
+    int64_t loaded_ms;
+    struct lt_device d;
+    struct lt_device_factor *f;
+    int nf;
+};
+
+#define LT__DEV_MAX (1u << 16) /* entries; when full the cache is dropped and refilled */
+
+struct lt__health {
+    bool used;
+    char mn[32];
+    int64_t hour, frames, values, errors[8], last_ms;
+    char last_peer[48];
+};
+
+struct lt__writer {
+    pthread_t th;
+    bool th_started;
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    struct lt__job *qhead, *qtail;
+    struct lt__job *dhead, *dtail;
+    bool stop;
+    uv_async_t *async;
+    struct lt_ingest_opts o;
+    struct lt_store *st;
+    struct lt__writer_stats stats, shared; /* shared: a copy under mu for other threads */
+
+    struct lt__dev *dev;
+    uint32_t dcap, dn;
+
+    struct lt__health *hl;
+    uint32_t hcap;
+
+    struct lt_hj212_msg *msg;
+    struct lt_limits limits;
+    bool have_limits;
+    struct lt__ratelog *rl;
+};
+
+static uint32_t lt__hash_str(const char *s, uint32_t h)
+{
+    for (; *s; s++)
+        h = (h ^ (uint8_t)*s) * 16777619u;
+    return h;
+}
+
+static void lt__dev_clear(struct lt__writer *w)
+{
+    for (uint32_t i = 0; i < w->dcap; i++)
+        free(w->dev[i].f);
+    memset(w->dev, 0, w->dcap * sizeof *w->dev);
+    w->dn = 0;
+}
+
+static int lt__dev_grow(struct lt__writer *w)
+{
+    uint32_t ncap = w->dcap ? w->dcap * 2 : 1024;
+    struct lt__dev *nd = calloc(ncap, sizeof *nd);
+    if (!nd)
+        return LT_ENOMEM;
+    for (uint32_t i = 0; i < w->dcap; i++) {
+        if (!w->dev[i].used)
+            continue;
+        uint32_t h = lt__hash_str(w->dev[i].d.mn, 2166136261u) & (ncap - 1);
+        while (nd[h].used)
+            h = (h + 1) & (ncap - 1);
+        nd[h] = w->dev[i];
+    }
+    free(w->dev);
+    w->dev = nd;
+    w->dcap = ncap;
+    return 0;
+}
+
+/* The device of an MN, read from the store when not cached or cached too long ago. Returns the
+ * entry (found or not), or NULL on a store error (then the batch fails). */
+static struct lt__dev *lt__dev_get(struct lt__writer *w, const char *mn, int64_t now)
+{
+    if (w->dn * 2 >= w->dcap) {
+        if (w->dcap >= LT__DEV_MAX)
+            lt__dev_clear(w);
+        else if (lt__dev_grow(w))
+            return NULL;
+    }
+    uint32_t h = lt__hash_str(mn, 2166136261u) & (w->dcap - 1);
+    while (w->dev[h].used && strcmp(w->dev[h].d.mn, mn) != 0)
+        h = (h + 1) & (w->dcap - 1);
+    struct lt__dev *e = &w->dev[h];
+    if (e->used && now - e->loaded_ms < w->o.registry_refresh_s * 1000)
+        return e;
+    if (!e->used)
+        w->dn++;
+    free(e->f);
+    memset(e, 0, sizeof *e);
+    e->used = true;
+    snprintf(e->d.mn, sizeof e->d.mn, "%s", mn);
+    e->loaded_ms = now;
+    struct lt_device d;
+    int rc = lt_store_device_get(w->st, mn, &d);
+    if (rc == LT_ENOTFOUND)
+        return e;
+    if (rc)
+        return NULL;
+    e->d = d;
+    e->found = true;
+    rc = lt_store_device_factors(w->st, mn, &e->f, &e->nf);
+    if (rc) {
+        e->f = NULL;
+        e->nf = 0;
+        return NULL;
+    }
+    return e;
+}
+
+static const struct lt_device_factor *lt__dev_factor(const struct lt__dev *e, struct lt_str code)
+{
+    for (int i = 0; i < e->nf; i++)
+        if (lt_str_eq(code, e->f[i].code))
+            return &e->f[i];
+    return NULL;
+}
+
+/* Default pollutant of an air-station factor code (2017 code, or the 2005 code it replaced). */
+static int lt__default_pollutant(struct lt_str code)
+{
+    const struct lt_hj212_factor *f = lt_hj212_factor_find(code);
+    const char *c = f ? f->code2017 : NULL;
+    if (!c)
+        return -1;
+    if (!strcmp(c, "a21026"))
+        return LT_SO2;
+    if (!strcmp(c, "a21004"))
+        return LT_NO2;
+    if (!strcmp(c, "a21005"))
+        return LT_CO;
+    if (!strcmp(c, "a05024"))
+        return LT_O3;
+    if (!strcmp(c, "a34002"))
+        return LT_PM10;
+    if (!strcmp(c, "a34004"))
+        return LT_PM25;
+    return -1;
+}
+
+/* ---- health counters of one batch ------------------------------------------------------------ */
+
+static struct lt__health *lt__health_at(struct lt__writer *w, const char *mn, int64_t recv_ms)
+{
+    if (!mn || !*mn)
+        return NULL;
+    int64_t hour = recv_ms / 1000 - (recv_ms / 1000) % 3600;
+    uint32_t h = lt__hash_str(mn, 2166136261u ^ (uint32_t)hour) & (w->hcap - 1);
+    for (uint32_t k = 0; k < w->hcap; k++, h = (h + 1) & (w->hcap - 1)) {
+        struct lt__health *e = &w->hl[h];
+        if (!e->used) {
+            e->used = true;
+            snprintf(e->mn, sizeof e->mn, "%s", mn);
+            e->hour = hour;
+            return e;
+        }
+        if (e->hour == hour && !strcmp(e->mn, mn))
+            return e;
+    }
+    return NULL; /* cannot happen: hcap > 2 * batch_max */
+}
+
+static void lt__health_touch(struct lt__health *e, const struct lt__job *j)
+{
+    if (j->recv_ms >= e->last_ms) {
+        e->last_ms = j->recv_ms;
+        memcpy(e->last_peer, j->peer, sizeof e->last_peer);
+    }
+}
+
+static int lt__health_flush(struct lt__writer *w)
+{
+    int rc = 0;
+    for (uint32_t i = 0; i < w->hcap; i++) {
+        struct lt__health *e = &w->hl[i];
+        if (!e->used)
+            continue;
+        if (!rc) {
+            struct lt_health_delta d = {.mn = e->mn,
+                                        .hour = e->hour,
+                                        .frames = e->frames,
+                                        .values = e->values,
+                                        .last_ms = e->last_ms,
+                                        .last_peer = e->last_peer};
+            memcpy(d.errors, e->errors, sizeof d.errors);
+            rc = lt_store_health_add(w->st, &d);
+        }
+        memset(e, 0, sizeof *e);
+    }
+    return rc;
+}
+
+/* ---- one frame ------------------------------------------------------------------------------- */
+
+static int lt__raw(struct lt__writer *w, const struct lt__job *j, int status, const char *mn,
+                   int64_t *id)
+{
+    struct lt_raw_frame r = {.recv_ms = j->recv_ms,
+                             .peer = j->peer,
+                             .bytes = j->bytes,
+                             .len = j->len,
+                             .status = status,
+                             .mn = mn && *mn ? mn : NULL};
+    return lt_store_raw_append(w->st, &r, id);
+}
+
+static bool lt__flag_valid_for_hourly(const char *flag)
+{
+    /* HJ 212-2017 6.6.4 Table 8: only N is normal. The official hourly table takes no flagged
+     * value; the device value keeps its flag in any case. */
+    return flag[0] == '\0' || !strcmp(flag, "N");
+}
+
+/* CEMS judgement of the hourly values of one frame (HJ 75-2017 through lt_source_judge). */
+static int lt__judge_cems(struct lt__writer *w, const struct lt__dev *e,
+                          const struct lt_hj212_msg *m, int64_t now_ms)
+{
+    if (!w->have_limits || !e->d.outlet[0])
+        return 0;
+    /* The hour's O2 (a19001, 2005 code S01). */
+    double o2 = NAN;
+    char o2_flag[8] = "";
+    for (int i = 0; i < m->nitems; i++) {
+        const struct lt_hj212_item *it = &m->item[i];
+        const struct lt_hj212_factor *f = lt_hj212_factor_find(it->code);
+        if (f && !strcmp(f->code2017, "a19001") && (it->has >> LT_VK_AVG) & 1) {
+            o2 = it->v[LT_VK_AVG];
+            lt_str_copy(o2_flag, sizeof o2_flag, it->flag);
+        }
+    }
+    for (int i = 0; i < m->nitems; i++) {
+        const struct lt_hj212_item *it = &m->item[i];
+        if (!((it->has >> LT_VK_AVG) & 1))
+            continue;
+        const struct lt_hj212_factor *f = lt_hj212_factor_find(it->code);
+        if (!f || !strcmp(f->code2017, "a19001"))
+            continue;
+        char flag[8];
+        lt_str_copy(flag, sizeof flag, it->flag);
+        struct lt_hour_obs obs = {.outlet = e->d.outlet,
+                                  .type = NULL,
+                                  .factor = f->code2017,
+                                  .data_time = m->data_time,
+                                  .measured = it->v[LT_VK_AVG],
+                                  .flag = flag,
+                                  .o2 = o2,
+                                  .o2_flag = o2_flag};
+        struct lt_judgement jd;
+        if (lt_source_judge(&w->limits, &obs, &jd) || jd.state != LT_JUDGE_EXCEEDED)
+            continue;
+        struct lt_exceedance x;
+        memset(&x, 0, sizeof x);
+        snprintf(x.mn, sizeof x.mn, "%s", e->d.mn);
+        snprintf(x.outlet, sizeof x.outlet, "%s", e->d.outlet);
+        snprintf(x.factor, sizeof x.factor, "%s", f->code2017);
+        x.data_time = m->data_time;
+        x.measured = jd.measured;
+        x.o2 = jd.o2;
+        x.o2_ref = jd.o2_ref;
+        x.corrected = jd.corrected;
+        x.limit = jd.limit;
+        snprintf(x.flag, sizeof x.flag, "%s", jd.flag);
+        /* The section name, then as much of its source as fits. */
+        size_t rl = strlen(jd.rule);
+        if (rl >= sizeof x.rule)
+            rl = sizeof x.rule - 1;
+        memcpy(x.rule, jd.rule, rl);
+        if (rl + 4 < sizeof x.rule) {
+            size_t sl = strlen(jd.source), room = sizeof x.rule - rl - 4;
+            if (sl > room)
+                sl = room;
+            memcpy(x.rule + rl, " (", 2);
+            memcpy(x.rule + rl + 2, jd.source, sl);
+            x.rule[rl + 2 + sl] = ')';
+            rl += 3 + sl;
+        }
+        x.rule[rl] = '\0';
+        x.detected_ms = now_ms;
+        bool added = false;
+        int rc = lt_store_exceedance_add(w->st, &x, &added);
+        if (rc)
+            return rc;
+        if (added) {
+            w->stats.exceedances++;
+            lt__ratelog(w->rl, e->d.mn, now_ms,
+                        "MN=%s outlet %s: %s hourly %.3f -> %.3f mg/m3 above the limit %.3f (%s)",
+                        e->d.mn, e->d.outlet, f->code2017, jd.measured, jd.corrected, jd.limit,
+                        jd.rule);
+        }
+    }
+    return 0;
+}
+
+static int lt__store_values(struct lt__writer *w, const struct lt__dev *e,
+                            const struct lt_hj212_msg *m, int64_t raw_id, struct lt__health *h,
+                            int64_t now_ms)
+{
+    int cn = m->cn_num;
+    if (cn != 2011 && cn != 2051 && cn != 2061 && cn != 2031)
+        return 0;
+    if (cn == 2011 && !w->o.store_rtd)
+        return 0;
+    if (!m->has_data_time)
+        return 0; /* archived raw; values without a time cannot be keyed */
+    bool air_hourly = cn == 2061 && !strcmp(e->d.kind, "air") && e->d.site[0];
+    for (int i = 0; i < m->nitems; i++) {
+        const struct lt_hj212_item *it = &m->item[i];
+        if (!it->has)
+            continue;
+        char code[16], flag[8];
+        if (it->code.len >= sizeof code)
+            continue; /* not a factor code (the parser keeps what it cannot name) */
+        lt_str_copy(code, sizeof code, it->code);
+        lt_str_copy(flag, sizeof flag, it->flag);
+        const struct lt_device_factor *map = lt__dev_factor(e, it->code);
+        double scale = map ? map->scale : lt_hj212_factor_find(it->code) ? 1.0 : NAN;
+        for (int k = 0; k < LT_VK_N; k++) {
+            if (!((it->has >> k) & 1))
+                continue;
+            struct lt_dev_value v = {.mn = e->d.mn,
+                                     .cn = cn,
+                                     .data_time = m->data_time,
+                                     .factor = code,
+                                     .vk = k,
+                                     .value = it->v[k],
+                                     .value_conv = it->v[k] * scale,
+                                     .flag = flag,
+                                     .raw_id = raw_id};
+            enum lt_put_result res;
+            int rc = lt_store_dev_value_put(w->st, &v, &res);
+            if (rc == LT_EINVAL)
+                continue; /* e.g. a field too long for the key: kept in the raw archive only */
+            if (rc)
+                return rc;
+            if (res == LT_PUT_INSERTED)
+                w->stats.values++;
+            else if (res == LT_PUT_SAME)
+                w->stats.dup_values++;
+            else
+                w->stats.conflicts++;
+            if (h)
+                h->values++;
+        }
+        if (air_hourly && ((it->has >> LT_VK_AVG) & 1) && lt__flag_valid_for_hourly(flag)) {
+            int pol = map ? map->pollutant : lt__default_pollutant(it->code);
+            double val = it->v[LT_VK_AVG] * (map ? map->scale : 1.0);
+            if (pol >= 0 && pol < LT_POLL_N && val >= 0 && m->data_time % 3600 == 0) {
+                enum lt_put_result res;
+                int rc = lt_store_put_hourly(w->st, e->d.site, pol, m->data_time + 3600, val, NULL,
+                                             &res);
+                if (rc == LT_ESTORE)
+                    return rc;
+                if (rc == 0)
+                    w->stats.hourly_puts++;
+                else if (rc == LT_ENOTFOUND)
+                    lt__ratelog(w->rl, e->d.mn, now_ms,
+                                "MN=%s: site %s unknown to the store (added after this server "
+                                "started?): hourly value kept as a device value only",
+                                e->d.mn, e->d.site);
+            }
+        }
+    }
+    if (cn == 2061 && !strcmp(e->d.kind, "cems"))
+        return lt__judge_cems(w, e, m, now_ms);
+    return 0;
+}
+
+static int lt__health_bucket_err(struct lt__writer *w, const char *mn, const struct lt__job *j,
+                                 int bucket)
+{
+    struct lt__health *h = lt__health_at(w, mn, j->recv_ms);
+    if (h) {
+        h->errors[bucket]++;
+        lt__health_touch(h, j);
+    }
+    return 0;
+}
+
+/* Process one job inside the open transaction. A negative return is a store failure. */
+static int lt__process(struct lt__writer *w, struct lt__job *j, int64_t now)
+{
+    int64_t raw_id = 0;
+    int rc;
+    struct lt_hj212_msg *m = w->msg;
+
+    j->accepted = false;
+    j->reply_len = 0;
+    j->mn[0] = '\0';
+    j->status = j->fr_status; /* a retried job starts afresh */
+    if (j->status != 0) {
+        /* A chunk the framer rejected: archived, counted against the connection's device. */
+        rc = lt__raw(w, j, j->status, j->conn_mn, NULL);
+        if (!rc && j->status > 0 && j->status < 8)
+            lt__health_bucket_err(w, j->conn_mn, j, j->status);
+        return rc;
+    }
+    struct lt_diag d = {0};
+    if (lt_hj212_parse(j->bytes + j->seg_off, j->seg_len, m, &d) || m->mn.len == 0 ||
+        m->mn.len >= sizeof j->mn) {
+        w->stats.syntax++;
+        j->status = LT_HJ212_R_SYNTAX;
+        rc = lt__raw(w, j, j->status, j->conn_mn, NULL);
+        if (!rc)
+            lt__health_bucket_err(w, j->conn_mn, j, LT_HJ212_R_SYNTAX);
+        lt__ratelog(w->rl, j->conn_mn[0] ? j->conn_mn : j->peer, now,
+                    "%s: data segment rejected (syntax): %s", j->conn_mn[0] ? j->conn_mn : j->peer,
+                    m->mn.len ? d.msg : "no MN in the frame");
+        return rc;
+    }
+    lt_str_copy(j->mn, sizeof j->mn, m->mn);
+    struct lt__dev *e = lt__dev_get(w, j->mn, now);
+    if (!e)
+        return LT_ESTORE;
+    if (!e->found) {
+        w->stats.unknown_mn++;
+        j->status = LT__ST_UNKNOWN_MN;
+        rc = lt__raw(w, j, j->status, j->mn, &raw_id);
+        if (!rc)
+            rc = lt_store_quarantine_note(w->st, j->mn, j->peer, j->recv_ms, raw_id);
+        lt__ratelog(w->rl, j->mn, now, "%s MN=%s: unknown device; frame held in quarantine",
+                    j->peer, j->mn);
+        return rc;
+    }
+    if (!e->d.enabled) {
+        w->stats.disabled++;
+        j->status = LT__ST_DISABLED;
+        rc = lt__raw(w, j, j->status, j->mn, NULL);
+        if (!rc)
+            lt__health_bucket_err(w, j->mn, j, 0);
+        lt__ratelog(w->rl, j->mn, now, "%s MN=%s: device disabled; frame archived only", j->peer,
+                    j->mn);
+        return rc;
+    }
+    if (e->d.pw[0] && !lt_str_eq(m->pw, e->d.pw)) {
+        w->stats.bad_pw++;
+        j->status = LT__ST_BAD_PW;
+        rc = lt__raw(w, j, j->status, j->mn, NULL);
+        if (!rc)
+            lt__health_bucket_err(w, j->mn, j, 0);
+        lt__ratelog(w->rl, j->mn, now, "%s MN=%s: wrong password (PW); frame archived only",
+                    j->peer, j->mn);
+        return rc;
+    }
+    unsigned mask = e->d.crc_mask ? e->d.crc_mask : LT_CRC_MASK_STD;
+    if (!((mask >> j->crc_kind) & 1)) {
+        w->stats.crc_variant++;
+        j->status = LT_HJ212_R_CRC;
+        rc = lt__raw(w, j, j->status, j->mn, NULL);
+        if (!rc)
+            lt__health_bucket_err(w, j->mn, j, LT_HJ212_R_CRC);
+        lt__ratelog(w->rl, j->mn, now,
+                    "%s MN=%s: CRC variant %d not allowed for this device (crc_mask %u)", j->peer,
+                    j->mn, j->crc_kind, mask);
+        return rc;
+    }
+
+    rc = lt__raw(w, j, 0, j->mn, &raw_id);
+    if (rc)
+        return rc;
+    j->accepted = true;
+    struct lt__health *h = lt__health_at(w, j->mn, j->recv_ms);
+    if (h) {
+        h->frames++;
+        lt__health_touch(h, j);
+    }
+    enum lt_hj212_class cls = lt_hj212_classify(m);
+    if (cls == LT_HJ212_C_DATA) {
+        rc = lt__store_values(w, e, m, raw_id, h, now);
+        if (rc)
+            return rc;
+    }
+    /* Replies (HJ 212-2017 6.5, App. C): only when Flag.A asks. Uploads get 9014, notifications
+     * and heartbeats 9013; the field's own replies (9011-9014) get none. Heartbeats are archived
+     * raw and never stored as data. */
+    if (m->ack_requested) {
+        size_t n = 0;
+        if (cls == LT_HJ212_C_DATA || cls == LT_HJ212_C_OTHER)
+            n = lt_hj212_reply_data_ack(m, j->reply, sizeof j->reply);
+        else if (cls == LT_HJ212_C_NOTIFY || cls == LT_HJ212_C_HEARTBEAT)
+            n = lt_hj212_reply_notify_ack(m, j->reply, sizeof j->reply);
+        j->reply_len = (uint16_t)n;
+    }
+    return 0;
+}
+
+/* One transaction over jobs[0..n). Returns 0 when committed. */
+static int lt__batch(struct lt__writer *w, struct lt__job **jobs, int n)
+{
+    int64_t now = lt__now_ms();
+    int rc = lt_store_begin(w->st);
+    for (int i = 0; !rc && i < n; i++)
+        rc = lt__process(w, jobs[i], now);
+    if (!rc)
+        rc = lt__health_flush(w);
+    else
+        lt__health_flush(w); /* clears the table; the store call is skipped after an error */
+    if (!rc)
+        rc = lt_store_commit(w->st);
+    if (rc) {
+        lt__log("batch of %d frames not stored: %s (%s)", n, lt_strerror(rc),
+                lt_store_errmsg(w->st));
+        lt_store_rollback(w->st);
+        return rc;
+    }
+    for (int i = 0; i < n; i++)
+        jobs[i]->committed = true;
+    return 0;
+}
+
+static void *lt__writer_main(void *arg)
+{
+    struct lt__writer *w = arg;
+    struct lt__job **batch = malloc((size_t)w->o.batch_max * sizeof *batch);
+    if (!batch) {
+        lt__log("writer: out of memory");
+        return NULL;
+    }
+    pthread_mutex_lock(&w->mu);
+    for (;;) {
+        while (!w->qhead && !w->stop)
+            pthread_cond_wait(&w->cv, &w->mu);
+        if (!w->qhead && w->stop)
+            break;
+        int n = 0;
+        int64_t t0 = lt__now_ms();
+        while (w->qhead && n < w->o.batch_max) {
+            struct lt__job *j = w->qhead;
+            w->qhead = j->next;
+            if (!w->qhead)
+                w->qtail = NULL;
+            j->next = NULL;
+            batch[n++] = j;
+            /* Frames arriving while this batch fills join it, for at most batch_ms. */
+            if (!w->qhead && n < w->o.batch_max && lt__now_ms() - t0 < w->o.batch_ms) {
+                pthread_mutex_unlock(&w->mu);
+                sched_yield();
+                pthread_mutex_lock(&w->mu);
+            }
+        }
+        pthread_mutex_unlock(&w->mu);
+
+        w->stats.batches++;
+        w->stats.frames += (uint64_t)n;
+        if (lt__batch(w, batch, n) != 0) {
+            w->stats.commit_errs++;
+            /* One bad frame must not sink its neighbours: retry each alone. */
+            if (n > 1)
+                for (int i = 0; i < n; i++)
+                    if (lt__batch(w, &batch[i], 1) != 0)
+                        w->stats.commit_errs++;
+        }
+        for (int i = 0; i < n; i++)
+            if (batch[i]->committed)
+                w->stats.committed++;
+
+        pthread_mutex_lock(&w->mu);
+        for (int i = 0; i < n; i++) {
+            if (w->dtail)
+                w->dtail->next = batch[i];
+            else
+                w->dhead = batch[i];
+            w->dtail = batch[i];
+        }
+        w->shared = w->stats;
+        pthread_mutex_unlock(&w->mu);
+        uv_async_send(w->async);
+        pthread_mutex_lock(&w->mu);
+    }
+    pthread_mutex_unlock(&w->mu);
+    free(batch);
+    return NULL;
+}
+
+int lt__writer_new(struct lt__writer **out, const struct lt_ingest_opts *o, const char *db_path,
+                   uv_async_t *async, char *err, size_t errcap)
+{
+    *out = NULL;
+    struct lt__writer *w = calloc(1, sizeof *w);
+    if (!w)
+        return LT_ENOMEM;
+    w->o = *o;
+    w->async = async;
+    pthread_mutex_init(&w->mu, NULL);
+    pthread_cond_init(&w->cv, NULL);
+    lt_limits_init(&w->limits);
+    w->msg = malloc(sizeof *w->msg);
+    w->rl = lt__ratelog_new(o->log_per_mn);
+    uint32_t hc = 16;
+    while (hc < 2 * (uint32_t)o->batch_max + 16)
+        hc *= 2;
+    w->hl = calloc(hc, sizeof *w->hl);
+    w->hcap = hc;
+    int rc = LT_ENOMEM;
+    if (!w->msg || !w->rl || !w->hl || lt__dev_grow(w)) {
+        snprintf(err, errcap, "out of memory");
+        goto fail;
+    }
+    struct lt_diag d = {0};
+    rc = lt_store_open(&w->st, db_path, &d);
+    if (rc) {
+        snprintf(err, errcap, "cannot open the store %s: %s", db_path, d.msg);
+        goto fail;
+    }
+    if (o->limits_file[0]) {
+        FILE *f = fopen(o->limits_file, "rb");
+        char *text = NULL;
+        size_t len = 0, cap = 0;
+        rc = LT_EIO;
+        if (f) {
+            for (;;) {
+                if (len + 4096 > cap) {
+                    char *nt = realloc(text, cap = cap ? cap * 2 : 65536);
+                    if (!nt)
+                        break;
+                    text = nt;
+                }
+                size_t r = fread(text + len, 1, cap - len, f);
+                len += r;
+                if (r == 0) {
+                    rc = ferror(f) ? LT_EIO : 0;
+                    break;
+                }
+            }
+            fclose(f);
+        }
+        if (!rc)
+            rc = lt_limits_parse(&w->limits, text ? text : "", len, &d);
+        free(text);
+        if (rc) {
+            snprintf(err, errcap, "emission limits %s: %s", o->limits_file,
+                     rc == LT_EIO ? "cannot read" : d.msg);
+            goto fail;
+        }
+        w->have_limits = true;
+    } else {
+        lt__log("no limits_file: hourly values of CEMS outlets are stored but not judged");
+    }
+    if (pthread_create(&w->th, NULL, lt__writer_main, w) != 0) {
+        snprintf(err, errcap, "cannot start the writer thread");
+        rc = LT_ENOMEM;
+        goto fail;
+    }
+    w->th_started = true;
+    *out = w;
+    return 0;
+fail:
+    lt__writer_free(w);
+    return rc;
+}
+
+void lt__writer_push(struct lt__writer *w, struct lt__job *head, struct lt__job *tail, int n)
+{
+    (void)n;
+    pthread_mutex_lock(&w->mu);
+    if (w->qtail)
+        w->qtail->next = head;
+    else
+        w->qhead = head;
+    w->qtail = tail;
+    pthread_cond_signal(&w->cv);
+    pthread_mutex_unlock(&w->mu);
+}
+
+struct lt__job *lt__writer_take_done(struct lt__writer *w)
+{
+    pthread_mutex_lock(&w->mu);
+    struct lt__job *j = w->dhead;
+    w->dhead = w->dtail = NULL;
+    pthread_mutex_unlock(&w->mu);
+    return j;
+}
+
+void lt__writer_stop(struct lt__writer *w)
+{
+    if (!w->th_started)
+        return;
+    pthread_mutex_lock(&w->mu);
+    w->stop = true;
+    pthread_cond_signal(&w->cv);
+    pthread_mutex_unlock(&w->mu);
+    pthread_join(w->th, NULL);
+    w->th_started = false;
+}
+
+void lt__writer_free(struct lt__writer *w)
+{
+    if (!w)
+        return;
+    lt__writer_stop(w);
+    for (struct lt__job *j = w->qhead, *n; j; j = n) {
+        n = j->next;
+        free(j);
+    }
+    for (struct lt__job *j = w->dhead, *n; j; j = n) {
+        n = j->next;
+        free(j);
+    }
+    if (w->dev)
+        lt__dev_clear(w);
+    free(w->dev);
+    free(w->hl);
+    free(w->msg);
+    lt_limits_release(&w->limits);
+    lt__ratelog_free(w->rl);
+    lt_store_close(w->st);
+    pthread_mutex_destroy(&w->mu);
+    pthread_cond_destroy(&w->cv);
+    free(w);
+}
+
+void lt__writer_get_stats(struct lt__writer *w, struct lt__writer_stats *s)
+{
+    pthread_mutex_lock(&w->mu);
+    *s = w->shared;
+    pthread_mutex_unlock(&w->mu);
+}

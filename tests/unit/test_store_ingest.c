@@ -1,0 +1,686 @@
+/* Tests of the HJ 212 ingestion part of the SQLite store (src/store/sqlite.c): the byte-exact,
+ * append-only raw archive; devices and their factor mappings; quarantine and adoption; device
+ * values that are never overwritten; exceedances; device health; and the migration of a database
+ * made by schema version 1. */
+#include <math.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+#include <sqlite3.h>
+
+#include "lantian/hj212.h"
+#include "lantian/util.h"
+#include "store/store.h"
+
+static char tmpdir[512];
+static char dbpath[600];
+
+static int setup(void **state)
+{
+    (void)state;
+    const char *base = getenv("LT_TMP");
+    if (base && *base) {
+        char cmd[600];
+        snprintf(cmd, sizeof cmd, "mkdir -p '%s'", base);
+        if (system(cmd) != 0)
+            return -1;
+    }
+    snprintf(tmpdir, sizeof tmpdir, "%s/lt_ingest_XXXXXX", base && *base ? base : "/tmp");
+    return mkdtemp(tmpdir) ? 0 : -1;
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    char cmd[600];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmpdir);
+    return system(cmd) == 0 ? 0 : -1;
+}
+
+static void set_path(const char *name)
+{
+    snprintf(dbpath, sizeof dbpath, "%s/%s.db", tmpdir, name);
+    unlink(dbpath);
+}
+
+static struct lt_store *fresh(const char *name)
+{
+    struct lt_store *s = NULL;
+    struct lt_diag d = {0};
+    set_path(name);
+    assert_int_equal(lt_store_open(&s, dbpath, &d), 0);
+    assert_non_null(s);
+    return s;
+}
+
+/* A second connection, to look below the API. */
+static sqlite3 *raw_db(void)
+{
+    sqlite3 *db = NULL;
+    assert_int_equal(sqlite3_open(dbpath, &db), SQLITE_OK);
+    return db;
+}
+
+static int exec(sqlite3 *db, const char *sql)
+{
+    return sqlite3_exec(db, sql, NULL, NULL, NULL);
+}
+
+static int64_t query_int(sqlite3 *db, const char *sql)
+{
+    sqlite3_stmt *q = NULL;
+    assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &q, NULL), SQLITE_OK);
+    assert_int_equal(sqlite3_step(q), SQLITE_ROW);
+    int64_t v = sqlite3_column_int64(q, 0);
+    sqlite3_finalize(q);
+    return v;
+}
+
+static void add_site(struct lt_store *s, const char *code)
+{
+    struct lt_site x;
+    memset(&x, 0, sizeof x);
+    snprintf(x.code, sizeof x.code, "%s", code);
+    snprintf(x.city, sizeof x.city, "郑州市");
+    x.lon = x.lat = NAN;
+    x.is_eval = true;
+    x.valid_from = LT_DAY_OPEN_FROM;
+    x.valid_to = LT_DAY_OPEN_TO;
+    assert_int_equal(lt_store_site_put(s, &x, NULL), 0);
+}
+
+static struct lt_device dev(const char *mn, const char *kind, const char *site, const char *outlet)
+{
+    struct lt_device d;
+    memset(&d, 0, sizeof d);
+    snprintf(d.mn, sizeof d.mn, "%s", mn);
+    snprintf(d.kind, sizeof d.kind, "%s", kind);
+    snprintf(d.site, sizeof d.site, "%s", site);
+    snprintf(d.outlet, sizeof d.outlet, "%s", outlet);
+    d.crc_mask = LT_CRC_MASK_STD;
+    d.enabled = true;
+    d.created_at = 1700000000;
+    return d;
+}
+
+/* ---- raw archive ----------------------------------------------------------------------------- */
+
+static void test_raw_archive(void **state)
+{
+    (void)state;
+    struct lt_store *s = fresh("raw");
+    /* Network bytes: NULs inside and at the end, bytes that are not UTF-8. */
+    static const uint8_t frame[] = "##0010QN=1\0\0\xff\xfe"
+                                   "ABCD\r\n\0";
+    const size_t len = sizeof frame; /* includes the final NUL as a byte of the frame */
+    struct lt_raw_frame f = {.recv_ms = 1700000000123,
+                             .peer = "10.0.0.7:50000",
+                             .bytes = frame,
+                             .len = len,
+                             .status = 0,
+                             .mn = "88888880000001"};
+    int64_t id1 = 0, id2 = 0, id3 = 0, n = -1;
+    assert_int_equal(lt_store_begin(s), 0);
+    assert_int_equal(lt_store_raw_append(s, &f, &id1), 0);
+    f.status = LT_HJ212_R_CRC;
+    f.mn = NULL;
+    f.len = 5;
+    assert_int_equal(lt_store_raw_append(s, &f, &id2), 0);
+    /* An empty chunk is an empty blob, not NULL. */
+    f.bytes = NULL;
+    f.len = 0;
+    f.status = 100;
+    assert_int_equal(lt_store_raw_append(s, &f, &id3), 0);
+    assert_int_equal(lt_store_commit(s), 0);
+    assert_true(id1 > 0 && id2 > id1 && id3 > id2);
+    f.len = 3;
+    assert_int_equal(lt_store_raw_append(s, &f, NULL), LT_EINVAL);
+
+    assert_int_equal(lt_store_raw_count(s, 0, true, &n), 0);
+    assert_int_equal(n, 3);
+    assert_int_equal(lt_store_raw_count(s, LT_HJ212_R_CRC, false, &n), 0);
+    assert_int_equal(n, 1);
+    assert_int_equal(lt_store_raw_count(s, 0, false, &n), 0);
+    assert_int_equal(n, 1);
+
+    sqlite3 *db = raw_db();
+    sqlite3_stmt *q = NULL;
+    assert_int_equal(sqlite3_prepare_v2(db,
+                                        "SELECT bytes, typeof(bytes), mn, peer, recv_ms, status "
+                                        "FROM raw_frames ORDER BY id",
+                                        -1, &q, NULL),
+                     SQLITE_OK);
+    assert_int_equal(sqlite3_step(q), SQLITE_ROW);
+    assert_int_equal(sqlite3_column_bytes(q, 0), (int)len);
+    assert_memory_equal(sqlite3_column_blob(q, 0), frame, len);
+    assert_string_equal((const char *)sqlite3_column_text(q, 1), "blob");
+    assert_string_equal((const char *)sqlite3_column_text(q, 2), "88888880000001");
+    assert_string_equal((const char *)sqlite3_column_text(q, 3), "10.0.0.7:50000");
+    assert_int_equal(sqlite3_column_int64(q, 4), 1700000000123);
+    assert_int_equal(sqlite3_step(q), SQLITE_ROW);
+    assert_int_equal(sqlite3_column_bytes(q, 0), 5);
+    assert_memory_equal(sqlite3_column_blob(q, 0), frame, 5);
+    assert_int_equal(sqlite3_column_type(q, 2), SQLITE_NULL);
+    assert_int_equal(sqlite3_column_int(q, 5), LT_HJ212_R_CRC);
+    assert_int_equal(sqlite3_step(q), SQLITE_ROW);
+    assert_string_equal((const char *)sqlite3_column_text(q, 1), "blob");
+    assert_int_equal(sqlite3_column_bytes(q, 0), 0);
+    sqlite3_finalize(q);
+
+    /* Append-only below the API: UPDATE and DELETE are refused by triggers. */
+    assert_int_not_equal(exec(db, "UPDATE raw_frames SET status = 0"), SQLITE_OK);
+    assert_non_null(strstr(sqlite3_errmsg(db), "append-only"));
+    assert_int_not_equal(exec(db, "UPDATE raw_frames SET bytes = x'00' WHERE id = 1"), SQLITE_OK);
+    assert_int_not_equal(exec(db, "DELETE FROM raw_frames"), SQLITE_OK);
+    assert_int_equal(query_int(db, "SELECT count(*) FROM raw_frames"), 3);
+    sqlite3_close(db);
+    lt_store_close(s);
+}
+
+/* ---- devices and factor mappings ------------------------------------------------------------ */
+
+static void test_devices(void **state)
+{
+    (void)state;
+    struct lt_store *s = fresh("devices");
+    struct lt_device d = dev("AIR001", "air", "1316A", ""), got;
+
+    /* An air device needs a known site. */
+    assert_int_equal(lt_store_device_put(s, &d), LT_ENOTFOUND);
+    assert_non_null(strstr(lt_store_errmsg(s), "unknown site '1316A'"));
+    add_site(s, "1316A");
+    assert_int_equal(lt_store_device_put(s, &d), 0);
+    assert_int_equal(lt_store_device_get(s, "AIR001", &got), 0);
+    assert_string_equal(got.kind, "air");
+    assert_string_equal(got.site, "1316A");
+    assert_string_equal(got.outlet, "");
+    assert_int_equal(got.crc_mask, LT_CRC_MASK_STD);
+    assert_true(got.enabled);
+    assert_int_equal(got.created_at, 1700000000);
+    assert_int_equal(lt_store_device_get(s, "NOPE", &got), LT_ENOTFOUND);
+
+    /* An update changes the configuration and keeps the creation time. */
+    snprintf(d.pw, sizeof d.pw, "123456");
+    d.crc_mask = 1u << LT_CRC_HJ212 | 1u << LT_CRC_MODBUS;
+    d.created_at = 1800000000;
+    assert_int_equal(lt_store_device_put(s, &d), 0);
+    assert_int_equal(lt_store_device_get(s, "AIR001", &got), 0);
+    assert_string_equal(got.pw, "123456");
+    assert_int_equal(got.crc_mask, 3);
+    assert_int_equal(got.created_at, 1700000000);
+
+    /* Invalid records. */
+    struct lt_device bad = dev("X1", "boiler", "", "ENT1-DA001");
+    assert_int_equal(lt_store_device_put(s, &bad), LT_EINVAL);
+    bad = dev("X1", "air", "1316A", "ENT1-DA001");
+    assert_int_equal(lt_store_device_put(s, &bad), LT_EINVAL);
+    bad = dev("X1", "cems", "", "");
+    assert_int_equal(lt_store_device_put(s, &bad), LT_EINVAL);
+    bad = dev("X1", "cems", "1316A", "ENT1-DA001");
+    assert_int_equal(lt_store_device_put(s, &bad), LT_EINVAL);
+    bad = dev("", "cems", "", "ENT1-DA001");
+    assert_int_equal(lt_store_device_put(s, &bad), LT_EINVAL);
+    bad = dev("X1", "cems", "", "ENT1-DA001");
+    bad.crc_mask = 0;
+    assert_int_equal(lt_store_device_put(s, &bad), LT_EINVAL);
+    bad.crc_mask = 1u << LT_CRC_KIND_N;
+    assert_int_equal(lt_store_device_put(s, &bad), LT_EINVAL);
+
+    struct lt_device c = dev("CEMS01", "cems", "", "ENT1-DA001");
+    assert_int_equal(lt_store_device_put(s, &c), 0);
+    struct lt_device *v = NULL;
+    int n = 0;
+    assert_int_equal(lt_store_devices(s, &v, &n), 0);
+    assert_int_equal(n, 2);
+    assert_string_equal(v[0].mn, "AIR001");
+    assert_string_equal(v[1].mn, "CEMS01");
+    assert_string_equal(v[1].outlet, "ENT1-DA001");
+    assert_string_equal(v[1].site, "");
+    free(v);
+
+    /* Factor mappings. */
+    struct lt_device_factor f = {.mn = "AIR001", .code = "a34004", .pollutant = 5, .scale = 1};
+    snprintf(f.unit, sizeof f.unit, "ug/m3");
+    assert_int_equal(lt_store_device_factor_put(s, &f), 0);
+    struct lt_device_factor g = {.mn = "AIR001", .code = "a21005", .pollutant = 2, .scale = 1e-3};
+    snprintf(g.unit, sizeof g.unit, "ug/m3");
+    assert_int_equal(lt_store_device_factor_put(s, &g), 0);
+    /* Replacing a mapping. */
+    f.scale = 1000;
+    snprintf(f.unit, sizeof f.unit, "mg/m3");
+    assert_int_equal(lt_store_device_factor_put(s, &f), 0);
+    struct lt_device_factor unknown = f;
+    snprintf(unknown.mn, sizeof unknown.mn, "NOPE");
+    assert_int_equal(lt_store_device_factor_put(s, &unknown), LT_ENOTFOUND);
+    struct lt_device_factor cf = {.mn = "CEMS01", .code = "a21026", .pollutant = 0, .scale = 1};
+    assert_int_equal(lt_store_device_factor_put(s, &cf), LT_EINVAL); /* not an air station */
+    cf.pollutant = -1;
+    cf.scale = 0;
+    assert_int_equal(lt_store_device_factor_put(s, &cf), LT_EINVAL);
+    cf.scale = NAN;
+    assert_int_equal(lt_store_device_factor_put(s, &cf), LT_EINVAL);
+    cf.scale = 1;
+    assert_int_equal(lt_store_device_factor_put(s, &cf), 0);
+
+    struct lt_device_factor *fv = NULL;
+    assert_int_equal(lt_store_device_factors(s, "AIR001", &fv, &n), 0);
+    assert_int_equal(n, 2);
+    assert_string_equal(fv[0].code, "a21005");
+    assert_int_equal(fv[0].pollutant, 2);
+    assert_true(fv[0].scale == 1e-3);
+    assert_string_equal(fv[1].code, "a34004");
+    assert_true(fv[1].scale == 1000);
+    assert_string_equal(fv[1].unit, "mg/m3");
+    free(fv);
+    assert_int_equal(lt_store_device_factors(s, NULL, &fv, &n), 0);
+    assert_int_equal(n, 3);
+    assert_int_equal(fv[2].pollutant, -1);
+    free(fv);
+    lt_store_close(s);
+}
+
+/* ---- quarantine -------------------------------------------------------------------------------
+ */
+
+static void test_quarantine(void **state)
+{
+    (void)state;
+    struct lt_store *s = fresh("quarantine");
+    add_site(s, "1316A");
+
+    /* Frames noted out of order: first and last are the extremes, the peer that of the latest. */
+    assert_int_equal(lt_store_quarantine_note(s, "UNK1", "1.2.3.4:1000", 2000, 11), 0);
+    assert_int_equal(lt_store_quarantine_note(s, "UNK1", "1.2.3.4:999", 1000, 10), 0);
+    assert_int_equal(lt_store_quarantine_note(s, "UNK1", "5.6.7.8:2000", 3000, 12), 0);
+    assert_int_equal(lt_store_quarantine_note(s, "UNK2", "9.9.9.9:1", 500, 13), 0);
+    assert_int_equal(lt_store_quarantine_note(s, "", "x", 1, 1), LT_EINVAL);
+    struct lt_quarantine *q = NULL;
+    int n = 0;
+    assert_int_equal(lt_store_quarantine_list(s, &q, &n), 0);
+    assert_int_equal(n, 2);
+    assert_string_equal(q[0].mn, "UNK1");
+    assert_int_equal(q[0].first_ms, 1000);
+    assert_int_equal(q[0].last_ms, 3000);
+    assert_int_equal(q[0].frames, 3);
+    assert_string_equal(q[0].last_peer, "5.6.7.8:2000");
+    assert_int_equal(q[0].last_raw_id, 12);
+    free(q);
+
+    /* Adoption of an MN not in quarantine; with an unknown site (the entry stays). */
+    struct lt_device d = dev("NOPE", "cems", "", "ENT1-DA001");
+    assert_int_equal(lt_store_quarantine_adopt(s, &d), LT_ENOTFOUND);
+    assert_non_null(strstr(lt_store_errmsg(s), "not in quarantine"));
+    assert_int_equal(lt_store_device_get(s, "NOPE", &d), LT_ENOTFOUND);
+    d = dev("UNK1", "air", "9999A", "");
+    assert_int_equal(lt_store_quarantine_adopt(s, &d), LT_ENOTFOUND);
+
+    /* Inside the caller's transaction, a rollback undoes the adoption as a whole. */
+    d = dev("UNK1", "air", "1316A", "");
+    assert_int_equal(lt_store_begin(s), 0);
+    assert_int_equal(lt_store_quarantine_adopt(s, &d), 0);
+    assert_int_equal(lt_store_rollback(s), 0);
+    assert_int_equal(lt_store_device_get(s, "UNK1", &d), LT_ENOTFOUND);
+    assert_int_equal(lt_store_quarantine_list(s, &q, &n), 0);
+    assert_int_equal(n, 2);
+    free(q);
+
+    /* Adoption: the device exists and the entry is gone, together. */
+    d = dev("UNK1", "air", "1316A", "");
+    assert_int_equal(lt_store_quarantine_adopt(s, &d), 0);
+    struct lt_device got;
+    assert_int_equal(lt_store_device_get(s, "UNK1", &got), 0);
+    assert_string_equal(got.site, "1316A");
+    assert_int_equal(lt_store_quarantine_list(s, &q, &n), 0);
+    assert_int_equal(n, 1);
+    assert_string_equal(q[0].mn, "UNK2");
+    free(q);
+    assert_int_equal(lt_store_quarantine_adopt(s, &d), LT_ENOTFOUND);
+
+    /* An MN that is a device already: refused, the entry stays, nothing is left half-done. */
+    assert_int_equal(lt_store_quarantine_note(s, "UNK1", "1.1.1.1:1", 4000, 14), 0);
+    d = dev("UNK1", "cems", "", "ENT9-DA009");
+    assert_int_equal(lt_store_quarantine_adopt(s, &d), LT_EEXIST);
+    assert_int_equal(lt_store_device_get(s, "UNK1", &got), 0);
+    assert_string_equal(got.kind, "air");
+    assert_int_equal(lt_store_quarantine_list(s, &q, &n), 0);
+    assert_int_equal(n, 2);
+    free(q);
+    /* The store stays usable (no savepoint left open): a plain transaction works. */
+    assert_int_equal(lt_store_begin(s), 0);
+    assert_int_equal(lt_store_commit(s), 0);
+    lt_store_close(s);
+}
+
+/* ---- device values ----------------------------------------------------------------------------
+ */
+
+static void test_dev_values(void **state)
+{
+    (void)state;
+    struct lt_store *s = fresh("values");
+    struct lt_dev_value v = {.mn = "CEMS01",
+                             .cn = 2061,
+                             .data_time = 1700000000 - 1700000000 % 3600,
+                             .factor = "a21026",
+                             .vk = LT_VK_AVG,
+                             .value = 35.2,
+                             .value_conv = 35.2,
+                             .flag = "N",
+                             .raw_id = 7};
+    enum lt_put_result r = 99;
+    int64_t n = -1;
+
+    assert_int_equal(lt_store_begin(s), 0);
+    assert_int_equal(lt_store_dev_value_put(s, &v, &r), 0);
+    assert_int_equal(r, LT_PUT_INSERTED);
+    /* The device resends the hour: idempotent. The converted value is not compared. */
+    v.value_conv = 99;
+    v.raw_id = 8;
+    assert_int_equal(lt_store_dev_value_put(s, &v, &r), 0);
+    assert_int_equal(r, LT_PUT_SAME);
+    /* A different value or flag for the key: conflict, not stored. */
+    v.value = 36;
+    assert_int_equal(lt_store_dev_value_put(s, &v, &r), 0);
+    assert_int_equal(r, LT_PUT_CONFLICT);
+    v.value = 35.2;
+    v.flag = "D";
+    assert_int_equal(lt_store_dev_value_put(s, &v, &r), 0);
+    assert_int_equal(r, LT_PUT_CONFLICT);
+    v.flag = "N";
+    /* Another value kind, CN or factor is another key. */
+    v.vk = LT_VK_ZSAVG;
+    assert_int_equal(lt_store_dev_value_put(s, &v, &r), 0);
+    assert_int_equal(r, LT_PUT_INSERTED);
+    v.cn = 2051;
+    assert_int_equal(lt_store_dev_value_put(s, &v, &r), 0);
+    assert_int_equal(r, LT_PUT_INSERTED);
+    /* A NaN value and no flag are stored and compared as such. */
+    struct lt_dev_value w = v;
+    w.factor = "a19001";
+    w.value = NAN;
+    w.value_conv = NAN;
+    w.flag = NULL;
+    assert_int_equal(lt_store_dev_value_put(s, &w, &r), 0);
+    assert_int_equal(r, LT_PUT_INSERTED);
+    w.flag = "";
+    assert_int_equal(lt_store_dev_value_put(s, &w, &r), 0);
+    assert_int_equal(r, LT_PUT_SAME);
+    w.mn = "OTHER";
+    assert_int_equal(lt_store_dev_value_put(s, &w, &r), 0);
+    assert_int_equal(r, LT_PUT_INSERTED);
+    w.vk = LT_VK_N;
+    assert_int_equal(lt_store_dev_value_put(s, &w, &r), LT_EINVAL);
+    assert_int_equal(lt_store_commit(s), 0);
+
+    assert_int_equal(lt_store_dev_value_count(s, "CEMS01", &n), 0);
+    assert_int_equal(n, 4);
+    assert_int_equal(lt_store_dev_value_count(s, NULL, &n), 0);
+    assert_int_equal(n, 5);
+
+    /* The first value stays, with its raw row; the table refuses UPDATE and DELETE. */
+    sqlite3 *db = raw_db();
+    sqlite3_stmt *q = NULL;
+    assert_int_equal(sqlite3_prepare_v2(db,
+                                        "SELECT value, value_conv, flag, raw_id FROM dev_values "
+                                        "WHERE mn = 'CEMS01' AND cn = 2061 AND vk = 2",
+                                        -1, &q, NULL),
+                     SQLITE_OK);
+    assert_int_equal(sqlite3_step(q), SQLITE_ROW);
+    assert_true(sqlite3_column_double(q, 0) == 35.2);
+    assert_true(sqlite3_column_double(q, 1) == 35.2);
+    assert_string_equal((const char *)sqlite3_column_text(q, 2), "N");
+    assert_int_equal(sqlite3_column_int64(q, 3), 7);
+    sqlite3_finalize(q);
+    assert_int_not_equal(exec(db, "UPDATE dev_values SET value = 1"), SQLITE_OK);
+    assert_int_not_equal(exec(db, "DELETE FROM dev_values"), SQLITE_OK);
+    sqlite3_close(db);
+    lt_store_close(s);
+}
+
+/* ---- exceedances ---------------------------------------------------------------------------- */
+
+static void test_exceedances(void **state)
+{
+    (void)state;
+    struct lt_store *s = fresh("exceed");
+    struct lt_exceedance e;
+    memset(&e, 0, sizeof e);
+    snprintf(e.mn, sizeof e.mn, "CEMS01");
+    snprintf(e.outlet, sizeof e.outlet, "ENT1-DA001");
+    snprintf(e.factor, sizeof e.factor, "a21026");
+    e.data_time = 1700002800;
+    e.measured = 40;
+    e.o2 = 12;
+    e.o2_ref = 9;
+    e.corrected = 40.0 * 12 / 9;
+    e.limit = 35;
+    snprintf(e.flag, sizeof e.flag, "N");
+    snprintf(e.rule, sizeof e.rule, "coal-boiler (GB 13223)");
+    e.detected_ms = 1700006400000;
+    bool added = false;
+
+    assert_int_equal(lt_store_exceedance_add(s, &e, &added), 0);
+    assert_true(added);
+    /* The hour again (a resent frame): no second event, the first evidence stays. */
+    e.measured = 41;
+    assert_int_equal(lt_store_exceedance_add(s, &e, &added), 0);
+    assert_false(added);
+    /* Another factor of the same hour, and one with no O2 correction (NaN evidence). */
+    snprintf(e.factor, sizeof e.factor, "a21002");
+    e.o2 = e.o2_ref = NAN;
+    e.corrected = 60;
+    e.limit = 50;
+    assert_int_equal(lt_store_exceedance_add(s, &e, &added), 0);
+    assert_true(added);
+    snprintf(e.mn, sizeof e.mn, "CEMS02");
+    e.data_time -= 3600;
+    assert_int_equal(lt_store_exceedance_add(s, &e, NULL), 0);
+    e.mn[0] = '\0';
+    assert_int_equal(lt_store_exceedance_add(s, &e, &added), LT_EINVAL);
+
+    struct lt_exceedance *v = NULL;
+    int n = 0;
+    assert_int_equal(lt_store_exceedances(s, "CEMS01", &v, &n), 0);
+    assert_int_equal(n, 2);
+    assert_string_equal(v[0].factor, "a21002");
+    assert_true(isnan(v[0].o2) && isnan(v[0].o2_ref));
+    assert_string_equal(v[1].factor, "a21026");
+    assert_true(v[1].measured == 40);
+    assert_true(v[1].corrected == 40.0 * 12 / 9);
+    assert_true(v[1].limit == 35 && v[1].o2 == 12 && v[1].o2_ref == 9);
+    assert_string_equal(v[1].rule, "coal-boiler (GB 13223)");
+    assert_string_equal(v[1].outlet, "ENT1-DA001");
+    assert_int_equal(v[1].detected_ms, 1700006400000);
+    assert_true(v[1].id > 0);
+    free(v);
+    assert_int_equal(lt_store_exceedances(s, NULL, &v, &n), 0);
+    assert_int_equal(n, 3);
+    assert_string_equal(v[0].mn, "CEMS02");
+    free(v);
+
+    sqlite3 *db = raw_db();
+    assert_int_not_equal(exec(db, "UPDATE exceedances SET limit_value = 1000"), SQLITE_OK);
+    assert_int_not_equal(exec(db, "DELETE FROM exceedances"), SQLITE_OK);
+    sqlite3_close(db);
+    lt_store_close(s);
+}
+
+/* ---- device health --------------------------------------------------------------------------- */
+
+static void test_health(void **state)
+{
+    (void)state;
+    struct lt_store *s = fresh("health");
+    const int64_t h0 = 1700000000 - 1700000000 % 3600;
+    struct lt_health_delta a = {.mn = "CEMS01",
+                                .hour = h0,
+                                .frames = 10,
+                                .values = 40,
+                                .errors = {1, 0, 0, 0, 0, 0, 2, 0},
+                                .last_ms = h0 * 1000 + 5000,
+                                .last_peer = "1.1.1.1:1"};
+    assert_int_equal(lt_store_health_add(s, &a), 0);
+    /* The same hour again (next batch): counts add up; the later frame gives the peer. */
+    a.frames = 5;
+    a.values = 20;
+    a.errors[6] = 1;
+    a.errors[7] = 3;
+    a.last_ms = h0 * 1000 + 9000;
+    a.last_peer = "2.2.2.2:2";
+    assert_int_equal(lt_store_health_add(s, &a), 0);
+    /* A delta with an older frame, and one with errors only, keep the latest peer. */
+    a.frames = 1;
+    a.values = 0;
+    memset(a.errors, 0, sizeof a.errors);
+    a.last_ms = h0 * 1000 + 1000;
+    a.last_peer = "3.3.3.3:3";
+    assert_int_equal(lt_store_health_add(s, &a), 0);
+    a.frames = 0;
+    a.errors[1] = 4;
+    a.last_ms = 0;
+    a.last_peer = NULL;
+    assert_int_equal(lt_store_health_add(s, &a), 0);
+    /* Another hour and another device. */
+    struct lt_health_delta b = {.mn = "CEMS01", .hour = h0 + 7200, .frames = 2, .last_ms = 1};
+    assert_int_equal(lt_store_health_add(s, &b), 0);
+    b.mn = "AIR001";
+    assert_int_equal(lt_store_health_add(s, &b), 0);
+    b.frames = -1;
+    assert_int_equal(lt_store_health_add(s, &b), LT_EINVAL);
+
+    struct lt_health_row *v = NULL;
+    int n = 0;
+    assert_int_equal(lt_store_health(s, "CEMS01", h0, h0 + 7200, &v, &n), 0);
+    assert_int_equal(n, 2);
+    assert_int_equal(v[0].hour, h0);
+    assert_int_equal(v[0].frames, 16);
+    assert_int_equal(v[0].values, 60);
+    assert_int_equal(v[0].errors[0], 2);
+    assert_int_equal(v[0].errors[1], 4);
+    assert_int_equal(v[0].errors[6], 3);
+    assert_int_equal(v[0].errors[7], 3);
+    assert_int_equal(v[0].last_ms, h0 * 1000 + 9000);
+    assert_string_equal(v[0].last_peer, "2.2.2.2:2");
+    assert_int_equal(v[1].frames, 2);
+    free(v);
+    /* Ranges are inclusive; all devices when mn is NULL. */
+    assert_int_equal(lt_store_health(s, "CEMS01", h0 + 1, h0 + 7199, &v, &n), 0);
+    assert_int_equal(n, 0);
+    free(v);
+    assert_int_equal(lt_store_health(s, NULL, h0 + 7200, h0 + 7200, &v, &n), 0);
+    assert_int_equal(n, 2);
+    assert_string_equal(v[0].mn, "AIR001");
+    free(v);
+    lt_store_close(s);
+}
+
+/* ---- migration from schema version 1 ------------------------------------------------------- */
+
+/* The schema of version 1 as lantian created it before HJ 212 ingestion (src/store/sqlite.c at
+ * commit 6969290), with one site and one hourly value. */
+static const char v1_sql[] =
+    "CREATE TABLE schema_version (version INTEGER NOT NULL);\n"
+    "CREATE TABLE sites (id INTEGER PRIMARY KEY, code TEXT NOT NULL UNIQUE, name TEXT NOT NULL "
+    "DEFAULT '', city TEXT NOT NULL DEFAULT '', county TEXT NOT NULL DEFAULT '', province TEXT "
+    "NOT NULL DEFAULT '', lon REAL, lat REAL, is_eval INTEGER NOT NULL DEFAULT 1, valid_from "
+    "INTEGER, valid_to INTEGER);\n"
+    "CREATE TABLE hourly (site_id INTEGER NOT NULL REFERENCES sites(id), factor INTEGER NOT "
+    "NULL, ts INTEGER NOT NULL, value REAL, flag TEXT, PRIMARY KEY (site_id, factor, ts)) "
+    "WITHOUT ROWID;\n"
+    "CREATE TABLE corrections (id INTEGER PRIMARY KEY, site_id INTEGER NOT NULL REFERENCES "
+    "sites(id), factor INTEGER NOT NULL, ts INTEGER NOT NULL, old_value REAL, new_value REAL, "
+    "who TEXT NOT NULL, at INTEGER NOT NULL, why TEXT NOT NULL);\n"
+    "CREATE INDEX corrections_key ON corrections (site_id, factor, ts, id);\n"
+    "CREATE TABLE dust_days (area TEXT NOT NULL, day INTEGER NOT NULL, PRIMARY KEY (area, day)) "
+    "WITHOUT ROWID;\n"
+    "CREATE TRIGGER hourly_no_update BEFORE UPDATE ON hourly BEGIN SELECT RAISE(ABORT, 'raw "
+    "hourly values are never updated; record a correction'); END;\n"
+    "CREATE TRIGGER hourly_no_delete BEFORE DELETE ON hourly BEGIN SELECT RAISE(ABORT, 'raw "
+    "hourly values are never deleted; record a correction'); END;\n"
+    "CREATE TRIGGER corrections_no_update BEFORE UPDATE ON corrections BEGIN SELECT "
+    "RAISE(ABORT, 'corrections are append-only'); END;\n"
+    "CREATE TRIGGER corrections_no_delete BEFORE DELETE ON corrections BEGIN SELECT "
+    "RAISE(ABORT, 'corrections are append-only'); END;\n"
+    "INSERT INTO schema_version (version) VALUES (1);\n"
+    "INSERT INTO sites (code, name, city, province) VALUES ('1316A', '银行学校', '郑州市', "
+    "'河南省');\n"
+    "INSERT INTO hourly (site_id, factor, ts, value, flag) VALUES (1, 5, 1547258400, 87, "
+    "NULL);\n";
+
+static void test_migration(void **state)
+{
+    (void)state;
+    set_path("v1");
+    sqlite3 *db = raw_db();
+    assert_int_equal(exec(db, v1_sql), SQLITE_OK);
+    sqlite3_close(db);
+
+    struct lt_store *s = NULL;
+    struct lt_diag d = {0};
+    assert_int_equal(lt_store_open(&s, dbpath, &d), 0);
+    /* Version 1 data are kept and readable. */
+    struct lt_site site;
+    assert_int_equal(lt_store_site_get(s, "1316A", &site), 0);
+    assert_string_equal(site.name, "银行学校");
+    enum lt_put_result r;
+    assert_int_equal(lt_store_put_hourly(s, "1316A", 5, 1547258400, 87, NULL, &r), 0);
+    assert_int_equal(r, LT_PUT_SAME);
+    /* The new tables work, with the site from version 1. */
+    struct lt_device dv = dev("AIR001", "air", "1316A", "");
+    assert_int_equal(lt_store_device_put(s, &dv), 0);
+    static const uint8_t b[] = {'#', '#', 0, 1};
+    struct lt_raw_frame f = {.recv_ms = 1, .peer = "p", .bytes = b, .len = sizeof b};
+    assert_int_equal(lt_store_raw_append(s, &f, NULL), 0);
+    lt_store_close(s);
+
+    db = raw_db();
+    assert_int_equal(query_int(db, "SELECT max(version) FROM schema_version"), 2);
+    assert_int_equal(query_int(db, "SELECT count(*) FROM schema_version"), 2);
+    assert_int_equal(query_int(db, "SELECT count(*) FROM hourly"), 1);
+    assert_int_not_equal(exec(db, "DELETE FROM raw_frames"), SQLITE_OK);
+    sqlite3_close(db);
+
+    /* Reopening does not migrate again. */
+    assert_int_equal(lt_store_open(&s, dbpath, &d), 0);
+    struct lt_device got;
+    assert_int_equal(lt_store_device_get(s, "AIR001", &got), 0);
+    lt_store_close(s);
+    db = raw_db();
+    assert_int_equal(query_int(db, "SELECT count(*) FROM schema_version"), 2);
+    /* A database from a newer lantian is refused, not touched. */
+    assert_int_equal(exec(db, "INSERT INTO schema_version VALUES (3)"), SQLITE_OK);
+    sqlite3_close(db);
+    s = NULL;
+    assert_int_equal(lt_store_open(&s, dbpath, &d), LT_ESTORE);
+    assert_null(s);
+    assert_non_null(strstr(d.msg, "version 3"));
+
+    /* A new database gets version 2 directly. */
+    s = fresh("new");
+    lt_store_close(s);
+    db = raw_db();
+    assert_int_equal(query_int(db, "SELECT max(version) FROM schema_version"), 2);
+    assert_int_equal(query_int(db, "SELECT count(*) FROM sqlite_master WHERE name IN "
+                                   "('raw_frames', 'devices', 'device_factors', 'quarantine', "
+                                   "'dev_values', 'exceedances', 'device_health')"),
+                     7);
+    sqlite3_close(db);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_raw_archive), cmocka_unit_test(test_devices),
+        cmocka_unit_test(test_quarantine),  cmocka_unit_test(test_dev_values),
+        cmocka_unit_test(test_exceedances), cmocka_unit_test(test_health),
+        cmocka_unit_test(test_migration),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}
