@@ -5,6 +5,7 @@
 #include <stdio.h>
 
 #include "lantian/rules.h"
+#include "lantian/source.h"
 
 /* Exit statuses of every subcommand. */
 #define LT_EXIT_OK       0 /* success */
@@ -37,6 +38,13 @@ void lt_cli_err(const char *cmd, const char *fmt, ...)
 /* The rule sets: from --rules FILE when given (path may be NULL), else the embedded default.
  * Prints the error and returns non-zero when the file is unreadable or invalid. */
 int lt_cli_load_rules(const char *cmd, const char *path, struct lt_rules *out);
+
+/* The emission limits of CEMS outlets: from `path` when it is given and not "", else the embedded
+ * config/emission_limits.ini. *out must be initialised (lt_limits_init); on failure it is released
+ * and the error printed ("FILE: line N: reason"). origin (optional, cap bytes) names where they
+ * came from for logs. Returns 0 or -1. */
+int lt_cli_load_limits(const char *cmd, const char *path, struct lt_limits *out, char *origin,
+                       size_t cap);
 
 /* Hand-rolled option matching for commands with sub-forms: argv[*i] is "--name VALUE" or
  * "--name=VALUE". Returns 1 and sets *val (advancing *i past a separate value), 0 when argv[*i] is

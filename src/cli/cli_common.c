@@ -12,6 +12,8 @@
 
 extern const char *const lt_rules_default_ini;
 extern const size_t lt_rules_default_ini_len;
+extern const char *const lt_limits_default_ini;
+extern const size_t lt_limits_default_ini_len;
 
 void lt_cli_err(const char *cmd, const char *fmt, ...)
 {
@@ -81,6 +83,38 @@ int lt_cli_load_rules(const char *cmd, const char *path, struct lt_rules *out)
     free(text);
     if (rc) {
         lt_cli_err(cmd, "%s: %s", path, d.msg);
+        return -1;
+    }
+    return 0;
+}
+
+int lt_cli_load_limits(const char *cmd, const char *path, struct lt_limits *out, char *origin,
+                       size_t cap)
+{
+    struct lt_diag d = {0};
+    if (!path || !path[0]) {
+        if (origin && cap)
+            snprintf(origin, cap, "built-in config/emission_limits.ini");
+        if (lt_limits_parse(out, lt_limits_default_ini, lt_limits_default_ini_len, &d)) {
+            lt_limits_release(out);
+            lt_cli_err(cmd, "built-in emission limits: %s", d.msg);
+            return -1;
+        }
+        return 0;
+    }
+    if (origin && cap)
+        snprintf(origin, cap, "%s", path);
+    char *text = NULL;
+    size_t len = 0;
+    if (lt_cli_read_file(path, &text, &len)) {
+        lt_cli_err(cmd, "cannot read emission limits %s: %s", path, strerror(errno));
+        return -1;
+    }
+    int rc = lt_limits_parse(out, text, len, &d);
+    free(text);
+    if (rc) {
+        lt_limits_release(out);
+        lt_cli_err(cmd, "emission limits %s: %s", path, d.msg);
         return -1;
     }
     return 0;

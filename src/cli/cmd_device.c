@@ -2,7 +2,8 @@
  * exceedances.
  *
  *   lantian device add --db PATH --mn MN --kind KIND (--site CODE | --outlet ID) [--pw PW]
- *                      [--crc std|modbus|modbus-le|any[,...]]
+ *                      [--crc std|modbus|modbus-le|any[,...]] [--source-type TYPE
+ *                      [--limits-file FILE]]
  *   lantian device list --db PATH [--format table|csv|json]
  *   lantian device map --db PATH --mn MN [--code CODE [--pollutant P] [--unit U] [--scale X]]
  *   lantian device quarantine --db PATH [--format ...]
@@ -32,12 +33,13 @@ static void lt__usage(FILE *f)
         "usage: lantian device add --db PATH --mn MN --kind air|cems|dust|voc|power\n"
         "                          (--site CODE | --outlet ID) [--pw PW]\n"
         "                          [--crc std|modbus|modbus-le|any[,...]]\n"
+        "                          [--source-type TYPE [--limits-file FILE]]\n"
         "       lantian device list --db PATH [--format table|csv|json]\n"
         "       lantian device map --db PATH --mn MN [--code CODE [--pollutant P]\n"
         "                          [--unit UNIT] [--scale X]] [--format ...]\n"
         "       lantian device quarantine --db PATH [--format ...]\n"
         "       lantian device adopt --db PATH --mn MN --kind KIND (--site CODE | --outlet ID)\n"
-        "                          [--pw PW] [--crc ...]\n"
+        "                          [--pw PW] [--crc ...] [--source-type TYPE ...]\n"
         "       lantian device health --db PATH [--mn MN] [--from YYYY-MM-DD --to YYYY-MM-DD]\n"
         "                          [--summary] [--format ...]\n"
         "       lantian device exceedances --db PATH [--mn MN] [--format ...]\n"
@@ -46,6 +48,10 @@ static void lt__usage(FILE *f)
         "VOC and electricity devices to an enterprise outlet. --crc lists the CRC variants\n"
         "tolerated besides the standard one (HJ 212-2017 App. A): modbus (CRC-16/MODBUS, high\n"
         "byte first), modbus-le (low byte first), any (all); default std only.\n"
+        "--source-type names the source type of a CEMS (or other) outlet, e.g. cement_kiln: the\n"
+        "default emission limits of that type apply to its hourly values (an outlet's own limits\n"
+        "win). It must be a type of the emission limits: the built-in config/emission_limits.ini,\n"
+        "or --limits-file FILE (give the server the same file).\n"
         "Frames of unknown MNs are held in quarantine by the server; adopt registers such an MN.\n"
         "map without --code lists the device's mappings; value_stored = value_sent x scale.\n"
         "health shows frames and errors per hour (hour start, Beijing time) and, per device,\n"
@@ -54,7 +60,7 @@ static void lt__usage(FILE *f)
 
 struct lt__opts {
     const char *db, *mn, *kind, *site, *outlet, *pw, *crc, *format, *code, *pollutant, *unit,
-        *scale, *from, *to;
+        *scale, *from, *to, *source_type, *limits_file;
     bool summary;
 };
 
@@ -82,7 +88,9 @@ static int lt__parse(int argc, char **argv, struct lt__opts *o)
             (r = lt_cli_opt(CMD, argc, argv, &i, "--unit", &o->unit)) ||
             (r = lt_cli_opt(CMD, argc, argv, &i, "--scale", &o->scale)) ||
             (r = lt_cli_opt(CMD, argc, argv, &i, "--from", &o->from)) ||
-            (r = lt_cli_opt(CMD, argc, argv, &i, "--to", &o->to))) {
+            (r = lt_cli_opt(CMD, argc, argv, &i, "--to", &o->to)) ||
+            (r = lt_cli_opt(CMD, argc, argv, &i, "--source-type", &o->source_type)) ||
+            (r = lt_cli_opt(CMD, argc, argv, &i, "--limits-file", &o->limits_file))) {
             if (r < 0)
                 return -1;
             continue;
@@ -100,16 +108,17 @@ static int lt__parse(int argc, char **argv, struct lt__opts *o)
 /* Options a form does not take, named for the message; NULL when all given ones are allowed. */
 static const char *lt__extra(const struct lt__opts *o, const char *allowed)
 {
-    static const char *const names[] = {"mn",   "kind", "site",  "outlet", "pw",
-                                        "crc",  "code", "scale", "unit",   "pollutant",
-                                        "from", "to",   "format"};
-    const char *vals[] = {o->mn,    o->kind, o->site,      o->outlet, o->pw, o->crc,   o->code,
-                          o->scale, o->unit, o->pollutant, o->from,   o->to, o->format};
+    static const char *const names[] = {"mn",   "kind", "site",   "outlet",      "pw",
+                                        "crc",  "code", "scale",  "unit",        "pollutant",
+                                        "from", "to",   "format", "source-type", "limits-file"};
+    const char *vals[] = {o->mn,   o->kind, o->site,   o->outlet,      o->pw,
+                          o->crc,  o->code, o->scale,  o->unit,        o->pollutant,
+                          o->from, o->to,   o->format, o->source_type, o->limits_file};
     for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
         if (!vals[i])
             continue;
         /* allowed is a list like " mn kind site ": match the name as a whole word. */
-        char word[24];
+        char word[32];
         snprintf(word, sizeof word, " %s ", names[i]);
         if (!strstr(allowed, word))
             return names[i];
@@ -215,6 +224,22 @@ static int lt__device_of(const struct lt__opts *o, struct lt_device *d)
             lt_cli_err(CMD, "--mn must not be empty");
         return -1;
     }
+    if (o->source_type) {
+        if (!strcmp(o->kind, "air")) {
+            lt_cli_err(CMD, "an air-station device has no --source-type (it is for outlets)");
+            return -1;
+        }
+        if (!lt__copy(d->source_type, sizeof d->source_type, o->source_type, "source-type"))
+            return -1;
+        if (!d->source_type[0]) {
+            lt_cli_err(CMD, "--source-type must not be empty");
+            return -1;
+        }
+    }
+    if (o->limits_file && !o->source_type) {
+        lt_cli_err(CMD, "--limits-file is only used to check --source-type");
+        return -1;
+    }
     if (lt__crc_mask(o->crc, &d->crc_mask)) {
         lt_cli_err(CMD, "--crc '%s' is not a list of std, modbus, modbus-le, any", o->crc);
         return -1;
@@ -224,24 +249,63 @@ static int lt__device_of(const struct lt__opts *o, struct lt_device *d)
     return 0;
 }
 
+/* A source type must be one the emission limits know (a type default of some section): a typo
+ * would otherwise silently leave the outlet without limits. */
+static int lt__check_source_type(const struct lt__opts *o, const char *type)
+{
+    struct lt_limits l;
+    char origin[300];
+    lt_limits_init(&l);
+    if (lt_cli_load_limits(CMD, o->limits_file, &l, origin, sizeof origin))
+        return -1;
+    bool known = false;
+    for (int i = 0; i < l.n && !known; i++)
+        known = !strcmp(l.v[i].type, type);
+    if (!known) {
+        char list[512];
+        size_t len = 0;
+        list[0] = '\0';
+        for (int i = 0; i < l.n; i++) {
+            if (!l.v[i].type[0])
+                continue;
+            bool seen = false;
+            for (int j = 0; j < i && !seen; j++)
+                seen = !strcmp(l.v[j].type, l.v[i].type);
+            if (seen)
+                continue;
+            int w = snprintf(list + len, sizeof list - len, "%s%s", len ? ", " : "", l.v[i].type);
+            if (w < 0 || (size_t)w >= sizeof list - len)
+                break;
+            len += (size_t)w;
+        }
+        lt_cli_err(CMD, "unknown --source-type '%s': the emission limits (%s) know %s", type,
+                   origin, list[0] ? list : "no source type");
+    }
+    lt_limits_release(&l);
+    return known ? 0 : -1;
+}
+
 static void lt__describe(const struct lt_device *d, const char *what)
 {
     char crc[48];
     lt__crc_names(d->crc_mask, crc, sizeof crc);
-    printf("device %s %s: %s, %s %s, CRC %s%s\n", d->mn, what, d->kind,
-           d->site[0] ? "site" : "outlet", d->site[0] ? d->site : d->outlet, crc,
+    printf("device %s %s: %s, %s %s%s%s, CRC %s%s\n", d->mn, what, d->kind,
+           d->site[0] ? "site" : "outlet", d->site[0] ? d->site : d->outlet,
+           d->source_type[0] ? ", source type " : "", d->source_type, crc,
            d->pw[0] ? ", password checked" : "");
 }
 
 static int lt__add(struct lt_store *st, const struct lt__opts *o, bool adopt)
 {
     struct lt_device d, cur;
-    const char *extra = lt__extra(o, " mn kind site outlet pw crc ");
+    const char *extra = lt__extra(o, " mn kind site outlet pw crc source-type limits-file ");
     if (extra) {
         lt_cli_err(CMD, "%s does not take --%s", adopt ? "adopt" : "add", extra);
         return LT_EXIT_USAGE;
     }
     if (lt__device_of(o, &d))
+        return LT_EXIT_USAGE;
+    if (d.source_type[0] && lt__check_source_type(o, d.source_type))
         return LT_EXIT_USAGE;
     if (adopt) {
         int rc = lt_store_quarantine_adopt(st, &d);
@@ -299,7 +363,7 @@ static int lt__print(struct lt_table *t, int fmt)
 
 static int lt__list(struct lt_store *st, const struct lt__opts *o)
 {
-    static const char *const hdr[] = {"mn",  "kind",     "site",    "outlet",
+    static const char *const hdr[] = {"mn",  "kind",     "site",    "outlet", "source_type",
                                       "crc", "pw_check", "enabled", "created"};
     const char *extra = lt__extra(o, " format ");
     int fmt = lt__format(o);
@@ -314,7 +378,7 @@ static int lt__list(struct lt_store *st, const struct lt__opts *o)
         lt_cli_err(CMD, "%s", lt_store_errmsg(st));
         return LT_EXIT_USAGE;
     }
-    struct lt_table *t = lt_table_new(8, hdr);
+    struct lt_table *t = lt_table_new(9, hdr);
     for (int i = 0; t && i < n; i++) {
         char crc[48], b[24];
         if (lt_table_row(t)) {
@@ -329,12 +393,14 @@ static int lt__list(struct lt_store *st, const struct lt__opts *o)
             lt_table_str(t, 2, v[i].site);
         if (v[i].outlet[0])
             lt_table_str(t, 3, v[i].outlet);
-        lt_table_str(t, 4, crc);
+        if (v[i].source_type[0])
+            lt_table_str(t, 4, v[i].source_type);
+        lt_table_str(t, 5, crc);
         /* The password itself is not shown. */
-        lt_table_bool(t, 5, v[i].pw[0] != '\0');
-        lt_table_bool(t, 6, v[i].enabled);
+        lt_table_bool(t, 6, v[i].pw[0] != '\0');
+        lt_table_bool(t, 7, v[i].enabled);
         lt_bj_format_time(v[i].created_at, b, sizeof b);
-        lt_table_str(t, 7, b);
+        lt_table_str(t, 8, b);
     }
     free(v);
     if (!t) {

@@ -43,6 +43,8 @@ static void lt__usage(FILE *f, const char *cmd)
             "  --config FILE      INI file; its [ingest] section sets the options below\n"
             "  --port-file FILE   write the port listened on (useful with --listen HOST:0)\n"
             "  --print-config     print the effective options and exit\n"
+            "CEMS hourly values are judged against the built-in emission limits (a copy of\n"
+            "config/emission_limits.ini) unless --limits-file FILE (or none) is given.\n"
             "\noptions (INI key = command-line option; '-' and '_' are the same):\n",
             cmd,
             strcmp(cmd, "serve") == 0
@@ -189,6 +191,21 @@ static int lt__serve_main(int argc, char **argv, bool with_http)
         lt_cli_err(cmd, "%s", err);
         goto out;
     }
+    /* Emission limits for the CEMS judgement: the built-in config/emission_limits.ini unless
+     * limits_file names another file (or none); an invalid file stops the start. */
+    if (strcmp(o.limits_file, "none") != 0) {
+        struct lt_limits lim;
+        char origin[300];
+        lt_limits_init(&lim);
+        if (lt_cli_load_limits(cmd, o.limits_file, &lim, origin, sizeof origin))
+            goto out;
+        int lr = lt_ingest_set_limits(s->ingest, &lim, origin);
+        lt_limits_release(&lim);
+        if (lr) {
+            lt_cli_err(cmd, "out of memory");
+            goto out;
+        }
+    }
     s->components = 1;
     if (lt_ingest_start(s->ingest, &port, err, sizeof err)) {
         lt_cli_err(cmd, "%s", err);
@@ -213,14 +230,17 @@ static int lt__serve_main(int argc, char **argv, bool with_http)
     struct lt_ingest_counters c;
     lt_ingest_get_counters(s->ingest, &c);
     fprintf(stderr,
-            "lantian %s: stopped: %llu connections (%llu refused, %llu idle-closed), %llu frames, "
-            "%llu rejected chunks, %llu stored, %llu replies sent, %llu replies lost, %llu "
-            "back-pressure pauses, %llu failed batches\n",
+            "lantian %s: stopped: %llu connections (%llu refused, %llu idle-closed, %llu "
+            "replaced), %llu frames, %llu rejected chunks, %llu stored, %llu replies sent, %llu "
+            "replies lost, %llu back-pressure pauses, %llu failed batches, %llu CEMS "
+            "exceedances, %llu CEMS hourly values not judged\n",
             cmd, (unsigned long long)c.conns_accepted, (unsigned long long)c.conns_refused,
-            (unsigned long long)c.conns_idle_closed, (unsigned long long)c.frames,
-            (unsigned long long)c.rejects, (unsigned long long)c.stored,
-            (unsigned long long)c.acks_sent, (unsigned long long)c.acks_lost,
-            (unsigned long long)c.pauses, (unsigned long long)c.store_errs);
+            (unsigned long long)c.conns_idle_closed, (unsigned long long)c.conns_replaced,
+            (unsigned long long)c.frames, (unsigned long long)c.rejects,
+            (unsigned long long)c.stored, (unsigned long long)c.acks_sent,
+            (unsigned long long)c.acks_lost, (unsigned long long)c.pauses,
+            (unsigned long long)c.store_errs, (unsigned long long)c.exceedances,
+            (unsigned long long)c.not_judged);
     rc = LT_EXIT_OK;
 out:
     if (!uv_is_closing((uv_handle_t *)&s->sigint)) {

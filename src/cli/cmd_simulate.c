@@ -3,6 +3,7 @@
  *   lantian simulate --target 127.0.0.1:8212 --devices N --rate R --duration S [--faults]
  *                    [--window W] [--register DB] [--ack-log FILE] [--mn-prefix HEX8] [--idle]
  *   lantian simulate --target 127.0.0.1:8212 --replay FILE... [--register DB] [--duration S]
+ *   lantian simulate --target 127.0.0.1:8212 --frames FILE [--hold S]
  *
  * Fleet: N devices, one TCP connection each; 4 in 5 are air stations (ST=22: a34004, a34002,
  * a21026, a21004, a21005, a05024), 1 in 5 CEMS outlets (ST=31: a19001 O2, a21026, a21002, a34013
@@ -16,13 +17,24 @@
  * Replay: the lines of the capture files (gzip or plain), one TCP connection per MN; a line
  * without an MN (a fragment of a broken frame) goes on the connection of the line before it.
  *
+ * Prepared frames (--frames): deterministic, for tests. Each line of FILE is a data segment
+ * ("QN=...;ST=31;CN=2061;...;CP=&&...&&"); it is framed (length, CRC of HJ 212-2017 App. A) and
+ * sent on one connection, one at a time: a frame whose Flag asks for an acknowledgement waits for
+ * its 9014 (same QN) before the next is sent. --hold S keeps the connection open afterwards and
+ * reports whether the server closed it within S seconds.
+ *
  * Loopback only: any other target is refused. Bounded: devices <= 20000, duration <= 3600 s.
  */
+#include <errno.h>
 #include <math.h>
+#include <netinet/in.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
+#include <unistd.h>
 #include <uv.h>
 #include <zlib.h>
 
@@ -771,6 +783,155 @@ static int lt__register(const char *db, struct lt__sim *s, struct lt__group *gs)
     return rc ? -1 : 0;
 }
 
+/* ---- prepared frames (--frames) -------------------------------------------------------------- */
+
+static int64_t lt__mono_ms(void)
+{
+    return (int64_t)(uv_hrtime() / 1000000u);
+}
+
+/* Wait until the reply frame with QN qn arrives (true), the connection closes or timeout_ms pass
+ * (false). Replies of other QNs are skipped. */
+static bool lt__frames_wait_ack(int fd, struct lt_hj212_framer *fr, struct lt_hj212_msg *m,
+                                const char *qn, int64_t timeout_ms, bool *closed)
+{
+    int64_t end = lt__mono_ms() + timeout_ms;
+    for (;;) {
+        struct lt_hj212_event ev;
+        while (lt_hj212_framer_next(fr, &ev) > 0) {
+            struct lt_diag dg = {0};
+            if (ev.kind == LT_HJ212_EV_FRAME && !lt_hj212_parse(ev.seg, ev.seg_len, m, &dg) &&
+                (m->cn_num == 9014 || m->cn_num == 9013) && lt_str_eq(m->qn, qn))
+                return true;
+        }
+        int64_t left = end - lt__mono_ms();
+        if (left <= 0 || *closed)
+            return false;
+        struct pollfd p = {.fd = fd, .events = POLLIN};
+        int pr = poll(&p, 1, (int)left);
+        if (pr < 0 && errno == EINTR)
+            continue;
+        if (pr <= 0)
+            return false;
+        uint8_t buf[4096];
+        size_t room = lt_hj212_framer_room(fr);
+        ssize_t n = recv(fd, buf, room < sizeof buf ? room : sizeof buf, 0);
+        if (n <= 0) {
+            *closed = true;
+            return false;
+        }
+        lt_hj212_framer_feed(fr, buf, (size_t)n);
+    }
+}
+
+static int lt__send_frames(const struct sockaddr_storage *addr, const char *path, double hold_s)
+{
+    char *text = NULL;
+    size_t len = 0;
+    if (lt_cli_read_file(path, &text, &len)) {
+        lt_cli_err(CMD, "cannot read %s", path);
+        return LT_EXIT_USAGE;
+    }
+    struct lt_hj212_msg *m = malloc(sizeof *m);
+    struct lt_hj212_framer fr;
+    bool fr_live = false, closed = false;
+    int rc = LT_EXIT_USAGE, fd = -1;
+    long sent = 0, acked = 0, not_acked = 0;
+    if (!m || lt_hj212_framer_init(&fr, 65536, 1u << LT_CRC_HJ212)) {
+        lt_cli_err(CMD, "out of memory");
+        goto out;
+    }
+    fr_live = true;
+    fd = socket(addr->ss_family, SOCK_STREAM, 0);
+    socklen_t alen = addr->ss_family == AF_INET6 ? (socklen_t)sizeof(struct sockaddr_in6)
+                                                 : (socklen_t)sizeof(struct sockaddr_in);
+    if (fd < 0 || connect(fd, (const struct sockaddr *)addr, alen) != 0) {
+        lt_cli_err(CMD, "cannot connect: %s", strerror(errno));
+        goto out;
+    }
+    struct sockaddr_storage me;
+    socklen_t mlen = sizeof me;
+    int my_port = 0;
+    if (getsockname(fd, (struct sockaddr *)&me, &mlen) == 0)
+        my_port = ntohs(me.ss_family == AF_INET6 ? ((struct sockaddr_in6 *)&me)->sin6_port
+                                                 : ((struct sockaddr_in *)&me)->sin_port);
+    printf("local_port=%d\n", my_port);
+    fflush(stdout);
+    int lineno = 0;
+    for (size_t pos = 0; pos < len;) {
+        const char *line = text + pos;
+        const char *nl = memchr(line, '\n', len - pos);
+        size_t ll = nl ? (size_t)(nl - line) : len - pos;
+        pos += ll + (nl ? 1 : 0);
+        lineno++;
+        while (ll && (line[ll - 1] == '\r' || line[ll - 1] == ' '))
+            ll--;
+        if (!ll || line[0] == '#')
+            continue;
+        char frame[10240];
+        size_t fl = lt_hj212_frame(line, ll, frame, sizeof frame);
+        struct lt_diag dg = {0};
+        if (!fl || lt_hj212_parse((const uint8_t *)line, ll, m, &dg)) {
+            lt_cli_err(CMD, "%s:%d: not a data segment: %s", path, lineno,
+                       fl ? dg.msg : "too long for a frame");
+            goto out;
+        }
+        char qn[32], mn[32];
+        lt_str_copy(qn, sizeof qn, m->qn);
+        lt_str_copy(mn, sizeof mn, m->mn);
+        bool want_ack = m->ack_requested;
+        for (size_t off = 0; off < fl;) {
+            ssize_t w = send(fd, frame + off, fl - off, MSG_NOSIGNAL);
+            if (w < 0 && errno == EINTR)
+                continue;
+            if (w <= 0) {
+                lt_cli_err(CMD, "send: %s", strerror(errno));
+                goto out;
+            }
+            off += (size_t)w;
+        }
+        sent++;
+        if (!want_ack) {
+            printf("frame %d MN=%s QN=%s sent\n", lineno, mn, qn);
+            continue;
+        }
+        bool ok = lt__frames_wait_ack(fd, &fr, m, qn, 5000, &closed);
+        acked += ok;
+        not_acked += !ok;
+        printf("frame %d MN=%s QN=%s %s\n", lineno, mn, qn, ok ? "acked" : "not_acked");
+        fflush(stdout);
+    }
+    printf("sent=%ld\nacked=%ld\nnot_acked=%ld\n", sent, acked, not_acked);
+    fflush(stdout);
+    if (hold_s > 0) {
+        /* Keep the connection and watch for the server closing it. */
+        int64_t t0 = lt__mono_ms(), end = t0 + (int64_t)(hold_s * 1000);
+        while (!closed && lt__mono_ms() < end) {
+            struct pollfd p = {.fd = fd, .events = POLLIN};
+            int pr = poll(&p, 1, (int)(end - lt__mono_ms()));
+            if (pr < 0 && errno == EINTR)
+                continue;
+            if (pr <= 0)
+                break;
+            uint8_t buf[4096];
+            ssize_t n = recv(fd, buf, sizeof buf, 0);
+            if (n <= 0)
+                closed = true;
+        }
+        printf("closed_by_server=%d\nheld_ms=%lld\n", closed ? 1 : 0,
+               (long long)(lt__mono_ms() - t0));
+    }
+    rc = LT_EXIT_OK;
+out:
+    if (fd >= 0)
+        close(fd);
+    if (fr_live)
+        lt_hj212_framer_release(&fr);
+    free(m);
+    free(text);
+    return rc;
+}
+
 /* ---- main ------------------------------------------------------------------------------------ */
 
 static void lt__usage(FILE *f)
@@ -782,6 +943,7 @@ static void lt__usage(FILE *f)
         "                        [--mn-prefix HEX8] [--idle]\n"
         "       lantian simulate --target 127.0.0.1:PORT --replay FILE... [--register DB]\n"
         "                        [--duration S]\n"
+        "       lantian simulate --target 127.0.0.1:PORT --frames FILE [--hold S]\n"
         "\n"
         "A loopback HJ 212 device fleet (targets other than 127.0.0.0/8 and ::1 are refused).\n"
         "  --devices N      devices, one connection each (1..%d); 4 in 5 air stations, 1 in 5\n"
@@ -797,6 +959,10 @@ static void lt__usage(FILE *f)
         "  --ack-log FILE   write \"MN QN\" for every acknowledged frame\n"
         "  --mn-prefix HEX8 first 8 hex digits of the MNs (default 5A3D0000)\n"
         "  --replay FILE... send capture lines, one connection per MN\n"
+        "  --frames FILE    send prepared data segments (one a line; '#' comments), framed with\n"
+        "                   length and CRC, on one connection, each waiting for its 9014\n"
+        "  --hold S         with --frames: keep the connection S seconds afterwards and print\n"
+        "                   closed_by_server=1 when the server closed it\n"
         "\n"
         "Prints key=value lines: sent, acked, rejected (bad frames sent), latency p50/p99.\n",
         LT__SIM_MAX_DEVICES);
@@ -817,7 +983,8 @@ static double lt__pct(const uint32_t *h, uint64_t total, double q)
 
 int lt_cmd_simulate(int argc, char **argv)
 {
-    const char *target = NULL, *db = NULL, *ack_log = NULL, *prefix = "5A3D0000";
+    const char *target = NULL, *db = NULL, *ack_log = NULL, *prefix = "5A3D0000", *frames = NULL;
+    double hold = 0;
     long long ndev = 10, window = 8, tmp;
     double rate = 1, duration = 10;
     bool faults = false, idle = false, duration_set = false, register_only = false;
@@ -865,6 +1032,14 @@ int lt_cmd_simulate(int argc, char **argv)
         LT__OPT("--register", db);
         LT__OPT("--ack-log", ack_log);
         LT__OPT("--mn-prefix", prefix);
+        LT__OPT("--frames", frames);
+        if ((r = lt_cli_opt(CMD, argc, argv, &i, "--hold", &v)) != 0) {
+            if (r < 0 || lt_parse_double(lt_str_of(v), &hold) || hold < 0 || hold > 3600) {
+                lt_cli_err(CMD, "--hold: seconds in [0, 3600]");
+                goto out;
+            }
+            continue;
+        }
         if ((r = lt_cli_opt(CMD, argc, argv, &i, "--devices", &v)) != 0) {
             if (r < 0 || lt_parse_int(lt_str_of(v), 1, LT__SIM_MAX_DEVICES, &ndev)) {
                 lt_cli_err(CMD, "--devices: an integer in [1, %d]", LT__SIM_MAX_DEVICES);
@@ -905,6 +1080,25 @@ int lt_cmd_simulate(int argc, char **argv)
     }
     if (strlen(prefix) != 8 || strspn(prefix, "0123456789ABCDEF") != 8) {
         lt_cli_err(CMD, "--mn-prefix: 8 upper-case hex digits");
+        goto out;
+    }
+
+    if (frames) {
+        struct sockaddr_storage fa;
+        int fpr = lt__parse_target(target, &fa);
+        if (fpr) {
+            lt_cli_err(CMD,
+                       fpr == -2 ? "refusing non-loopback target %s: the simulator only talks to "
+                                   "127.0.0.0/8 or ::1"
+                                 : "--target %s is not HOST:PORT",
+                       target);
+            goto out;
+        }
+        if (nreplay || db) {
+            lt_cli_err(CMD, "--frames does not go with --replay or --register");
+            goto out;
+        }
+        rc = lt__send_frames(&fa, frames, hold);
         goto out;
     }
 

@@ -14,6 +14,8 @@
 
 #include <uv.h>
 
+#include "lantian/source.h"
+
 /* ---- options: one table (name, type, default, range, help) drives INI, command line, docs ---- */
 
 struct lt_ingest_opts {
@@ -34,7 +36,9 @@ struct lt_ingest_opts {
     long backlog;            /* listen() backlog */
     bool store_rtd;          /* store real-time (2011) values, not only 2051/2061/2031 */
     bool verbose;            /* log every connection open/close */
-    char limits_file[256];   /* emission limits (INI) for CEMS judgement; "" = none */
+    char limits_file[256];   /* emission limits (INI) for CEMS judgement: "" = the built-in
+                                config/emission_limits.ini, "none" = no judgement. Read by the
+                                caller (cmd_serve.c), handed over with lt_ingest_set_limits. */
 };
 
 void lt_ingest_opts_defaults(struct lt_ingest_opts *o);
@@ -58,19 +62,26 @@ struct lt_ingest;
 
 struct lt_ingest_counters {
     uint64_t conns_accepted, conns_refused, conns_open, conns_idle_closed, conns_out_closed;
-    uint64_t frames;     /* frames (valid CRC) handed to the writer */
-    uint64_t rejects;    /* chunks the framer rejected */
-    uint64_t acks_sent;  /* replies written */
-    uint64_t acks_lost;  /* replies whose connection was gone */
-    uint64_t stored;     /* frames committed (writer) */
-    uint64_t pauses;     /* times reading was stopped for back-pressure */
-    uint64_t store_errs; /* batches that failed to commit */
+    uint64_t conns_replaced;          /* old connections closed because their MN connected again */
+    uint64_t frames;                  /* frames (valid CRC) handed to the writer */
+    uint64_t rejects;                 /* chunks the framer rejected */
+    uint64_t acks_sent;               /* replies written */
+    uint64_t acks_lost;               /* replies whose connection was gone */
+    uint64_t stored;                  /* frames committed (writer) */
+    uint64_t pauses;                  /* times reading was stopped for back-pressure */
+    uint64_t store_errs;              /* batches that failed to commit */
+    uint64_t exceedances, not_judged; /* CEMS hourly values: events recorded; values not judged
+                                         (flagged value or O2, unknown reference O2) */
 };
 
 /* Create the server on `loop` with the store at db_path (opened by the writer thread). err gets a
  * sentence on failure. Returns 0 or a negative LT_E*. */
 int lt_ingest_new(struct lt_ingest **out, uv_loop_t *loop, const struct lt_ingest_opts *o,
                   const char *db_path, char *err, size_t errcap);
+/* The emission limits hourly values of CEMS outlets are judged against (lt_source_judge), copied;
+ * `origin` names them in the start-up log (a file, or "built-in ..."). Call before
+ * lt_ingest_start; without it nothing is judged (logged at start). 0 or LT_ENOMEM. */
+int lt_ingest_set_limits(struct lt_ingest *g, const struct lt_limits *l, const char *origin);
 /* Start listening and the writer thread. The bound port is in *port (listen "host:0" picks one). */
 int lt_ingest_start(struct lt_ingest *g, int *port, char *err, size_t errcap);
 /* Graceful stop: stop accepting and reading, let the writer commit everything queued and the acks
@@ -108,11 +119,15 @@ struct lt__writer;
 struct lt__writer_stats {
     uint64_t batches, frames, committed, values, dup_values, conflicts, unknown_mn, bad_pw,
         disabled, syntax, crc_variant, exceedances, hourly_puts, commit_errs;
+    uint64_t not_judged; /* CEMS hourly values not judged (lt_judgement.why is logged) */
+    uint64_t no_limit;   /* CEMS hourly values of a factor with no limit for the outlet/type */
 };
 
-/* Start the writer thread on db_path. `async` is signalled after each batch is done. */
+/* Start the writer thread on db_path. `async` is signalled after each batch is done. limits (NULL:
+ * no judgement) must outlive the writer; they are only read. */
 int lt__writer_new(struct lt__writer **out, const struct lt_ingest_opts *o, const char *db_path,
-                   uv_async_t *async, char *err, size_t errcap);
+                   const struct lt_limits *limits, const char *limits_origin, uv_async_t *async,
+                   char *err, size_t errcap);
 /* Queue a list of jobs (head..tail); never blocks (the loop bounds what it queues). */
 void lt__writer_push(struct lt__writer *w, struct lt__job *head, struct lt__job *tail, int n);
 /* Take the finished jobs (committed or failed), in order; NULL when none. */

@@ -63,8 +63,9 @@ static const struct lt__opt lt__opts[] = {
     {"store_rtd", LT__OPT_BOOL, LT__OFF(store_rtd), 1, 0, 1, "", "",
      "store real-time (CN 2011) values as well as minute/hour/day values"},
     {"limits_file", LT__OPT_PATH, LT__OFF(limits_file), 0, 0, 0, "", "",
-     "emission limits (INI, see config/emission_limits.ini) used to judge hourly values of CEMS "
-     "outlets on arrival; empty = no judgement (logged at start)"},
+     "emission limits (INI, format in config/emission_limits.ini) used to judge hourly values of "
+     "CEMS outlets on arrival; empty = the built-in copy of config/emission_limits.ini, none = no "
+     "judgement; the limit sets loaded are logged at start, a parse error stops the start"},
     {"verbose", LT__OPT_BOOL, LT__OFF(verbose), 0, 0, 1, "", "",
      "log every connection opened and closed"},
 };

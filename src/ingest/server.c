@@ -38,6 +38,11 @@ struct lt__wreq {
     char data[];
 };
 
+struct lt__mn_slot {
+    char mn[32]; /* "" = empty */
+    uint64_t conn_id;
+};
+
 struct lt_ingest {
     uv_loop_t *loop;
     struct lt_ingest_opts o;
@@ -65,6 +70,15 @@ struct lt_ingest {
 
     struct lt__ratelog *rl;
     struct lt_ingest_counters c;
+
+    /* The connection each MN was last bound to (open addressing; an entry whose connection is
+     * gone is stale and simply overwritten): a logger that reconnects replaces its old one. */
+    struct lt__mn_slot *mnt;
+    uint32_t mncap, mnn;
+
+    struct lt_limits limits; /* a copy; read by the writer thread */
+    bool have_limits;
+    char limits_origin[300];
     uint8_t rbuf[65536]; /* one read buffer for the loop: reads are consumed synchronously */
 };
 
@@ -473,6 +487,67 @@ static void lt__connection_cb(uv_stream_t *server, int status)
         lt__conn_read_start(c);
 }
 
+/* ---- one connection per MN ------------------------------------------------------------------- */
+
+static uint32_t lt__mn_hash(const char *s)
+{
+    uint32_t h = 2166136261u;
+    for (; *s; s++)
+        h = (h ^ (uint8_t)*s) * 16777619u;
+    return h;
+}
+
+static int lt__mn_grow(struct lt_ingest *g)
+{
+    uint32_t ncap = g->mncap ? g->mncap * 2 : 1024;
+    struct lt__mn_slot *nt = calloc(ncap, sizeof *nt);
+    if (!nt)
+        return LT_ENOMEM;
+    g->mnn = 0;
+    for (uint32_t i = 0; i < g->mncap; i++) {
+        /* Entries of closed connections are dropped on the way. */
+        if (!g->mnt[i].mn[0] || !lt__conn_lookup(g, g->mnt[i].conn_id))
+            continue;
+        uint32_t h = lt__mn_hash(g->mnt[i].mn) & (ncap - 1);
+        while (nt[h].mn[0])
+            h = (h + 1) & (ncap - 1);
+        nt[h] = g->mnt[i];
+        g->mnn++;
+    }
+    free(g->mnt);
+    g->mnt = nt;
+    g->mncap = ncap;
+    return 0;
+}
+
+/* Connection c was just bound to its MN (its first stored frame). A logger that lost its link
+ * reconnects (often from a new address behind NAT/4G) while the server still holds the old
+ * socket, which would otherwise linger until idle_timeout_s: the older connection of the same MN
+ * is closed, with both peers in the log. */
+static void lt__mn_bind(struct lt_ingest *g, struct lt__conn *c)
+{
+    if ((g->mnn + 1) * 2 > g->mncap && lt__mn_grow(g))
+        return; /* out of memory: no replacement, the idle timeout still applies */
+    uint32_t h = lt__mn_hash(c->mn) & (g->mncap - 1);
+    while (g->mnt[h].mn[0] && strcmp(g->mnt[h].mn, c->mn) != 0)
+        h = (h + 1) & (g->mncap - 1);
+    struct lt__mn_slot *e = &g->mnt[h];
+    if (!e->mn[0]) {
+        memcpy(e->mn, c->mn, sizeof e->mn);
+        g->mnn++;
+    } else if (e->conn_id != c->id) {
+        struct lt__conn *old = lt__conn_lookup(g, e->conn_id);
+        if (old && !old->closing && !strcmp(old->mn, c->mn)) {
+            char why[128];
+            snprintf(why, sizeof why, "replaced by a new connection of the same MN from %s",
+                     c->peer);
+            g->c.conns_replaced++;
+            lt__conn_close(old, why);
+        }
+    }
+    e->conn_id = c->id;
+}
+
 /* ---- acks back from the writer --------------------------------------------------------------- */
 
 static void lt__async_cb(uv_async_t *a)
@@ -486,8 +561,10 @@ static void lt__async_cb(uv_async_t *a)
         if (j->committed)
             g->c.stored++;
         struct lt__conn *c = lt__conn_lookup(g, j->conn_id);
-        if (c && !c->closing && j->accepted && !c->mn[0])
+        if (c && !c->closing && j->accepted && !c->mn[0]) {
             memcpy(c->mn, j->mn, sizeof c->mn); /* the connection is bound to its device */
+            lt__mn_bind(g, c);
+        }
         if (j->reply_len && j->committed) {
             if (c && !c->closing)
                 lt__send(c, j->reply, j->reply_len);
@@ -632,7 +709,8 @@ int lt_ingest_start(struct lt_ingest *g, int *port, char *err, size_t errcap)
         *port = ntohs(bound.ss_family == AF_INET6 ? ((struct sockaddr_in6 *)&bound)->sin6_port
                                                   : ((struct sockaddr_in *)&bound)->sin_port);
 
-    rc = lt__writer_new(&g->w, &g->o, g->db_path, &g->async, err, errcap);
+    rc = lt__writer_new(&g->w, &g->o, g->db_path, g->have_limits ? &g->limits : NULL,
+                        g->limits_origin, &g->async, err, errcap);
     if (rc)
         return rc;
     uv_timer_start(&g->sweep, lt__sweep_cb, 1000, 1000);
@@ -722,7 +800,29 @@ void lt_ingest_free(struct lt_ingest *g)
     free(g->gens);
     free(g->free_slots);
     free(g->db_path);
+    free(g->mnt);
+    lt_limits_release(&g->limits);
     free(g);
+}
+
+int lt_ingest_set_limits(struct lt_ingest *g, const struct lt_limits *l, const char *origin)
+{
+    if (!g || g->started)
+        return LT_EINVAL;
+    lt_limits_release(&g->limits);
+    g->have_limits = false;
+    if (!l)
+        return 0;
+    if (l->n > 0) {
+        g->limits.v = malloc(sizeof *l->v * (size_t)l->n);
+        if (!g->limits.v)
+            return LT_ENOMEM;
+        memcpy(g->limits.v, l->v, sizeof *l->v * (size_t)l->n);
+        g->limits.n = g->limits.cap = l->n;
+    }
+    snprintf(g->limits_origin, sizeof g->limits_origin, "%s", origin ? origin : "");
+    g->have_limits = true;
+    return 0;
 }
 
 void lt_ingest_get_counters(const struct lt_ingest *g, struct lt_ingest_counters *c)
@@ -732,5 +832,7 @@ void lt_ingest_get_counters(const struct lt_ingest *g, struct lt_ingest_counters
         struct lt__writer_stats ws;
         lt__writer_get_stats(g->w, &ws);
         c->store_errs = ws.commit_errs;
+        c->exceedances = ws.exceedances;
+        c->not_judged = ws.not_judged;
     }
 }

@@ -66,8 +66,7 @@ struct lt__writer {
     uint32_t hcap;
 
     struct lt_hj212_msg *msg;
-    struct lt_limits limits;
-    bool have_limits;
+    const struct lt_limits *limits; /* NULL: no judgement; owned by the server, read only */
     struct lt__ratelog *rl;
 };
 
@@ -253,7 +252,7 @@ static bool lt__flag_valid_for_hourly(const char *flag)
 static int lt__judge_cems(struct lt__writer *w, const struct lt__dev *e,
                           const struct lt_hj212_msg *m, int64_t now_ms)
 {
-    if (!w->have_limits || !e->d.outlet[0])
+    if (!w->limits || !e->d.outlet[0])
         return 0;
     /* The hour's O2 (a19001, 2005 code S01). */
     double o2 = NAN;
@@ -275,8 +274,9 @@ static int lt__judge_cems(struct lt__writer *w, const struct lt__dev *e,
             continue;
         char flag[8];
         lt_str_copy(flag, sizeof flag, it->flag);
+        /* The outlet's own limits win over the defaults of its source type (lt_limits_find). */
         struct lt_hour_obs obs = {.outlet = e->d.outlet,
-                                  .type = NULL,
+                                  .type = e->d.source_type[0] ? e->d.source_type : NULL,
                                   .factor = f->code2017,
                                   .data_time = m->data_time,
                                   .measured = it->v[LT_VK_AVG],
@@ -284,7 +284,23 @@ static int lt__judge_cems(struct lt__writer *w, const struct lt__dev *e,
                                   .o2 = o2,
                                   .o2_flag = o2_flag};
         struct lt_judgement jd;
-        if (lt_source_judge(&w->limits, &obs, &jd) || jd.state != LT_JUDGE_EXCEEDED)
+        if (lt_source_judge(w->limits, &obs, &jd))
+            continue;
+        if (jd.state == LT_JUDGE_NO_LIMIT) {
+            w->stats.no_limit++;
+            continue;
+        }
+        if (jd.state == LT_JUDGE_NOT_JUDGED) {
+            /* Flagged data (HJ 212-2017 6.6.4) and values without a usable O2 are not judged:
+             * counted, and logged with the reason so that a person can see why no event came. */
+            char when[24];
+            lt_bj_format_time(m->data_time, when, sizeof when);
+            w->stats.not_judged++;
+            lt__ratelog(w->rl, e->d.mn, now_ms, "MN=%s outlet %s: %s hourly value of %s %s",
+                        e->d.mn, e->d.outlet, f->code2017, when, jd.why);
+            continue;
+        }
+        if (jd.state != LT_JUDGE_EXCEEDED)
             continue;
         struct lt_exceedance x;
         memset(&x, 0, sizeof x);
@@ -320,10 +336,8 @@ static int lt__judge_cems(struct lt__writer *w, const struct lt__dev *e,
             return rc;
         if (added) {
             w->stats.exceedances++;
-            lt__ratelog(w->rl, e->d.mn, now_ms,
-                        "MN=%s outlet %s: %s hourly %.3f -> %.3f mg/m3 above the limit %.3f (%s)",
-                        e->d.mn, e->d.outlet, f->code2017, jd.measured, jd.corrected, jd.limit,
-                        jd.rule);
+            lt__ratelog(w->rl, e->d.mn, now_ms, "MN=%s outlet %s: exceedance: %s hourly %s (%s)",
+                        e->d.mn, e->d.outlet, f->code2017, jd.why, jd.rule);
         }
     }
     return 0;
@@ -392,8 +406,8 @@ static int lt__store_values(struct lt__writer *w, const struct lt__dev *e,
                     w->stats.hourly_puts++;
                 else if (rc == LT_ENOTFOUND)
                     lt__ratelog(w->rl, e->d.mn, now_ms,
-                                "MN=%s: site %s unknown to the store (added after this server "
-                                "started?): hourly value kept as a device value only",
+                                "MN=%s: site %s unknown to the store: hourly value kept as a "
+                                "device value only",
                                 e->d.mn, e->d.site);
             }
         }
@@ -609,8 +623,52 @@ static void *lt__writer_main(void *arg)
     return NULL;
 }
 
+/* Say at start which limit sets hourly CEMS values are judged against (one line per section). */
+static void lt__log_limits(const struct lt_limits *l, const char *origin)
+{
+    if (!l) {
+        lt__log("emission limits: none (limits_file = none): hourly values of CEMS outlets are "
+                "stored but not judged");
+        return;
+    }
+    int sets = 0;
+    for (int i = 0; i < l->n; i++)
+        sets += i == 0 || strcmp(l->v[i].rule, l->v[i - 1].rule) != 0;
+    lt__log("emission limits: %d limit sets (%d limits) from %s", sets, l->n,
+            origin && *origin ? origin : "?");
+    for (int i = 0; i < l->n;) {
+        const struct lt_limit *x = &l->v[i];
+        char line[512], o2[48], from[16] = "open", to[16] = "open";
+        size_t len = 0;
+        if (x->o2_mode == LT_O2_CORRECT)
+            snprintf(o2, sizeof o2, "O2 ref %g %%%s", x->o2_ref,
+                     x->o2_low_measured ? " (measured below it)" : "");
+        else
+            snprintf(o2, sizeof o2, "%s",
+                     x->o2_mode == LT_O2_NONE ? "no O2 correction"
+                                              : "O2 ref unknown: values not judged");
+        if (x->from_day != LT_LIMIT_OPEN_FROM)
+            lt_date_format(x->from_day, from, sizeof from);
+        if (x->to_day != LT_LIMIT_OPEN_TO)
+            lt_date_format(x->to_day, to, sizeof to);
+        int j = i;
+        line[0] = '\0';
+        for (; j < l->n && !strcmp(l->v[j].rule, x->rule); j++) {
+            int k = snprintf(line + len, sizeof line - len, "%s%s %g", len ? ", " : "",
+                             l->v[j].factor, l->v[j].limit);
+            if (k > 0 && (size_t)k < sizeof line - len)
+                len += (size_t)k;
+        }
+        lt__log("  [%s] %s %s, %s, %s .. %s: %s mg/m3, %s", x->rule,
+                x->outlet[0] ? "outlet" : "type", x->outlet[0] ? x->outlet : x->type, o2, from, to,
+                line, x->verified ? "verified" : "unverified");
+        i = j;
+    }
+}
+
 int lt__writer_new(struct lt__writer **out, const struct lt_ingest_opts *o, const char *db_path,
-                   uv_async_t *async, char *err, size_t errcap)
+                   const struct lt_limits *limits, const char *limits_origin, uv_async_t *async,
+                   char *err, size_t errcap)
 {
     *out = NULL;
     struct lt__writer *w = calloc(1, sizeof *w);
@@ -620,7 +678,6 @@ int lt__writer_new(struct lt__writer **out, const struct lt_ingest_opts *o, cons
     w->async = async;
     pthread_mutex_init(&w->mu, NULL);
     pthread_cond_init(&w->cv, NULL);
-    lt_limits_init(&w->limits);
     w->msg = malloc(sizeof *w->msg);
     w->rl = lt__ratelog_new(o->log_per_mn);
     uint32_t hc = 16;
@@ -639,40 +696,8 @@ int lt__writer_new(struct lt__writer **out, const struct lt_ingest_opts *o, cons
         snprintf(err, errcap, "cannot open the store %s: %s", db_path, d.msg);
         goto fail;
     }
-    if (o->limits_file[0]) {
-        FILE *f = fopen(o->limits_file, "rb");
-        char *text = NULL;
-        size_t len = 0, cap = 0;
-        rc = LT_EIO;
-        if (f) {
-            for (;;) {
-                if (len + 4096 > cap) {
-                    char *nt = realloc(text, cap = cap ? cap * 2 : 65536);
-                    if (!nt)
-                        break;
-                    text = nt;
-                }
-                size_t r = fread(text + len, 1, cap - len, f);
-                len += r;
-                if (r == 0) {
-                    rc = ferror(f) ? LT_EIO : 0;
-                    break;
-                }
-            }
-            fclose(f);
-        }
-        if (!rc)
-            rc = lt_limits_parse(&w->limits, text ? text : "", len, &d);
-        free(text);
-        if (rc) {
-            snprintf(err, errcap, "emission limits %s: %s", o->limits_file,
-                     rc == LT_EIO ? "cannot read" : d.msg);
-            goto fail;
-        }
-        w->have_limits = true;
-    } else {
-        lt__log("no limits_file: hourly values of CEMS outlets are stored but not judged");
-    }
+    w->limits = limits;
+    lt__log_limits(limits, limits_origin);
     if (pthread_create(&w->th, NULL, lt__writer_main, w) != 0) {
         snprintf(err, errcap, "cannot start the writer thread");
         rc = LT_ENOMEM;
@@ -738,7 +763,6 @@ void lt__writer_free(struct lt__writer *w)
     free(w->dev);
     free(w->hl);
     free(w->msg);
-    lt_limits_release(&w->limits);
     lt__ratelog_free(w->rl);
     lt_store_close(w->st);
     pthread_mutex_destroy(&w->mu);

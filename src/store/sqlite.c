@@ -4,7 +4,8 @@
  * but never corrupts the file) and foreign keys on. Raw hourly values are never updated or deleted:
  * triggers refuse it, and corrections live in their own append-only table. Every statement is
  * prepared once per handle and kept; station codes are mapped to row ids through an in-memory hash
- * filled at open, so an import does no extra query per value.
+ * filled at open, so an import does no extra query per value (a code missing from it is looked up
+ * once in the database: another process may have added the site since).
  */
 #include <math.h>
 #include <stdarg.h>
@@ -18,7 +19,7 @@
 #include "lantian/util.h"
 #include "store/store.h"
 
-#define LT__SCHEMA_VERSION 2
+#define LT__SCHEMA_VERSION 3
 
 /* The schema (version 1). Times are UTC seconds of the hour's end; days are Beijing day numbers;
  * NULL lon/lat/valid_* mean unknown or open. A NULL hourly value is a value not monitored ("NM")
@@ -154,9 +155,16 @@ static const char lt__schema_v2_sql[] =
     "  SELECT RAISE(ABORT, 'exceedance evidence is never deleted'); END;\n"
     "INSERT INTO schema_version (version) VALUES (2);\n";
 
+/* Version 3: the source type of a device's outlet (the type whose default emission limits apply
+ * to it, config/emission_limits.ini); '' = none. Existing devices get ''. */
+static const char lt__schema_v3_sql[] =
+    "ALTER TABLE devices ADD COLUMN source_type TEXT NOT NULL DEFAULT '';\n"
+    "INSERT INTO schema_version (version) VALUES (3);\n";
+
 /* Migrations by the version they produce: lt__migrations[v] turns version v into v + 1. Version 0
  * is an empty database. */
-static const char *const lt__migrations[LT__SCHEMA_VERSION] = {lt__schema_sql, lt__schema_v2_sql};
+static const char *const lt__migrations[LT__SCHEMA_VERSION] = {lt__schema_sql, lt__schema_v2_sql,
+                                                               lt__schema_v3_sql};
 
 #define LT__SITE_COLS                                                                              \
     "id, code, name, city, county, province, lon, lat, is_eval, valid_from, valid_to"
@@ -166,6 +174,7 @@ enum lt__stmt {
     ST_COMMIT,
     ST_ROLLBACK,
     ST_SITE_GET,
+    ST_SITE_ID,
     ST_SITE_INS,
     ST_SITE_UPD,
     ST_SITE_ALL,
@@ -208,7 +217,7 @@ enum lt__stmt {
     ST_N
 };
 
-#define LT__DEV_COLS "mn, kind, site, outlet, pw, crc_mask, enabled, created_at"
+#define LT__DEV_COLS "mn, kind, site, outlet, pw, crc_mask, enabled, created_at, source_type"
 #define LT__X_COLS                                                                                 \
     "id, mn, outlet, factor, data_time, measured, o2, o2_ref, corrected, limit_value, flag, "      \
     "rule, "                                                                                       \
@@ -220,6 +229,7 @@ static const char *const lt__stmt_sql[ST_N] = {
     [ST_COMMIT] = "COMMIT",
     [ST_ROLLBACK] = "ROLLBACK",
     [ST_SITE_GET] = "SELECT " LT__SITE_COLS " FROM sites WHERE code = ?1",
+    [ST_SITE_ID] = "SELECT id FROM sites WHERE code = ?1",
     [ST_SITE_INS] = "INSERT INTO sites (code, name, city, county, province, lon, lat, is_eval, "
                     "valid_from, valid_to) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
     [ST_SITE_UPD] = "UPDATE sites SET name = ?2, city = ?3, county = ?4, province = ?5, lon = ?6, "
@@ -255,10 +265,10 @@ static const char *const lt__stmt_sql[ST_N] = {
                    "VALUES (?1, ?2, ?3, ?4, ?5)",
     [ST_RAW_COUNT] = "SELECT count(*) FROM raw_frames WHERE ?1 OR status = ?2",
     /* A device's configuration may change (password, CRC tolerance); its creation time stays. */
-    [ST_DEV_PUT] = "INSERT INTO devices (" LT__DEV_COLS ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) "
-                   "ON CONFLICT (mn) DO UPDATE SET kind = excluded.kind, site = excluded.site, "
+    [ST_DEV_PUT] = "INSERT INTO devices (" LT__DEV_COLS ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, "
+                   "?9) ON CONFLICT (mn) DO UPDATE SET kind = excluded.kind, site = excluded.site, "
                    "outlet = excluded.outlet, pw = excluded.pw, crc_mask = excluded.crc_mask, "
-                   "enabled = excluded.enabled",
+                   "enabled = excluded.enabled, source_type = excluded.source_type",
     [ST_DEV_GET] = "SELECT " LT__DEV_COLS " FROM devices WHERE mn = ?1",
     [ST_DEV_ALL] = "SELECT " LT__DEV_COLS " FROM devices ORDER BY mn",
     [ST_DF_PUT] = "INSERT INTO device_factors (mn, code, pollutant, unit, scale) "
@@ -452,21 +462,44 @@ static int lt__cache_put(struct lt_store *s, const char *code, int64_t id)
     return 0;
 }
 
-/* Site id of a code, or LT_ENOTFOUND. */
+/* Site id of a code, or LT_ENOTFOUND (LT_ESTORE, LT_ENOMEM on failure). The cache is filled at
+ * open and by lt_store_site_put; a site added by another process (or handle) since then is not
+ * in it, so a miss asks the database once and caches what it finds. */
 static int lt__site_id(struct lt_store *s, const char *code, int64_t *id)
 {
     size_t len = code ? strlen(code) : 0;
-    if (len == 0 || len > 15 || !s->nslots)
+    if (len == 0 || len > 15)
         return LT_ENOTFOUND;
-    size_t mask = s->nslots - 1, i = (size_t)lt__hash(code, len) & mask;
-    while (s->slots[i].code[0]) {
-        if (!memcmp(s->slots[i].code, code, len + 1)) {
-            *id = s->slots[i].id;
-            return 0;
+    if (s->nslots) {
+        size_t mask = s->nslots - 1, i = (size_t)lt__hash(code, len) & mask;
+        while (s->slots[i].code[0]) {
+            if (!memcmp(s->slots[i].code, code, len + 1)) {
+                *id = s->slots[i].id;
+                return 0;
+            }
+            i = (i + 1) & mask;
         }
-        i = (i + 1) & mask;
     }
-    return LT_ENOTFOUND;
+    sqlite3_stmt *q = lt__stmt(s, ST_SITE_ID);
+    if (!q)
+        return LT_ESTORE;
+    sqlite3_bind_text(q, 1, code, (int)len, SQLITE_STATIC);
+    int step = sqlite3_step(q), rc = LT_ENOTFOUND;
+    int64_t found = 0;
+    if (step == SQLITE_ROW) {
+        found = sqlite3_column_int64(q, 0);
+        rc = 0;
+    } else if (step != SQLITE_DONE) {
+        rc = lt__dberr(s, "look up site");
+    }
+    sqlite3_reset(q);
+    if (rc)
+        return rc;
+    rc = lt__cache_put(s, code, found);
+    if (rc)
+        return rc;
+    *id = found;
+    return 0;
 }
 
 static int lt__cache_load(struct lt_store *s)
@@ -1284,7 +1317,7 @@ static int lt__device_check(struct lt_store *s, const struct lt_device *d)
     int64_t sid;
     if (!lt__nonempty(d->mn, sizeof d->mn) || !lt__fits(d->kind, sizeof d->kind) ||
         !lt__fits(d->site, sizeof d->site) || !lt__fits(d->outlet, sizeof d->outlet) ||
-        !lt__fits(d->pw, sizeof d->pw)) {
+        !lt__fits(d->pw, sizeof d->pw) || !lt__fits(d->source_type, sizeof d->source_type)) {
         lt__err(s, "device: MN missing or a field too long");
         return LT_EINVAL;
     }
@@ -1302,10 +1335,15 @@ static int lt__device_check(struct lt_store *s, const struct lt_device *d)
             lt__err(s, "device %s: an air-station device needs a site and no outlet", d->mn);
             return LT_EINVAL;
         }
-        if (lt__site_id(s, d->site, &sid)) {
-            lt__err(s, "device %s: unknown site '%s'", d->mn, d->site);
-            return LT_ENOTFOUND;
+        if (d->source_type[0]) {
+            lt__err(s, "device %s: an air-station device has no source type", d->mn);
+            return LT_EINVAL;
         }
+        int rc = lt__site_id(s, d->site, &sid);
+        if (rc == LT_ENOTFOUND)
+            lt__err(s, "device %s: unknown site '%s'", d->mn, d->site);
+        if (rc)
+            return rc;
     } else if (!d->outlet[0] || d->site[0]) {
         lt__err(s, "device %s: a %s device needs an outlet and no site", d->mn, d->kind);
         return LT_EINVAL;
@@ -1327,6 +1365,7 @@ static int lt__device_write(struct lt_store *s, const struct lt_device *d)
     sqlite3_bind_int64(q, 6, d->crc_mask);
     sqlite3_bind_int(q, 7, d->enabled ? 1 : 0);
     sqlite3_bind_int64(q, 8, d->created_at);
+    sqlite3_bind_text(q, 9, d->source_type, -1, SQLITE_STATIC);
     return lt__step_done(s, q, "put device");
 }
 
@@ -1349,6 +1388,7 @@ static void lt__device_from_row(sqlite3_stmt *q, struct lt_device *o)
     o->crc_mask = (unsigned)sqlite3_column_int64(q, 5);
     o->enabled = sqlite3_column_int(q, 6) != 0;
     o->created_at = sqlite3_column_int64(q, 7);
+    lt__col_text(q, 8, o->source_type, sizeof o->source_type);
 }
 
 int lt_store_device_get(struct lt_store *s, const char *mn, struct lt_device *out)

@@ -156,17 +156,23 @@ int lt_store_raw_count(struct lt_store *s, int status, bool any_status, int64_t 
  * outlet (CEMS, dust, VOC, electricity). */
 struct lt_device {
     char mn[32];
-    char kind[16];     /* "air", "cems", "dust", "voc", "power" */
-    char site[16];     /* site code for air stations, "" otherwise */
-    char outlet[64];   /* enterprise outlet id (CEMS ...), "" otherwise */
-    char pw[16];       /* expected PW; "" = not checked */
+    char kind[16];        /* "air", "cems", "dust", "voc", "power" */
+    char site[16];        /* site code for air stations, "" otherwise */
+    char outlet[64];      /* enterprise outlet id (CEMS ...), "" otherwise */
+    char source_type[32]; /* source type of the outlet ("cement_kiln", "gas_boiler" ...: a type
+                             of the emission limits, config/emission_limits.ini) whose default
+                             limits apply to it; "" = none (only outlet overrides apply). Not
+                             for air stations. */
+    char pw[16];          /* expected PW; "" = not checked */
     unsigned crc_mask; /* CRC variants tolerated (bit per lt_hj212_crc_kind); 1 = standard only */
     bool enabled;
     int64_t created_at; /* UTC seconds */
 };
 /* Insert, or update the configuration of, a device (created_at of an existing one is kept). An air
  * device needs a known site and no outlet (LT_ENOTFOUND for an unknown site), any other kind an
- * outlet and no site; crc_mask must name at least one variant. LT_EINVAL otherwise. */
+ * outlet and no site; a source type only on a device that is not an air station; crc_mask must name
+ * at least one variant. LT_EINVAL otherwise. Whether the source type is one the limits know is the
+ * caller's check (the store does not read the limits). */
 int lt_store_device_put(struct lt_store *s, const struct lt_device *d);
 int lt_store_device_get(struct lt_store *s, const char *mn, struct lt_device *out); /* ENOTFOUND */
 int lt_store_devices(struct lt_store *s, struct lt_device **out, int *n);           /* malloc'd */

@@ -56,8 +56,8 @@ grep -q "registered already" "$W/err" || fail "duplicate message"
 grep -q "AIR0001" "$W/out" && grep -q "ENT1-DA001" "$W/out" || fail "list table"
 grep -q "123456" "$W/out" && fail "the password must not be listed"
 D list --db "$DB" --format csv >"$W/list.csv"
-[ "$(head -1 "$W/list.csv")" = "mn,kind,site,outlet,crc,pw_check,enabled,created" ] || fail "csv header"
-grep -q '^CEMS0001,cems,,ENT1-DA001,"std,modbus,modbus-le",false,true,' "$W/list.csv" || fail "csv row"
+[ "$(head -1 "$W/list.csv")" = "mn,kind,site,outlet,source_type,crc,pw_check,enabled,created" ] || fail "csv header"
+grep -q '^CEMS0001,cems,,ENT1-DA001,,"std,modbus,modbus-le",false,true,' "$W/list.csv" || fail "csv row"
 D list --db "$DB" --format json | python3 -c '
 import json, sys
 rows = json.load(sys.stdin)
@@ -65,6 +65,28 @@ assert [r["mn"] for r in rows] == ["AIR0001", "CEMS0001"], rows
 assert rows[0]["site"] == "1316A" and rows[0]["pw_check"] is True, rows[0]
 ' || fail "json list"
 [ "$(status D list --db "$DB" --format xml)" = 2 ] || fail "bad --format"
+
+# ---- source types: checked against the emission limits (built-in, or --limits-file) ------------
+[ "$(status D add --db "$DB" --mn KILN1 --kind cems --outlet ENT3-DA001 --source-type cement_klin)" = 2 ] \
+    || fail "unknown source type accepted"
+grep -q "unknown --source-type 'cement_klin'" "$W/err" && grep -q "cement_kiln" "$W/err" \
+    || fail "unknown source type message (with the known types)"
+[ "$(status D add --db "$DB" --mn AIR0002 --kind air --site 1316A --source-type cement_kiln)" = 2 ] \
+    || fail "air device with a source type"
+[ "$(status D add --db "$DB" --mn KILN1 --kind cems --outlet ENT3-DA001 --limits-file /dev/null)" = 2 ] \
+    || fail "--limits-file without --source-type"
+[ "$(q "SELECT count(*) FROM devices WHERE mn IN ('KILN1', 'AIR0002')")" = 0 ] || fail "a refused device was stored"
+[ "$(status D add --db "$DB" --mn KILN1 --kind cems --outlet ENT3-DA001 --source-type cement_kiln)" = 0 ] \
+    || fail "add with a source type"
+grep -q "device KILN1 added: cems, outlet ENT3-DA001, source type cement_kiln" "$W/out" || fail "add output (type)"
+printf '[my-kilns]\ntype = lime_kiln\no2_ref = 10\nsource = test\nPM = 20\n' >"$W/lim.ini"
+[ "$(status D add --db "$DB" --mn KILN2 --kind cems --outlet ENT3-DA002 --source-type lime_kiln)" = 2 ] \
+    || fail "lime_kiln is not a built-in type"
+[ "$(status D add --db "$DB" --mn KILN2 --kind cems --outlet ENT3-DA002 --source-type lime_kiln --limits-file "$W/lim.ini")" = 0 ] \
+    || fail "a type of --limits-file"
+D list --db "$DB" --format csv >"$W/list.csv"
+grep -q '^KILN1,cems,,ENT3-DA001,cement_kiln,std,false,true,' "$W/list.csv" || { cat "$W/list.csv"; fail "source type listed"; }
+grep -q '^KILN2,cems,,ENT3-DA002,lime_kiln,std,false,true,' "$W/list.csv" || fail "source type of --limits-file listed"
 
 # ---- map ----------------------------------------------------------------------------------------
 [ "$(status D map --db "$DB" --mn AIR0001 --code a34004 --pollutant PM2.5)" = 0 ] || fail "map"
@@ -96,8 +118,12 @@ grep -q '^UNK0001,2024-03-01 08:10:00,2024-03-01 10:20:00,42,10.1.2.3:40000,7$' 
 grep -q "not in quarantine" "$W/err" || fail "adopt message"
 [ "$(status D adopt --db "$DB" --mn UNK0001 --kind air --site 9999A)" = 2 ] || fail "adopt with unknown site"
 [ "$(q "SELECT count(*) FROM quarantine WHERE mn = 'UNK0001'")" = 1 ] || fail "failed adopt dropped the entry"
-[ "$(status D adopt --db "$DB" --mn UNK0001 --kind cems --outlet ENT2-DA001 --pw abc)" = 0 ] || fail "adopt"
-grep -q "device UNK0001 adopted from quarantine: cems, outlet ENT2-DA001" "$W/out" || fail "adopt output"
+[ "$(status D adopt --db "$DB" --mn UNK0001 --kind cems --outlet ENT2-DA001 --pw abc --source-type gas_boyler)" = 2 ] \
+    || fail "adopt with an unknown source type"
+[ "$(q "SELECT count(*) FROM quarantine WHERE mn = 'UNK0001'")" = 1 ] || fail "refused adopt dropped the entry"
+[ "$(status D adopt --db "$DB" --mn UNK0001 --kind cems --outlet ENT2-DA001 --pw abc --source-type gas_boiler)" = 0 ] || fail "adopt"
+grep -q "device UNK0001 adopted from quarantine: cems, outlet ENT2-DA001, source type gas_boiler" "$W/out" || fail "adopt output"
+[ "$(q "SELECT source_type FROM devices WHERE mn = 'UNK0001'")" = "gas_boiler" ] || fail "adopted source type"
 [ "$(q "SELECT count(*) FROM quarantine WHERE mn = 'UNK0001'")" = 0 ] || fail "entry kept after adopt"
 [ "$(q "SELECT kind || ' ' || outlet FROM devices WHERE mn = 'UNK0001'")" = "cems ENT2-DA001" ] || fail "adopted device"
 # add of a quarantined MN adopts it too.

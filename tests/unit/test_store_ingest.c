@@ -1,7 +1,7 @@
 /* Tests of the HJ 212 ingestion part of the SQLite store (src/store/sqlite.c): the byte-exact,
  * append-only raw archive; devices and their factor mappings; quarantine and adoption; device
- * values that are never overwritten; exceedances; device health; and the migration of a database
- * made by schema version 1. */
+ * values that are never overwritten; exceedances; device health; the migrations of databases made
+ * by schema versions 1 and 2; the site cache seeing sites added by another process. */
 #include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -641,8 +641,8 @@ static void test_migration(void **state)
     lt_store_close(s);
 
     db = raw_db();
-    assert_int_equal(query_int(db, "SELECT max(version) FROM schema_version"), 2);
-    assert_int_equal(query_int(db, "SELECT count(*) FROM schema_version"), 2);
+    assert_int_equal(query_int(db, "SELECT max(version) FROM schema_version"), 3);
+    assert_int_equal(query_int(db, "SELECT count(*) FROM schema_version"), 3);
     assert_int_equal(query_int(db, "SELECT count(*) FROM hourly"), 1);
     assert_int_not_equal(exec(db, "DELETE FROM raw_frames"), SQLITE_OK);
     sqlite3_close(db);
@@ -653,25 +653,166 @@ static void test_migration(void **state)
     assert_int_equal(lt_store_device_get(s, "AIR001", &got), 0);
     lt_store_close(s);
     db = raw_db();
-    assert_int_equal(query_int(db, "SELECT count(*) FROM schema_version"), 2);
+    assert_int_equal(query_int(db, "SELECT count(*) FROM schema_version"), 3);
     /* A database from a newer lantian is refused, not touched. */
-    assert_int_equal(exec(db, "INSERT INTO schema_version VALUES (3)"), SQLITE_OK);
+    assert_int_equal(exec(db, "INSERT INTO schema_version VALUES (4)"), SQLITE_OK);
     sqlite3_close(db);
     s = NULL;
     assert_int_equal(lt_store_open(&s, dbpath, &d), LT_ESTORE);
     assert_null(s);
-    assert_non_null(strstr(d.msg, "version 3"));
+    assert_non_null(strstr(d.msg, "version 4"));
 
-    /* A new database gets version 2 directly. */
+    /* A new database gets version 3 directly. */
     s = fresh("new");
     lt_store_close(s);
     db = raw_db();
-    assert_int_equal(query_int(db, "SELECT max(version) FROM schema_version"), 2);
+    assert_int_equal(query_int(db, "SELECT max(version) FROM schema_version"), 3);
+    assert_int_equal(query_int(db, "SELECT count(*) FROM pragma_table_info('devices') "
+                                   "WHERE name = 'source_type'"),
+                     1);
     assert_int_equal(query_int(db, "SELECT count(*) FROM sqlite_master WHERE name IN "
                                    "('raw_frames', 'devices', 'device_factors', 'quarantine', "
                                    "'dev_values', 'exceedances', 'device_health')"),
                      7);
     sqlite3_close(db);
+}
+
+/* ---- migration from schema version 2 (devices without a source type) --------------------------
+ */
+
+/* The devices table as version 2 made it (src/store/sqlite.c at commit 5d24e9f). */
+static const char v2_devices_sql[] =
+    "CREATE TABLE devices (mn TEXT PRIMARY KEY, kind TEXT NOT NULL CHECK (kind IN ('air', 'cems', "
+    "'dust', 'voc', 'power')), site TEXT REFERENCES sites(code), outlet TEXT NOT NULL DEFAULT '', "
+    "pw TEXT NOT NULL DEFAULT '', crc_mask INTEGER NOT NULL DEFAULT 1, enabled INTEGER NOT NULL "
+    "DEFAULT 1, created_at INTEGER NOT NULL, CHECK ((kind = 'air' AND site IS NOT NULL AND outlet "
+    "= '') OR (kind <> 'air' AND site IS NULL AND outlet <> ''))) WITHOUT ROWID;\n"
+    "INSERT INTO devices (mn, kind, site, outlet, pw, crc_mask, enabled, created_at) VALUES "
+    "('OLDCEMS', 'cems', NULL, 'ENT9-DA001', 'pw', 1, 1, 1600000000);\n";
+
+static void test_migration_v2(void **state)
+{
+    (void)state;
+    /* A version-2 database: the v1 schema, then version 2's tables with the devices table of
+     * version 2 (made by a store of today, whose version-3 parts are then taken back). */
+    struct lt_store *s = fresh("v2");
+    lt_store_close(s);
+    sqlite3 *db = raw_db();
+    assert_int_equal(exec(db, "DROP TABLE device_factors; DROP TABLE devices; "
+                              "DELETE FROM schema_version WHERE version = 3; "
+                              "CREATE TABLE device_factors (mn TEXT NOT NULL REFERENCES "
+                              "devices(mn), code TEXT NOT NULL, pollutant INTEGER, unit TEXT NOT "
+                              "NULL DEFAULT '', scale REAL NOT NULL DEFAULT 1.0, PRIMARY KEY (mn, "
+                              "code)) WITHOUT ROWID;"),
+                     SQLITE_OK);
+    assert_int_equal(exec(db, v2_devices_sql), SQLITE_OK);
+    assert_int_equal(query_int(db, "SELECT max(version) FROM schema_version"), 2);
+    assert_int_equal(query_int(db, "SELECT count(*) FROM pragma_table_info('devices') "
+                                   "WHERE name = 'source_type'"),
+                     0);
+    sqlite3_close(db);
+
+    struct lt_diag d = {0};
+    s = NULL;
+    assert_int_equal(lt_store_open(&s, dbpath, &d), 0);
+    /* The old device is kept, with no source type. */
+    struct lt_device got;
+    assert_int_equal(lt_store_device_get(s, "OLDCEMS", &got), 0);
+    assert_string_equal(got.outlet, "ENT9-DA001");
+    assert_string_equal(got.pw, "pw");
+    assert_int_equal(got.created_at, 1600000000);
+    assert_string_equal(got.source_type, "");
+    /* It can be given one; a new device with one is stored. */
+    snprintf(got.source_type, sizeof got.source_type, "cement_kiln");
+    assert_int_equal(lt_store_device_put(s, &got), 0);
+    struct lt_device nd = dev("NEWCEMS", "cems", "", "ENT9-DA002");
+    snprintf(nd.source_type, sizeof nd.source_type, "gas_boiler");
+    assert_int_equal(lt_store_device_put(s, &nd), 0);
+    lt_store_close(s);
+
+    db = raw_db();
+    assert_int_equal(query_int(db, "SELECT max(version) FROM schema_version"), 3);
+    assert_int_equal(query_int(db, "SELECT count(*) FROM schema_version"), 3);
+    sqlite3_close(db);
+    assert_int_equal(lt_store_open(&s, dbpath, &d), 0);
+    assert_int_equal(lt_store_device_get(s, "OLDCEMS", &got), 0);
+    assert_string_equal(got.source_type, "cement_kiln");
+    assert_int_equal(got.created_at, 1600000000);
+    assert_int_equal(lt_store_device_get(s, "NEWCEMS", &got), 0);
+    assert_string_equal(got.source_type, "gas_boiler");
+    lt_store_close(s);
+}
+
+/* ---- source types and the site cache --------------------------------------------------------- */
+
+static void test_source_type(void **state)
+{
+    (void)state;
+    struct lt_store *s = fresh("srctype");
+    add_site(s, "1316A");
+    /* An air station has no source type; a too long one is refused. */
+    struct lt_device a = dev("AIR1", "air", "1316A", "");
+    snprintf(a.source_type, sizeof a.source_type, "cement_kiln");
+    assert_int_equal(lt_store_device_put(s, &a), LT_EINVAL);
+    struct lt_device c = dev("C1", "cems", "", "ENT1-DA001");
+    memset(c.source_type, 'x', sizeof c.source_type);
+    assert_int_equal(lt_store_device_put(s, &c), LT_EINVAL);
+    snprintf(c.source_type, sizeof c.source_type, "coke_oven");
+    assert_int_equal(lt_store_device_put(s, &c), 0);
+    struct lt_device *v = NULL;
+    int n = 0;
+    assert_int_equal(lt_store_devices(s, &v, &n), 0);
+    assert_int_equal(n, 1);
+    assert_string_equal(v[0].source_type, "coke_oven");
+    free(v);
+    /* Changing it is a configuration update. */
+    snprintf(c.source_type, sizeof c.source_type, "steel_sinter");
+    assert_int_equal(lt_store_device_put(s, &c), 0);
+    struct lt_device got;
+    assert_int_equal(lt_store_device_get(s, "C1", &got), 0);
+    assert_string_equal(got.source_type, "steel_sinter");
+    lt_store_close(s);
+}
+
+static void test_site_added_elsewhere(void **state)
+{
+    (void)state;
+    /* Handle s (a long-running server) opens first; handle t (another process: an import, a
+     * user adding a station) then adds a site. s must find it without reopening. */
+    struct lt_store *s = fresh("sitecache");
+    struct lt_store *t = NULL;
+    struct lt_diag d = {0};
+    assert_int_equal(lt_store_open(&t, dbpath, &d), 0);
+    enum lt_put_result r;
+    assert_int_equal(lt_store_put_hourly(s, "2001A", 0, 1700002800, 10, NULL, &r), LT_ENOTFOUND);
+    add_site(t, "2001A");
+    lt_store_close(t);
+    assert_int_equal(lt_store_put_hourly(s, "2001A", 0, 1700002800, 10, NULL, &r), 0);
+    assert_int_equal(r, LT_PUT_INSERTED);
+    assert_int_equal(lt_store_put_hourly(s, "2001A", 0, 1700002800, 10, NULL, &r), 0);
+    assert_int_equal(r, LT_PUT_SAME);
+    /* A device of that site is accepted by s too, and the site's values read back. */
+    struct lt_device a = dev("AIR2001", "air", "2001A", "");
+    assert_int_equal(lt_store_device_put(s, &a), 0);
+    double so2[24 * 1], *vv[LT_POLL_N] = {0};
+    double others[LT_POLL_N - 1][24];
+    for (int i = 0; i < 24; i++)
+        so2[i] = NAN;
+    vv[0] = so2;
+    for (int p = 1; p < LT_POLL_N; p++) {
+        for (int i = 0; i < 24; i++)
+            others[p - 1][i] = NAN;
+        vv[p] = others[p - 1];
+    }
+    int32_t day = (int32_t)((1700002800 + 8 * 3600 - 1) / 86400);
+    assert_int_equal(lt_store_load_hourly(s, "2001A", day, 1, vv, NULL), 0);
+    int have = 0;
+    for (int i = 0; i < 24; i++)
+        have += so2[i] == 10;
+    assert_int_equal(have, 1);
+    /* A code unknown to both is still unknown (and the miss does not poison the cache). */
+    assert_int_equal(lt_store_put_hourly(s, "9999Z", 0, 1700002800, 10, NULL, &r), LT_ENOTFOUND);
+    lt_store_close(s);
 }
 
 int main(void)
@@ -680,7 +821,8 @@ int main(void)
         cmocka_unit_test(test_raw_archive), cmocka_unit_test(test_devices),
         cmocka_unit_test(test_quarantine),  cmocka_unit_test(test_dev_values),
         cmocka_unit_test(test_exceedances), cmocka_unit_test(test_health),
-        cmocka_unit_test(test_migration),
+        cmocka_unit_test(test_migration),   cmocka_unit_test(test_migration_v2),
+        cmocka_unit_test(test_source_type), cmocka_unit_test(test_site_added_elsewhere),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
