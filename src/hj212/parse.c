@@ -20,8 +20,10 @@ const char *lt_hj212_vk_name(enum lt_hj212_vk k)
 }
 
 /* Byte classes of the CP scanner: one table load per byte instead of a chain of comparisons. */
-enum { C_EQ = 1, C_SEP = 2, C_DASH = 4 };
-static const unsigned char cls[256] = {['='] = C_EQ, [';'] = C_SEP, [','] = C_SEP, ['-'] = C_DASH};
+enum { C_EQ = 1, C_SEP = 2, C_DASH = 4, C_BLANK = 8 };
+static const unsigned char cls[256] = {
+    ['='] = C_EQ,    [';'] = C_SEP,    [','] = C_SEP,    ['-'] = C_DASH,
+    [' '] = C_BLANK, ['\t'] = C_BLANK, ['\r'] = C_BLANK, ['\n'] = C_BLANK};
 
 /* A number, as lt_parse_double reads it. Values of up to 15 digits with an optional sign and
  * point, by far the most common, are converted here the same way lt_parse_double's exact path
@@ -70,6 +72,9 @@ static inline bool is_blank(char c)
 
 static inline struct lt_str trim(const char *p, size_t n)
 {
+    /* Nearly always nothing to trim: one class test per end. */
+    if (n && !((cls[(unsigned char)p[0]] | cls[(unsigned char)p[n - 1]]) & C_BLANK))
+        return (struct lt_str){p, n};
     while (n && is_blank(*p)) {
         p++;
         n--;
@@ -256,21 +261,37 @@ static int plain_key(struct lt_hj212_msg *m, struct lt_str key, struct lt_str va
     return 0;
 }
 
-/* The item of a factor code: consecutive keys usually share it, so try the last one first. */
-static struct lt_hj212_item *item_of(struct lt_hj212_msg *m, struct lt_str code,
-                                     struct lt_str polid)
+/* Equal bytes; codes are a few bytes long, where a libc memcmp call costs more than the loop. */
+static inline bool same(const char *a, const char *b, size_t n)
 {
-    for (int i = m->nitems - 1; i >= 0; i--) {
-        struct lt_hj212_item *it = &m->item[i];
-        if (it->code.len == code.len && it->code.p[0] == code.p[0] &&
-            memcmp(it->code.p, code.p, code.len) == 0)
-            return it;
+    for (size_t i = 0; i < n; i++)
+        if (a[i] != b[i])
+            return false;
+    return true;
+}
+
+/* The item of a factor code: consecutive keys usually share it, so try the last one first. *seen
+ * has a bit per hash of the CP's codes so far: a code whose bit is clear is new without a search
+ * of the items (the first keys of a frame are mostly new codes). */
+static inline struct lt_hj212_item *item_of(struct lt_hj212_msg *m, struct lt_str code,
+                                            struct lt_str polid, uint64_t *seen)
+{
+    uint64_t bit = (uint64_t)1 << (((unsigned char)code.p[0] * 31u +
+                                    (unsigned char)code.p[code.len - 1] + (unsigned)code.len * 7u) &
+                                   63u);
+    if (*seen & bit) {
+        for (int i = m->nitems - 1; i >= 0; i--) {
+            struct lt_hj212_item *it = &m->item[i];
+            if (it->code.len == code.len && same(it->code.p, code.p, code.len))
+                return it;
+        }
     }
     if (m->nitems >= LT_HJ212_ITEMS_MAX)
         return NULL;
     /* Only the items used are initialised (no memset of the whole array per frame). */
     struct lt_hj212_item *it = &m->item[m->nitems++];
     static const struct lt_str empty = {"", 0};
+    *seen |= bit;
     it->code = code;
     it->has = 0;
     it->flag = it->eflag = it->rs = it->rt = it->info = it->other = empty;
@@ -280,7 +301,7 @@ static struct lt_hj212_item *item_of(struct lt_hj212_msg *m, struct lt_str code,
 }
 
 /* Value kind of a suffix (HJ 212-2017 6.3.3, Table 4; -ZsCou is seen in the wild), or -1. */
-static int value_kind(struct lt_str s)
+static inline int value_kind(struct lt_str s)
 {
     const char *p = s.p;
     switch (s.len) {
@@ -309,11 +330,11 @@ static int value_kind(struct lt_str s)
 }
 
 static int factor_key(struct lt_hj212_msg *m, struct lt_str key, size_t dash, struct lt_str val,
-                      struct lt_str polid, const uint8_t *seg, struct lt_diag *d)
+                      struct lt_str polid, uint64_t *seen, const uint8_t *seg, struct lt_diag *d)
 {
     struct lt_str code = {key.p, dash};
     struct lt_str suf = {key.p + dash + 1, key.len - dash - 1};
-    struct lt_hj212_item *it = item_of(m, code, polid);
+    struct lt_hj212_item *it = item_of(m, code, polid, seen);
     if (!it)
         return perr(d, seg, key.p, "more than 128 factors in CP (at ", key, ")");
     int k = value_kind(suf);
@@ -374,6 +395,61 @@ static int factor_key(struct lt_hj212_msg *m, struct lt_str key, size_t dash, st
     return 0;
 }
 
+/* Word-at-a-time scanning (portable: the load is a memcpy, the byte order fixed up). */
+static inline uint64_t load8(const char *p)
+{
+    uint64_t w;
+    memcpy(&w, p, 8);
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+    w = __builtin_bswap64(w);
+#endif
+    return w; /* byte k of the text is bits 8k..8k+7 */
+}
+#define REP(c) (0x0101010101010101u * (uint64_t)(unsigned char)(c))
+/* 0x80 in the bytes of w that are zero; exact up to and including the lowest zero byte (a borrow
+ * can only mark bytes above it). */
+static inline uint64_t zbytes(uint64_t w)
+{
+    return (w - REP(1)) & ~w & REP(0x80);
+}
+
+/* A factor value converted while it is scanned: an optional sign, 1 to 15 digits and at most one
+ * point, up to a separator or the CP's end, nothing else (no blanks): by far the most common
+ * form. Converted exactly as number() does. Returns the index of the byte that ends the value, or
+ * 0 when the value is anything else (the caller then takes the general path; a value never ends
+ * at index 0, which is inside the key). */
+static size_t quick_value(const char *p, size_t i, size_t n, double *out)
+{
+    static const double p10[] = {1e0, 1e1, 1e2,  1e3,  1e4,  1e5,  1e6,  1e7,
+                                 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15};
+    bool neg = false;
+    if (i < n && (p[i] == '-' || p[i] == '+')) {
+        neg = p[i] == '-';
+        i++;
+    }
+    size_t ds = i, dot = 0;
+    uint64_t mant = 0;
+    for (; i < n; i++) {
+        unsigned d = (unsigned)(unsigned char)p[i] - '0';
+        if (__builtin_expect(d <= 9, 1)) {
+            mant = mant * 10 + d;
+        } else if (p[i] == '.' && !dot) {
+            dot = i;
+        } else {
+            break;
+        }
+    }
+    size_t digits = i - ds - (dot != 0);
+    if (digits == 0 || digits > 15 || (i < n && !(cls[(unsigned char)p[i]] & C_SEP)))
+        return 0;
+    double v = (double)mant;
+    if (dot && i - dot > 1)
+        v /= p10[i - dot - 1];
+    /* v is 0 exactly when mant is: "-0.00" gives +0, decided without waiting for the division. */
+    *out = neg && mant ? -v : v;
+    return i;
+}
+
 /* CP data area (HJ 212-2017 6.3.3): "key=value" pieces, sub-fields of one item joined with ',',
  * items with ';'. Real devices use ';' everywhere, so both separate pieces and items are grouped
  * by the factor code before the first '-' (notes §3, "Robust parse"). */
@@ -381,14 +457,34 @@ static int parse_cp(struct lt_hj212_msg *m, const char *p, size_t n, const uint8
                     struct lt_diag *d)
 {
     struct lt_str polid = {"", 0};
+    uint64_t seen = 0; /* see item_of */
     size_t i = 0;
     while (i < n) {
         size_t ks = i, eqp = (size_t)-1, dash = (size_t)-1;
+        /* Eight bytes at a time while they are there: keys are about that long, so this finds the
+         * key's end (and its first '-') mostly in one step, without a branch per byte. */
+        while (i + 8 <= n) {
+            uint64_t w = load8(p + i);
+            uint64_t stop = zbytes(w ^ REP('=')) | zbytes(w ^ REP(';')) | zbytes(w ^ REP(','));
+            uint64_t dm = zbytes(w ^ REP('-'));
+            if (stop) {
+                /* Both masks are exact at their lowest set byte, which is all that is used. */
+                unsigned at = (unsigned)__builtin_ctzll(stop) >> 3;
+                dm &= (stop & -stop) - 1;
+                if (dm && dash == (size_t)-1)
+                    dash = i + ((unsigned)__builtin_ctzll(dm) >> 3);
+                i += at;
+                break;
+            }
+            if (dm && dash == (size_t)-1)
+                dash = i + ((unsigned)__builtin_ctzll(dm) >> 3);
+            i += 8;
+        }
         for (; i < n; i++) {
             unsigned c = cls[(unsigned char)p[i]];
             if (c & (C_EQ | C_SEP))
                 break;
-            if (c && dash == (size_t)-1)
+            if ((c & C_DASH) && dash == (size_t)-1)
                 dash = i;
         }
         if (i == n || p[i] != '=') {
@@ -400,6 +496,37 @@ static int parse_cp(struct lt_hj212_msg *m, const char *p, size_t n, const uint8
         }
         eqp = i++;
         size_t vs = i;
+        /* The common case: an untrimmed factor key "code-Kind" and a plain decimal value. */
+        if (dash != (size_t)-1 && dash > ks && !(cls[(unsigned char)p[ks]] & C_BLANK)) {
+            int k = value_kind((struct lt_str){p + dash + 1, eqp - dash - 1});
+            double v;
+            size_t e;
+            if (k >= 0 && (e = quick_value(p, vs, n, &v)) != 0) {
+                struct lt_hj212_item *it =
+                    item_of(m, (struct lt_str){p + ks, dash - ks}, polid, &seen);
+                if (!it)
+                    return perr(d, seg, p + ks, "more than 128 factors in CP (at ",
+                                (struct lt_str){p + ks, eqp - ks}, ")");
+                it->v[k] = v;
+                it->has |= 1u << k;
+                i = e + 1;
+                continue;
+            }
+            /* "code-Flag=N": a one-byte flag, what factor_key does for it, without the detour. */
+            if (eqp - dash == 5 && memcmp(p + dash + 1, "Flag", 4) == 0 && vs < n &&
+                !(cls[(unsigned char)p[vs]] & (C_SEP | C_BLANK | C_EQ)) && p[vs] != '/' &&
+                (vs + 1 == n || (cls[(unsigned char)p[vs + 1]] & C_SEP))) {
+                struct lt_hj212_item *it =
+                    item_of(m, (struct lt_str){p + ks, dash - ks}, polid, &seen);
+                if (!it)
+                    return perr(d, seg, p + ks, "more than 128 factors in CP (at ",
+                                (struct lt_str){p + ks, eqp - ks}, ")");
+                if (!it->flag.len)
+                    it->flag = (struct lt_str){p + vs, 1};
+                i = vs + 2;
+                continue;
+            }
+        }
         if (i + 1 < n && p[i] == '/' && p[i + 1] == '/') {
             /* HJ 212-2017 Table B.10: log text sits between "//" and may hold ';', ',', '=' and
              * "&&": opaque up to the closing "//". */
@@ -418,7 +545,7 @@ static int parse_cp(struct lt_hj212_msg *m, const char *p, size_t n, const uint8
         i++;
         if (dash != (size_t)-1 && key.len && dash > (size_t)(key.p - p) &&
             dash < (size_t)(key.p - p) + key.len) {
-            int rc = factor_key(m, key, dash - (size_t)(key.p - p), val, polid, seg, d);
+            int rc = factor_key(m, key, dash - (size_t)(key.p - p), val, polid, &seen, seg, d);
             if (rc < 0)
                 return rc;
         } else if (key.len) {

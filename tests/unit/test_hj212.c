@@ -301,6 +301,10 @@ static void test_crc_random(void **state)
         }
         assert_int_equal(lt_hj212_crc(b, n), crc_ref(b, n));
         assert_int_equal(lt_hj212_crc_modbus(b, n), modbus_ref(b, n));
+        /* The folded form reads 8 bytes at a time: any alignment, any tail length. */
+        size_t o = (size_t)t % 16;
+        if (o < n)
+            assert_int_equal(lt_hj212_crc(b + o, n - o), crc_ref(b + o, n - o));
     }
 }
 
@@ -752,6 +756,68 @@ static void test_parse_cp(void **state)
     assert_int_equal(lt_hj212_classify(&msg), LT_HJ212_C_REPLY);
 }
 
+/* Factor values as the parser converts them (a fast path for plain decimals) must equal what
+ * lt_parse_double gives for the same text, bit for bit, on many random decimal strings: signs,
+ * leading zeros, up to 20 digits, a point anywhere, blanks, exponents, junk; short and long keys,
+ * every separator and the CP's end. */
+static void test_parse_numbers(void **state)
+{
+    (void)state;
+    static const char *const keys[] = {"a", "B02", "a21026", "w01018abc"};
+    static const char *const kinds[] = {"Rtd", "ZsAvg"};
+    static const char *const tails[] = {";b-Flag=N&&", ",b-Flag=N&&", "&&"};
+    uint32_t x = 987654321;
+#define RND() (x = x * 1103515245u + 12345u, (x >> 8) & 0xFFFF)
+    char num[64], seg[160];
+    for (int t = 0; t < 200000; t++) {
+        size_t n = 0;
+        unsigned r = RND();
+        if (r % 5 == 0)
+            num[n++] = r % 2 ? '-' : '+';
+        if (RND() % 40 == 0)
+            num[n++] = ' ';
+        unsigned nd = RND() % 21, dot = RND() % (nd + 3);
+        for (unsigned i = 0; i < nd; i++) {
+            if (i == dot)
+                num[n++] = '.';
+            unsigned q = RND() % 10;
+            num[n++] = (char)('0' + (RND() % 4 == 0 ? 0 : q));
+        }
+        if (dot == nd || (nd == 0 && RND() % 2))
+            num[n++] = '.';
+        r = RND() % 60;
+        if (r == 0)
+            num[n++] = 'x';
+        else if (r == 1) {
+            num[n++] = 'e';
+            num[n++] = (char)('0' + RND() % 10);
+        } else if (r == 2)
+            num[n++] = '.';
+        else if (r == 3)
+            num[n++] = ' ';
+        num[n] = '\0';
+        const char *key = keys[RND() % 4];
+        const char *kind = kinds[RND() % 2];
+        int len =
+            snprintf(seg, sizeof(seg), "CN=2011;CP=&&%s-%s=%s%s", key, kind, num, tails[RND() % 3]);
+        assert_true(len > 0 && (size_t)len < sizeof(seg));
+        assert_int_equal(parse_str(seg), 0);
+        struct lt_str text = lt_str_trim((struct lt_str){num, n});
+        double want = 0.0;
+        int rc = lt_parse_double(text, &want);
+        enum lt_hj212_vk k = kind[0] == 'Z' ? LT_VK_ZSAVG : LT_VK_RTD;
+        const struct lt_hj212_item *it = &msg.item[0];
+        if (rc == 0) {
+            if (!((it->has >> k) & 1) || memcmp(&it->v[k], &want, sizeof(want)) != 0)
+                fail_msg("\"%s\": parser %.17g (has %u), lt_parse_double %.17g", num, it->v[k],
+                         it->has, want);
+        } else {
+            assert_int_equal(it->has, 0);
+        }
+    }
+#undef RND
+}
+
 static void test_parse_rejects(void **state)
 {
     (void)state;
@@ -1134,6 +1200,7 @@ int main(void)
         cmocka_unit_test(test_back_pressure),
         cmocka_unit_test(test_parse_header),
         cmocka_unit_test(test_parse_cp),
+        cmocka_unit_test(test_parse_numbers),
         cmocka_unit_test(test_parse_rejects),
         cmocka_unit_test(test_classify),
         cmocka_unit_test(test_replies),
