@@ -542,7 +542,8 @@ static int lt__health(struct lt_store *st, const struct lt__opts *o)
     static const char *const hdr[] = {"mn",     "hour_start", "frames",   "values",
                                       "errors", "reasons",    "last_peer"};
     static const char *const shdr[] = {
-        "mn", "hours_with_data", "hours_in_range", "completeness_pct", "frames", "errors"};
+        "mn",     "hours_with_data", "hours_in_range", "completeness_pct", "frames",
+        "errors", "last_seen",       "last_peer",      "frames_today"};
     const char *extra = lt__extra(o, " mn from to summary format ");
     int fmt = lt__format(o);
     if (extra || fmt < 0) {
@@ -570,7 +571,11 @@ static int lt__health(struct lt_store *st, const struct lt__opts *o)
         lt_cli_err(CMD, "%s", lt_store_errmsg(st));
         return LT_EXIT_USAGE;
     }
-    struct lt_table *t = lt_table_new(7, hdr), *s = lt_table_new(6, shdr);
+    struct lt_table *t = lt_table_new(7, hdr), *s = lt_table_new(9, shdr);
+    /* "Today" is the Beijing day of the clock now (health hours are receive hours). */
+    int64_t now = (int64_t)time(NULL);
+    int32_t today = (int32_t)((now + LT_BJ_OFFSET_S) / 86400);
+    int64_t today0 = lt_bj_to_utc(today, 0), today1 = lt_bj_to_utc(today, 24);
     bool oom = !t || !s;
     for (int i = 0; !oom && i < n; i++) {
         char b[24], reasons[160];
@@ -603,10 +608,17 @@ static int lt__health(struct lt_store *st, const struct lt__opts *o)
     /* Completeness per device (rows come ordered by MN, then hour). */
     for (int i = 0; !oom && i < n;) {
         int j = i;
-        int64_t with = 0, frames = 0, errs = 0;
+        int64_t with = 0, frames = 0, errs = 0, last_ms = 0, ftoday = 0;
+        const char *last_peer = "";
         for (; j < n && !strcmp(v[j].mn, v[i].mn); j++) {
             with += v[j].frames > 0;
             frames += v[j].frames;
+            if (v[j].hour >= today0 && v[j].hour < today1)
+                ftoday += v[j].frames;
+            if (v[j].last_ms > last_ms) {
+                last_ms = v[j].last_ms;
+                last_peer = v[j].last_peer;
+            }
             for (int k = 0; k < 8; k++)
                 errs += v[j].errors[k];
         }
@@ -623,6 +635,14 @@ static int lt__health(struct lt_store *st, const struct lt__opts *o)
         lt_table_num(s, 3, lt_round_half_even(100.0 * (double)with / (double)hours, 1), 1);
         lt_table_int(s, 4, frames);
         lt_table_int(s, 5, errs);
+        if (last_ms > 0) {
+            char b[24];
+            lt_bj_format_time(last_ms / 1000, b, sizeof b);
+            lt_table_str(s, 6, b);
+        }
+        if (last_peer[0])
+            lt_table_str(s, 7, last_peer);
+        lt_table_int(s, 8, ftoday);
         i = j;
     }
     free(v);

@@ -143,10 +143,18 @@ q "INSERT INTO device_health (mn, hour, frames, vals, e6, e7, last_ms, last_peer
 grep -q "crc:2 syntax:1" "$W/out" || fail "health reasons"
 D health --db "$DB" --mn CEMS0001 --from 2024-03-01 --to 2024-03-01 --summary --format csv >"$W/h.csv"
 # 2 hours with data of 24: 8.3 %.
-grep -q '^CEMS0001,2,24,8.3,118,3$' "$W/h.csv" || { cat "$W/h.csv"; fail "completeness over the range"; }
+grep -q '^CEMS0001,2,24,8.3,118,3,2024-03-01 01:00:05,10.0.0.1:1,0$' "$W/h.csv" || { cat "$W/h.csv"; fail "completeness over the range"; }
 D health --db "$DB" --summary --format csv >"$W/h2.csv"
-grep -q '^CEMS0001,2,2,100.0,118,3$' "$W/h2.csv" || { cat "$W/h2.csv"; fail "completeness first..last"; }
-grep -q '^AIR0001,1,1,100.0,12,0$' "$W/h2.csv" || { cat "$W/h2.csv"; fail "all devices"; }
+grep -q '^CEMS0001,2,2,100.0,118,3,2024-03-01 01:00:05,10.0.0.1:1,0$' "$W/h2.csv" || { cat "$W/h2.csv"; fail "completeness first..last"; }
+grep -q '^AIR0001,1,1,100.0,12,0,2024-03-01 00:00:00,10.0.0.2:2,0$' "$W/h2.csv" \
+    || { cat "$W/h2.csv"; fail "all devices"; }
+# Frames today: an hour of the current Beijing day counts, the 2024 hours do not.
+now=$(date -u +%s)
+hnow=$(( now - now % 3600 ))
+q "INSERT INTO device_health (mn, hour, frames, vals, last_ms, last_peer) VALUES
+   ('AIR0001', $hnow, 7, 42, $(( now * 1000 )), '10.0.0.2:3')"
+D health --db "$DB" --mn AIR0001 --summary --format csv >"$W/h5.csv"
+grep -q ',10.0.0.2:3,7$' "$W/h5.csv" || { cat "$W/h5.csv"; fail "frames today / last seen"; }
 D health --db "$DB" --mn CEMS0001 --format csv >"$W/h3.csv"
 grep -q '^CEMS0001,2024-03-01 00:00:00,60,240,3,crc:2 syntax:1,10.0.0.1:1$' "$W/h3.csv" \
     || { cat "$W/h3.csv"; fail "hourly csv"; }
