@@ -11,6 +11,8 @@ PKGS=(
   libcmocka-dev                           # unit tests
   libinih-dev                             # INI configuration (targets, rule editions)
   libuv1-dev                              # HJ 212 ingest server event loop
+  libmicrohttpd-dev                       # HTTP API
+  curl                                    # HTTP API tests over loopback
   python3 python3-pandas python3-numpy    # benchmark peer (shared/bench/peers/pandas_assess.py)
   time                                    # /usr/bin/time for peak memory in bench/
 )
