@@ -27,6 +27,25 @@ int lt_cmd_device(int argc, char **argv);   /* src/cli/cmd_device.c */
 int lt_cmd_serve(int argc, char **argv);    /* src/cli/cmd_serve.c */
 int lt_cmd_ingest(int argc, char **argv);   /* src/cli/cmd_serve.c */
 int lt_cmd_simulate(int argc, char **argv); /* src/cli/cmd_simulate.c */
+int lt_cmd_api(int argc, char **argv);      /* src/cli/cmd_api.c */
+
+/* ---- the HTTP API options `lantian api` and `lantian serve` share (src/cli/cmd_api.c) ------ */
+struct lt_http;
+struct lt_cli_http {
+    const char *listen;    /* --http ADDR:PORT (NULL: 127.0.0.1:8080; "none": no HTTP) */
+    const char *port_file; /* --http-port-file (serve) / --port-file (api) */
+    const char *rules;     /* --rules FILE */
+    const char *targets;   /* --targets FILE */
+    long long threads;     /* --http-threads / --threads (0: default) */
+};
+/* Take argv[*i] when it is one of --http, --http-port-file, --rules, --targets, --http-threads:
+ * 1 taken, 0 not one of them, -1 bad value (printed). */
+int lt_cli_http_opt(const char *cmd, int argc, char **argv, int *i, struct lt_cli_http *h);
+/* Load the rules and targets, start the API on db, print its URL, write the port file. Prints
+ * errors; returns 0 or -1. */
+int lt_cli_http_start(const char *cmd, struct lt_cli_http *h, const char *db, struct lt_http **out);
+/* Print the request counters of a running API (before stopping it). */
+void lt_cli_http_report(const char *cmd, struct lt_http *h);
 
 /* Print "lantian <cmd>: message" to stderr. */
 void lt_cli_err(const char *cmd, const char *fmt, ...)

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "cli/query.h"
 #include "lantian/common.h"
 #include "store/store.h"
 
@@ -194,44 +195,15 @@ int lt_cli_load(const char *cmd, struct lt_cli_source *src, enum lt_area_level l
 {
     int rc;
     if (src->st) {
-        struct lt_site *sites = NULL;
-        int n = 0;
-        if (level == LT_AREA_SITE && name) {
-            sites = malloc(sizeof(*sites));
-            if (!sites)
-                return -1;
-            rc = lt_store_site_get(src->st, name, sites);
-            if (rc) {
-                free(sites);
-                lt_cli_err(cmd, "unknown site '%s'", name);
-                return -1;
-            }
-            n = 1;
-        } else {
-            struct lt_site_filter f = {.province = province, .eval_only = level != LT_AREA_SITE};
-            if (name && level == LT_AREA_CITY)
-                f.city = name;
-            if (name && level == LT_AREA_COUNTY)
-                f.county = name;
-            rc = lt_store_sites(src->st, &f, &sites, &n);
-            if (rc) {
-                lt_cli_err(cmd, "cannot list sites: %s", lt_store_errmsg(src->st));
-                return -1;
-            }
-            if (!n) {
-                free(sites);
-                lt_cli_err(cmd, "no evaluation site matches %s%s%s", name ? name : "the query",
-                           province ? " in " : "", province ? province : "");
-                return -1;
-            }
-        }
-        rc = lt_dataset_from_store(src->st, sites, n, day0, ndays, rules, keep_hours, ds);
-        free(sites);
-        if (rc) {
+        rc = lt_query_load(src->st, level, name, province, day0, ndays, rules, keep_hours, ds);
+        if (rc == LT_ENOTFOUND && level == LT_AREA_SITE && name)
+            lt_cli_err(cmd, "unknown site '%s'", name);
+        else if (rc == LT_ENOTFOUND)
+            lt_cli_err(cmd, "no evaluation site matches %s%s%s", name ? name : "the query",
+                       province ? " in " : "", province ? province : "");
+        else if (rc)
             lt_cli_err(cmd, "cannot load data: %s (%s)", lt_strerror(rc), lt_store_errmsg(src->st));
-            return -1;
-        }
-        return 0;
+        return rc ? -1 : 0;
     }
     long rejected = 0;
     rc = lt_dataset_from_files(src->stations, src->files, src->nfiles, province, day0, ndays, rules,

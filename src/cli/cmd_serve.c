@@ -3,10 +3,12 @@
  *   lantian serve  --db PATH [--listen 127.0.0.1:8212] [--config FILE] [--OPTION VALUE ...]
  *   lantian ingest --db PATH [--listen 127.0.0.1:8212] [--config FILE] [--OPTION VALUE ...]
  *
- * `serve` runs every component of the server in one process on one event loop; today that is the
- * HJ 212 ingest server, the HTTP API joins it later (DESIGN.md: "lantian serve (ingest + HTTP in
- * one process)"). `ingest` runs the ingest server alone, so that several ingest nodes can share one
- * database. Options come from the table in src/ingest/options.c: defaults, then [ingest] of the
+ * `serve` runs every component of the server in one process (DESIGN.md: "lantian serve (ingest +
+ * HTTP in one process)"): the HJ 212 ingest server on the event loop, and the read-only HTTP API
+ * (src/http, libmicrohttpd's own threads; --http ADDR:PORT, default 127.0.0.1:8080, "none" to
+ * leave it out). `ingest` runs the ingest server alone, so that several ingest nodes can share one
+ * database; `lantian api` (cmd_api.c) runs the HTTP API alone. Options come from the table in
+ * src/ingest/options.c: defaults, then [ingest] of the
  * --config file, then the command line. SIGINT/SIGTERM stop gracefully: no new connections,
  * everything received is committed and acknowledged, exit 0.
  */
@@ -16,6 +18,7 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "http/http.h"
 #include "ingest/ingest.h"
 
 /* What one server process runs. */
@@ -24,32 +27,43 @@ struct lt__serve {
     uv_loop_t loop;
     uv_signal_t sigint, sigterm;
     struct lt_ingest *ingest;
+    struct lt_http *http; /* NULL when not running */
     bool stopping;
     int components; /* components still running */
 };
 
 static void lt__usage(FILE *f, const char *cmd)
 {
-    fprintf(f,
-            "usage: lantian %s --db PATH [--listen ADDR:PORT] [--config FILE] [--port-file FILE]\n"
-            "                  [--print-config] [--OPTION VALUE ...]\n"
-            "\n"
-            "%s\n"
-            "HJ 212 devices connect over TCP; every frame is archived byte-exact, values are\n"
-            "stored, and a 9014 acknowledgement is sent only after the frame is committed.\n"
-            "SIGINT/SIGTERM: stop accepting, commit what was received, exit 0.\n"
-            "\n"
-            "  --db PATH          the store (SQLite file; created when absent)\n"
-            "  --config FILE      INI file; its [ingest] section sets the options below\n"
-            "  --port-file FILE   write the port listened on (useful with --listen HOST:0)\n"
-            "  --print-config     print the effective options and exit\n"
-            "CEMS hourly values are judged against the built-in emission limits (a copy of\n"
-            "config/emission_limits.ini) unless --limits-file FILE (or none) is given.\n"
-            "\noptions (INI key = command-line option; '-' and '_' are the same):\n",
-            cmd,
-            strcmp(cmd, "serve") == 0
-                ? "Runs the lantian server: the HJ 212 ingest server (default port 8212)."
-                : "Runs only the HJ 212 ingest server.");
+    fprintf(
+        f,
+        "usage: lantian %s --db PATH [--listen ADDR:PORT] [--config FILE] [--port-file FILE]\n"
+        "                  [--print-config] [--OPTION VALUE ...]\n"
+        "\n"
+        "%s\n"
+        "HJ 212 devices connect over TCP; every frame is archived byte-exact, values are\n"
+        "stored, and a 9014 acknowledgement is sent only after the frame is committed.\n"
+        "SIGINT/SIGTERM: stop accepting, commit what was received, exit 0.\n"
+        "\n"
+        "  --db PATH          the store (SQLite file; created when absent)\n"
+        "  --config FILE      INI file; its [ingest] section sets the options below\n"
+        "  --port-file FILE   write the port listened on (useful with --listen HOST:0)\n"
+        "  --print-config     print the effective options and exit\n"
+        "%s"
+        "CEMS hourly values are judged against the built-in emission limits (a copy of\n"
+        "config/emission_limits.ini) unless --limits-file FILE (or none) is given.\n"
+        "\noptions (INI key = command-line option; '-' and '_' are the same):\n",
+        cmd,
+        strcmp(cmd, "serve") == 0
+            ? "Runs the lantian server: the HJ 212 ingest server (default port 8212) and the\n"
+              "read-only HTTP API (default 127.0.0.1:8080; docs/API.md)."
+            : "Runs only the HJ 212 ingest server.",
+        strcmp(cmd, "serve") == 0
+            ? "  --http ADDR:PORT   the HTTP API's address (default 127.0.0.1:8080; none = off)\n"
+              "  --http-port-file FILE  write the HTTP port (useful with --http HOST:0)\n"
+              "  --http-threads N   HTTP worker threads, one store handle each (default 4)\n"
+              "  --rules FILE       rule sets for the API (default: built-in config/rules.ini)\n"
+              "  --targets FILE     plan targets for /api/targets?config=NAME\n"
+            : "");
     lt_ingest_opts_help(f, false);
     fprintf(f, "\nexit status: 0 stopped by a signal, 2 bad command line, store or address.\n");
 }
@@ -77,9 +91,15 @@ static void lt__on_signal(uv_signal_t *h, int signum)
     s->stopping = true;
     fprintf(stderr, "lantian %s: %s received, stopping\n", s->cmd,
             signum == SIGINT ? "SIGINT" : "SIGTERM");
+    /* The HTTP API first: MHD_stop_daemon finishes the requests being answered and joins its
+     * threads (short: answers are bounded), then the ingest server drains and commits. */
+    if (s->http) {
+        lt_cli_http_report(s->cmd, s->http);
+        lt_http_stop(s->http);
+        s->http = NULL;
+    }
     if (s->ingest)
         lt_ingest_stop(s->ingest, lt__component_done, s);
-    /* The HTTP component stops here too when it joins `serve`. */
 }
 
 static int lt__serve_main(int argc, char **argv, bool with_http)
@@ -88,8 +108,8 @@ static int lt__serve_main(int argc, char **argv, bool with_http)
     const char *db = NULL, *config = NULL, *port_file = NULL;
     bool print_config = false;
     struct lt_ingest_opts o;
+    struct lt_cli_http http = {0};
     char err[512];
-    (void)with_http;
 
     lt_ingest_opts_defaults(&o);
     /* First pass: the config file, so that the command line overrides it whatever the order. */
@@ -126,6 +146,11 @@ static int lt__serve_main(int argc, char **argv, bool with_http)
             if (r < 0)
                 return LT_EXIT_USAGE;
             db = v;
+            continue;
+        }
+        if (with_http && (r = lt_cli_http_opt(cmd, argc, argv, &i, &http)) != 0) {
+            if (r < 0)
+                return LT_EXIT_USAGE;
             continue;
         }
         if ((r = lt_cli_opt(cmd, argc, argv, &i, "--port-file", &v)) != 0) {
@@ -216,11 +241,20 @@ static int lt__serve_main(int argc, char **argv, bool with_http)
     }
     fprintf(stderr, "lantian %s: HJ 212 ingest listening on %s (port %d), store %s\n", cmd,
             o.listen, port, db);
+    if (with_http && !(http.listen && !strcmp(http.listen, "none")) &&
+        lt_cli_http_start(cmd, &http, db, &s->http)) {
+        s->stopping = true;
+        lt_ingest_stop(s->ingest, lt__component_done, s);
+        uv_run(&s->loop, UV_RUN_DEFAULT);
+        goto out;
+    }
     if (port_file) {
         FILE *pf = fopen(port_file, "w");
         if (!pf || fprintf(pf, "%d\n", port) < 0 || fclose(pf) != 0) {
             lt_cli_err(cmd, "cannot write %s", port_file);
             s->stopping = true;
+            lt_http_stop(s->http);
+            s->http = NULL;
             lt_ingest_stop(s->ingest, lt__component_done, s);
             uv_run(&s->loop, UV_RUN_DEFAULT);
             goto out;
@@ -250,6 +284,7 @@ out:
     uv_run(&s->loop, UV_RUN_DEFAULT);
     if (uv_loop_close(&s->loop) != 0)
         lt_cli_err(cmd, "event loop closed with handles open");
+    lt_http_stop(s->http);
     lt_ingest_free(s->ingest);
     free(s);
     return rc;

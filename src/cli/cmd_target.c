@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "cli/query.h"
 #include "cli/report.h"
 #include "cli/table.h"
 #include "lantian/target.h"
@@ -29,80 +30,12 @@ static void lt__target_usage(FILE *f)
         f);
 }
 
-/* One sentence a leader can read. */
-static void lt__sentence(char *buf, size_t cap, enum lt_target_kind k,
-                         const struct lt_target_item *it, const struct lt_target_status *s)
-{
-    int R = s->days_remaining;
-    buf[0] = '\0';
-    if (it->state == LT_TGT_MET || it->state == LT_TGT_MISSED) {
-        snprintf(buf, cap, "全年%s", it->state == LT_TGT_MET ? "已完成目标" : "未完成目标");
-        return;
-    }
-    if (it->state == LT_TGT_NO_DATA) {
-        snprintf(buf, cap, "暂无有效数据");
-        return;
-    }
-    switch (k) {
-    case LT_TGT_PM25:
-    case LT_TGT_PM10:
-        if (it->state == LT_TGT_UNREACHABLE)
-            snprintf(buf, cap, "已无法完成：剩余 %d 天即使浓度为 0 也无法使年均值达标", R);
-        else
-            snprintf(buf, cap, "剩余 %d 天 %s 均值需不高于 %.1f µg/m³", R,
-                     k == LT_TGT_PM25 ? "PM2.5" : "PM10", it->budget);
-        break;
-    case LT_TGT_GOOD_RATIO:
-    case LT_TGT_GOOD_DAYS:
-        if (it->state == LT_TGT_UNREACHABLE)
-            snprintf(buf, cap, "已无法完成：还需 %d 个优良天，但只剩 %d 天", it->needed, R);
-        else
-            snprintf(buf, cap, "剩余 %d 天中至少需 %d 个优良天，最多允许 %.0f 个非优良天", R,
-                     it->needed, it->budget);
-        break;
-    case LT_TGT_HEAVY_RATIO:
-        if (it->state == LT_TGT_UNREACHABLE)
-            snprintf(buf, cap, "已无法完成：重度及以上污染天数已超出全年允许值");
-        else
-            snprintf(buf, cap, "剩余 %d 天最多允许 %.0f 个重度及以上污染天", R, it->budget);
-        break;
-    case LT_TGT_INDEX:
-        snprintf(buf, cap, "综合指数当前 %.2f，目标 %s %.2f", it->current, "≤", it->target);
-        break;
-    default:
-        break;
-    }
-}
-
-static int lt__budget_decimals(enum lt_target_kind k)
-{
-    return k == LT_TGT_PM25 || k == LT_TGT_PM10 ? 1 : 0;
-}
-
-static int lt__current_decimals(enum lt_target_kind k)
-{
-    return k == LT_TGT_GOOD_RATIO || k == LT_TGT_HEAVY_RATIO ? 1 : k == LT_TGT_INDEX ? 2 : 0;
-}
-
 static int lt__set_value(struct lt_target *t, enum lt_target_kind k, const char *v, const char *opt)
 {
-    char buf[160];
-    int n = snprintf(buf, sizeof(buf), "[x]\narea = x\nyear = 2000\n%s = %s\n",
-                     k == LT_TGT_PM25          ? "pm25"
-                     : k == LT_TGT_PM10        ? "pm10"
-                     : k == LT_TGT_GOOD_RATIO  ? "good_ratio"
-                     : k == LT_TGT_GOOD_DAYS   ? "good_days"
-                     : k == LT_TGT_HEAVY_RATIO ? "heavy_ratio"
-                                               : "index",
-                     v);
-    struct lt_target one;
-    struct lt_diag d = {0};
-    if (n <= 0 || (size_t)n >= sizeof(buf) || lt_targets_parse(buf, (size_t)n, &one, 1, &d) != 1) {
+    if (lt_query_target_value(t, k, v)) {
         lt_cli_err("target", "%s '%s' is not a valid target value", opt, v);
         return -1;
     }
-    t->value[k] = one.value[k];
-    t->strict[k] = one.strict[k];
     return 0;
 }
 
@@ -264,44 +197,14 @@ int lt_cmd_target(int argc, char **argv)
     }
     char asof[16];
     lt_date_format(as_of, asof, sizeof(asof));
-    static const char *const hdr[] = {"target", "goal", "current", "state",
-                                      "budget", "状态", "说明"};
-    t = lt_table_new(7, hdr);
-    if (!t)
+    if (lt_query_target_table(tg, &s, &t)) {
+        lt_cli_err("target", "out of memory");
         goto out;
-    for (int k = 0; k < LT_TGT_N; k++) {
-        const struct lt_target_item *it = &s.item[k];
-        if (it->state == LT_TGT_UNSET)
-            continue;
-        char goal[32], sent[256];
-        bool floor_kind = k == LT_TGT_GOOD_RATIO || k == LT_TGT_GOOD_DAYS;
-        snprintf(goal, sizeof(goal), "%s%g%s",
-                 floor_kind ? (tg->strict[k] ? ">" : ">=") : (tg->strict[k] ? "<" : "<="),
-                 it->target, k == LT_TGT_GOOD_RATIO || k == LT_TGT_HEAVY_RATIO ? "%" : "");
-        lt__sentence(sent, sizeof(sent), (enum lt_target_kind)k, it, &s);
-        lt_table_row(t);
-        lt_table_str(t, 0, lt_target_kind_name((enum lt_target_kind)k));
-        lt_table_str(t, 1, goal);
-        lt_table_num(t, 2, it->current, lt__current_decimals((enum lt_target_kind)k));
-        lt_table_str(t, 3, lt_target_state_name(it->state));
-        lt_table_num(t, 4, it->budget, lt__budget_decimals((enum lt_target_kind)k));
-        lt_table_str(t, 5, lt_target_state_zh(it->state));
-        lt_table_str(t, 6, sent);
     }
     if (fmt == LT_FMT_JSON) {
-        printf("{\"target\": ");
-        lt_json_str(stdout, tg->name);
-        printf(", \"area\": ");
-        lt_json_str(stdout, areas[0].name);
-        printf(", \"year\": %d, \"as_of\": \"%s\", \"ruleset\": ", tg->year, asof);
-        lt_json_str(stdout, tg->ruleset[0] ? tg->ruleset : "by date");
-        printf(", \"days_elapsed\": %d, \"days_remaining\": %d, \"items\": ", s.days_elapsed,
-               s.days_remaining);
-        lt_table_print(t, stdout, LT_FMT_JSON);
-        printf(", \"year_to_date\": ");
-        lt_report_period_json(stdout, areas[0].name,
-                              lt_area_sites_with_data(&ds, &areas[0], jan1, as_of), &s.ytd, &rules);
-        printf("}\n");
+        lt_query_target_json(stdout, tg, areas[0].name,
+                             lt_area_sites_with_data(&ds, &areas[0], jan1, as_of), &s, t, &rules);
+        putchar('\n');
     } else {
         printf("%s — targets %s (%s), as of %s: %d days gone, %d days remaining\n", areas[0].name,
                tg->name, tg->ruleset[0] ? tg->ruleset : "rules by date", asof, s.days_elapsed,

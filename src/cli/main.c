@@ -24,8 +24,9 @@ static const struct lt_cmd lt_cmds[] = {
     {"hj212", lt_cmd_hj212, "check HJ 212 frames (stdin) and print what they contain"},
     {"device", lt_cmd_device,
      "HJ 212 devices: register, map factors, quarantine and adopt, health, exceedances"},
-    {"serve", lt_cmd_serve, "run the server: HJ 212 ingest (port 8212)"},
+    {"serve", lt_cmd_serve, "run the server: HJ 212 ingest (port 8212) and the HTTP API (8080)"},
     {"ingest", lt_cmd_ingest, "run only the HJ 212 ingest server"},
+    {"api", lt_cmd_api, "run only the HTTP API"},
     {"simulate", lt_cmd_simulate, "a loopback HJ 212 device fleet for load and fault tests"},
     {NULL, NULL, NULL},
 };

@@ -180,6 +180,8 @@ static void lt__csv_field(FILE *f, const char *s)
     fputc('"', f);
 }
 
+static void lt__print_text(const struct lt_table *t, FILE *f);
+
 static void lt__pad(FILE *f, int n)
 {
     for (int i = 0; i < n; i++)
@@ -188,7 +190,22 @@ static void lt__pad(FILE *f, int n)
 
 void lt_table_print(const struct lt_table *t, FILE *f, enum lt_fmt fmt)
 {
+    if (fmt == LT_FMT_TABLE)
+        lt__print_text(t, f);
+    else
+        lt_table_print_rows(t, f, fmt, 0, t->nrows);
+}
+
+void lt_table_print_rows(const struct lt_table *t, FILE *f, enum lt_fmt fmt, int first, int count)
+{
     const struct lt__cell *cells = t->cells;
+    if (first < 0)
+        first = 0;
+    if (first > t->nrows)
+        first = t->nrows;
+    if (count < 0 || count > t->nrows - first)
+        count = t->nrows - first;
+    int end = first + count;
     if (fmt == LT_FMT_CSV) {
         for (int c = 0; c < t->ncols; c++) {
             if (c)
@@ -196,7 +213,7 @@ void lt_table_print(const struct lt_table *t, FILE *f, enum lt_fmt fmt)
             lt__csv_field(f, t->headers[c]);
         }
         fputc('\n', f);
-        for (int r = 0; r < t->nrows; r++) {
+        for (int r = first; r < end; r++) {
             for (int c = 0; c < t->ncols; c++) {
                 const struct lt__cell *x = &cells[(size_t)r * (size_t)t->ncols + (size_t)c];
                 if (c)
@@ -210,8 +227,8 @@ void lt_table_print(const struct lt_table *t, FILE *f, enum lt_fmt fmt)
     }
     if (fmt == LT_FMT_JSON) {
         fputs("[", f);
-        for (int r = 0; r < t->nrows; r++) {
-            fputs(r ? ",\n {" : "\n {", f);
+        for (int r = first; r < end; r++) {
+            fputs(r > first ? ",\n {" : "\n {", f);
             for (int c = 0; c < t->ncols; c++) {
                 const struct lt__cell *x = &cells[(size_t)r * (size_t)t->ncols + (size_t)c];
                 if (c)
@@ -227,9 +244,13 @@ void lt_table_print(const struct lt_table *t, FILE *f, enum lt_fmt fmt)
             }
             fputs("}", f);
         }
-        fputs(t->nrows ? "\n]\n" : "]\n", f);
-        return;
+        fputs(count ? "\n]\n" : "]\n", f);
     }
+}
+
+static void lt__print_text(const struct lt_table *t, FILE *f)
+{
+    const struct lt__cell *cells = t->cells;
     /* Aligned text: numbers right-aligned, text left-aligned, widths in display columns. */
     int *w = calloc((size_t)t->ncols, sizeof(int));
     if (!w)

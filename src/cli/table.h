@@ -27,6 +27,10 @@ int lt_table_rows(const struct lt_table *t);
 /* Write the table. */
 void lt_table_print(const struct lt_table *t, FILE *f, enum lt_fmt fmt);
 
+/* Write rows first .. first+count-1 only (clamped to the table; count < 0: to the end) as CSV (with
+ * the header row) or JSON (an array); for pages of an answer. */
+void lt_table_print_rows(const struct lt_table *t, FILE *f, enum lt_fmt fmt, int first, int count);
+
 /* JSON string escaping of s to f, with the quotes. */
 void lt_json_str(FILE *f, const char *s);
 

@@ -1,0 +1,530 @@
+/* lantian — HTTP API: health, the site registry (with each site's last hour), devices, device
+ * health, quarantine, CEMS exceedances and corrections (the audit trail of 数据审核). */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/query.h"
+#include "http/http_internal.h"
+#include "lantian/hj212.h"
+#include "lantian/util.h"
+
+int lt__api_health(struct lt__req *q)
+{
+    int rc = lt__json_only(q);
+    if (rc)
+        return rc;
+    fputs("{\"status\": \"ok\", \"version\": ", q->out);
+    lt_json_str(q->out, LT_HTTP_VERSION);
+    fputs(", \"targets\": ", q->out);
+    lt__jstr(q->out, lt__http_targets_name(q->srv));
+    fputs("}\n", q->out);
+    return 200;
+}
+
+/* ---- sites --------------------------------------------------------------------------------- */
+
+static void lt__day_cell(struct lt_table *t, int col, int32_t day, int32_t open)
+{
+    char b[16];
+    if (day == open)
+        return;
+    lt_date_format(day, b, sizeof(b));
+    lt_table_str(t, col, b);
+}
+
+static const char *const lt__site_hdr[] = {"code", "name", "city",    "county",     "province",
+                                           "lon",  "lat",  "is_eval", "valid_from", "valid_to"};
+
+static int lt__site_row(struct lt_table *t, const struct lt_site *s)
+{
+    if (lt_table_row(t))
+        return LT_ENOMEM;
+    lt_table_str(t, 0, s->code);
+    lt_table_str(t, 1, s->name);
+    lt_table_str(t, 2, s->city);
+    if (s->county[0])
+        lt_table_str(t, 3, s->county);
+    lt_table_str(t, 4, s->province);
+    /* Coordinates as stored (6 decimals is 0.1 m); NaN stays null. */
+    lt_table_num(t, 5, s->lon, 6);
+    lt_table_num(t, 6, s->lat, 6);
+    lt_table_bool(t, 7, s->is_eval);
+    lt__day_cell(t, 8, s->valid_from, LT_DAY_OPEN_FROM);
+    lt__day_cell(t, 9, s->valid_to, LT_DAY_OPEN_TO);
+    return 0;
+}
+
+int lt__api_sites(struct lt__req *q)
+{
+    int limit, offset, rc = lt__param_page(q, &limit, &offset);
+    if (rc)
+        return rc;
+    struct lt_site_filter f = {.city = lt__param(q, "city"),
+                               .county = lt__param(q, "county"),
+                               .province = lt__param(q, "province")};
+    struct lt_site *v = NULL;
+    int n = 0;
+    rc = lt_store_sites(q->st, &f, &v, &n);
+    if (rc)
+        return lt__fail_store(q, rc, "list sites");
+    struct lt_table *t = lt_table_new(10, lt__site_hdr);
+    for (int i = 0; t && i < n; i++)
+        if (lt__site_row(t, &v[i])) {
+            lt_table_free(t);
+            t = NULL;
+        }
+    free(v);
+    if (!t)
+        return lt__fail_store(q, LT_ENOMEM, "list sites");
+    lt__obj_begin(q);
+    rc = lt__page_out(q, t, limit, offset);
+    lt_table_free(t);
+    return rc;
+}
+
+/* A one-row table as a JSON object (the row's cells under the headers). */
+static void lt__row_object(FILE *f, const struct lt_table *t)
+{
+    /* lt_table_print_rows writes "[\n {...}\n]\n"; strip the brackets by writing to a buffer. */
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *m = open_memstream(&buf, &len);
+    if (!m) {
+        fputs("null", f);
+        return;
+    }
+    lt_table_print_rows(t, m, LT_FMT_JSON, 0, 1);
+    fclose(m);
+    char *a = buf ? strchr(buf, '{') : NULL, *b = buf ? strrchr(buf, '}') : NULL;
+    if (a && b && b > a)
+        fwrite(a, 1, (size_t)(b - a + 1), f);
+    else
+        fputs("null", f);
+    free(buf);
+}
+
+/* The last hour (hour-ending, UTC) with any stored pollutant value of a site within the last
+ * LT__HTTP_LAST_YEARS years, searching back from today a month at a time; 0 when none. */
+static int lt__last_hour(struct lt_store *st, const char *code, int64_t *ts)
+{
+    enum { W = 31 };
+    double buf[LT_POLL_N][W * 24];
+    double *v[LT_POLL_N];
+    int32_t end = lt__today();
+    *ts = 0;
+    for (int p = 0; p < LT_POLL_N; p++)
+        v[p] = buf[p];
+    for (int w = 0; w < LT__HTTP_LAST_YEARS * 366 / W; w++, end -= W) {
+        for (int p = 0; p < LT_POLL_N; p++)
+            for (int k = 0; k < W * 24; k++)
+                buf[p][k] = NAN;
+        int rc = lt_store_load_hourly(st, code, end - W + 1, W, v, NULL);
+        if (rc)
+            return rc;
+        for (int k = W * 24 - 1; k >= 0; k--)
+            for (int p = 0; p < LT_POLL_N; p++)
+                if (!isnan(buf[p][k])) {
+                    *ts = lt_hour_end_utc(end - W + 1 + k / 24, k % 24 + 1);
+                    return 0;
+                }
+    }
+    return 0;
+}
+
+int lt__api_site(struct lt__req *q)
+{
+    struct lt_site s;
+    int rc = lt__json_only(q);
+    if (rc)
+        return rc;
+    rc = lt_store_site_get(q->st, q->pp[0], &s);
+    if (rc == LT_ENOTFOUND)
+        return lt__fail(q, 404, "not_found", "no site with code '%s'", q->pp[0]);
+    if (rc)
+        return lt__fail_store(q, rc, "get site");
+    int64_t last;
+    rc = lt__last_hour(q->st, s.code, &last);
+    if (rc)
+        return lt__fail_store(q, rc, "find the last hour");
+    struct lt_table *t = lt_table_new(10, lt__site_hdr);
+    if (!t || lt__site_row(t, &s)) {
+        lt_table_free(t);
+        return lt__fail_store(q, LT_ENOMEM, "site");
+    }
+    fputs("{\"site\": ", q->out);
+    lt__row_object(q->out, t);
+    lt_table_free(t);
+    fputs(", \"last_hour\": ", q->out);
+    if (!last) {
+        fprintf(q->out,
+                "null, \"aqi\": null, \"completeness\": null, \"note\": \"no data in the "
+                "last %d years\"}\n",
+                LT__HTTP_LAST_YEARS);
+        return 200;
+    }
+    lt__jhour(q->out, last);
+    /* The AQI of that hour: the site's data of that natural day and the one before (for the SO2
+     * 24-h mean of the 2012 rule). */
+    int32_t day = lt_natural_day(last);
+    int h = lt_natural_hour(last);
+    struct lt_dataset ds;
+    rc = lt_query_load(q->st, LT_AREA_SITE, s.code, NULL, day - 1, 2, lt__http_rules(q->srv), true,
+                       &ds);
+    if (rc) {
+        lt_dataset_free(&ds);
+        return lt__fail_store(q, rc, "load the last hours");
+    }
+    int zero = 0;
+    struct lt_area a = {.nsites = 1, .sites = &zero};
+    struct lt_aqi r;
+    enum lt_edition ed;
+    struct lt_table *at = lt_table_new(LT_QUERY_AQI_NCOLS, lt_query_aqi_headers);
+    rc = at ? lt_query_hour_aqi(&ds, &a, true, 24 + h - 1, lt__http_rules(q->srv), &r, &ed)
+            : LT_ENOMEM;
+    if (!rc && lt_table_row(at))
+        rc = LT_ENOMEM;
+    if (rc) {
+        lt_table_free(at);
+        lt_dataset_free(&ds);
+        if (rc == LT_EINVAL)
+            return lt__fail(q, 404, "no_rules", "no rule set covers the last hour's date");
+        return lt__fail_store(q, rc, "AQI of the last hour");
+    }
+    lt_query_aqi_cells(at, 0, &r, ed);
+    fputs(", \"aqi\": ", q->out);
+    lt__row_object(q->out, at);
+    lt_table_free(at);
+    /* Completeness of that natural day so far: hours with a value per pollutant. */
+    char db[16];
+    lt_date_format(day, db, sizeof(db));
+    fprintf(q->out, ", \"completeness\": {\"day\": \"%s\", \"hours_elapsed\": %d, \"hours\": {", db,
+            h);
+    for (int p = 0; p < LT_POLL_N; p++) {
+        int n = 0;
+        for (int k = 24; k < 24 + h; k++) {
+            double c[LT_POLL_N];
+            lt_area_hour(&ds, &a, k, c);
+            n += !isnan(c[p]);
+        }
+        fprintf(q->out, "%s\"%s\": %d", p ? ", " : "", lt_pollutant_name((enum lt_pollutant)p), n);
+    }
+    fputs("}}}\n", q->out);
+    lt_dataset_free(&ds);
+    return 200;
+}
+
+/* ---- devices ------------------------------------------------------------------------------- */
+
+static void lt__time_ms(struct lt_table *t, int col, int64_t ms)
+{
+    char b[24];
+    if (ms <= 0)
+        return;
+    lt_bj_format_time(ms / 1000, b, sizeof b);
+    lt_table_str(t, col, b);
+}
+
+int lt__api_devices(struct lt__req *q)
+{
+    static const char *const hdr[] = {"mn",  "kind",     "site",    "outlet", "source_type",
+                                      "crc", "pw_check", "enabled", "created"};
+    static const char *const crcn[LT_CRC_KIND_N] = {"std", "modbus", "modbus-le"};
+    int limit, offset, rc = lt__param_page(q, &limit, &offset);
+    if (rc)
+        return rc;
+    struct lt_device *v = NULL;
+    int n = 0;
+    rc = lt_store_devices(q->st, &v, &n);
+    if (rc)
+        return lt__fail_store(q, rc, "list devices");
+    struct lt_table *t = lt_table_new(9, hdr);
+    for (int i = 0; t && i < n; i++) {
+        char crc[48] = "", b[24];
+        size_t len = 0;
+        if (lt_table_row(t)) {
+            lt_table_free(t);
+            t = NULL;
+            break;
+        }
+        for (int k = 0; k < LT_CRC_KIND_N; k++)
+            if (v[i].crc_mask & (1u << k)) {
+                int w = snprintf(crc + len, sizeof crc - len, "%s%s", len ? "," : "", crcn[k]);
+                if (w > 0 && (size_t)w < sizeof crc - len)
+                    len += (size_t)w;
+            }
+        lt_table_str(t, 0, v[i].mn);
+        lt_table_str(t, 1, v[i].kind);
+        if (v[i].site[0])
+            lt_table_str(t, 2, v[i].site);
+        if (v[i].outlet[0])
+            lt_table_str(t, 3, v[i].outlet);
+        if (v[i].source_type[0])
+            lt_table_str(t, 4, v[i].source_type);
+        lt_table_str(t, 5, crc);
+        /* Whether a password is checked; never the password. */
+        lt_table_bool(t, 6, v[i].pw[0] != '\0');
+        lt_table_bool(t, 7, v[i].enabled);
+        lt_bj_format_time(v[i].created_at, b, sizeof b);
+        lt_table_str(t, 8, b);
+    }
+    free(v);
+    if (!t)
+        return lt__fail_store(q, LT_ENOMEM, "list devices");
+    lt__obj_begin(q);
+    rc = lt__page_out(q, t, limit, offset);
+    lt_table_free(t);
+    return rc;
+}
+
+/* Error buckets of lt_health_row.errors (store.h): 0 the server's reasons, then lt_hj212_reject. */
+static const char *const lt__bucket[8] = {"server",  "garbage",    "length", "too_long",
+                                          "trailer", "crc_format", "crc",    "syntax"};
+
+int lt__api_device_health(struct lt__req *q)
+{
+    static const char *const hdr[] = {"mn",     "hour_start", "frames",   "values",
+                                      "errors", "reasons",    "last_peer"};
+    struct lt_device dev;
+    int32_t d0, d1;
+    int limit, offset, rc = lt__param_page(q, &limit, &offset);
+    if (!rc)
+        rc = lt__param_range(q, LT__HTTP_HOURLY_DAYS, lt__today(), 7, &d0, &d1);
+    if (rc)
+        return rc;
+    rc = lt_store_device_get(q->st, q->pp[0], &dev);
+    if (rc == LT_ENOTFOUND)
+        return lt__fail(q, 404, "not_found", "no device with MN '%s'", q->pp[0]);
+    if (rc)
+        return lt__fail_store(q, rc, "get device");
+    /* HJ 212 hours are labelled by their start (DataTime, HJ 212-2017 Table 4): the hours of the
+     * Beijing days d0 .. d1 start at 00:00 of d0 and at 23:00 of d1 last. */
+    int64_t h0 = lt_bj_to_utc(d0, 0), h1 = lt_bj_to_utc(d1, 24) - 3600;
+    struct lt_health_row *v = NULL;
+    int n = 0;
+    rc = lt_store_health(q->st, dev.mn, h0, h1, &v, &n);
+    if (rc)
+        return lt__fail_store(q, rc, "device health");
+    struct lt_table *t = lt_table_new(7, hdr);
+    int64_t with = 0, frames = 0, errs = 0, last_ms = 0;
+    char last_peer[64] = "";
+    for (int i = 0; t && i < n; i++) {
+        char b[24], reasons[160];
+        int64_t err = 0;
+        size_t len = 0;
+        reasons[0] = '\0';
+        for (int k = 0; k < 8; k++) {
+            err += v[i].errors[k];
+            if (v[i].errors[k] && len < sizeof reasons) {
+                int w = snprintf(reasons + len, sizeof reasons - len, "%s%s:%lld", len ? " " : "",
+                                 lt__bucket[k], (long long)v[i].errors[k]);
+                len = w < 0 ? sizeof reasons : len + (size_t)w;
+            }
+        }
+        with += v[i].frames > 0;
+        frames += v[i].frames;
+        errs += err;
+        if (v[i].last_ms > last_ms) {
+            last_ms = v[i].last_ms;
+            snprintf(last_peer, sizeof last_peer, "%s", v[i].last_peer);
+        }
+        if (lt_table_row(t)) {
+            lt_table_free(t);
+            t = NULL;
+            break;
+        }
+        lt_table_str(t, 0, v[i].mn);
+        lt_bj_format_time(v[i].hour, b, sizeof b);
+        lt_table_str(t, 1, b);
+        lt_table_int(t, 2, v[i].frames);
+        lt_table_int(t, 3, v[i].values);
+        lt_table_int(t, 4, err);
+        if (reasons[0])
+            lt_table_str(t, 5, reasons);
+        if (v[i].last_peer[0])
+            lt_table_str(t, 6, v[i].last_peer);
+    }
+    free(v);
+    if (!t)
+        return lt__fail_store(q, LT_ENOMEM, "device health");
+    if (q->fmt == LT_FMT_JSON) {
+        char a[16], b[16], ls[24];
+        int64_t hours = (int64_t)(d1 - d0 + 1) * 24;
+        lt_date_format(d0, a, sizeof a);
+        lt_date_format(d1, b, sizeof b);
+        fputs("{\"mn\": ", q->out);
+        lt_json_str(q->out, dev.mn);
+        fprintf(q->out,
+                ", \"from\": \"%s\", \"to\": \"%s\", \"summary\": {\"hours_with_data\": "
+                "%lld, \"hours_in_range\": %lld, \"completeness_pct\": ",
+                a, b, (long long)with, (long long)hours);
+        /* A percentage to one decimal, rounded here (half to even), not by printf. */
+        lt__jnum(q->out, lt_round_half_even(100.0 * (double)with / (double)hours, 1), 1);
+        fprintf(q->out, ", \"frames\": %lld, \"errors\": %lld, \"last_seen\": ", (long long)frames,
+                (long long)errs);
+        if (last_ms > 0) {
+            lt_bj_format_time(last_ms / 1000, ls, sizeof ls);
+            lt_json_str(q->out, ls);
+        } else {
+            fputs("null", q->out);
+        }
+        fputs(", \"last_peer\": ", q->out);
+        lt__jstr(q->out, last_peer[0] ? last_peer : NULL);
+        fputs("}, ", q->out);
+    }
+    rc = lt__page_out(q, t, limit, offset);
+    lt_table_free(t);
+    return rc;
+}
+
+int lt__api_quarantine(struct lt__req *q)
+{
+    static const char *const hdr[] = {"mn",     "first_seen", "last_seen",
+                                      "frames", "last_peer",  "last_raw_id"};
+    int limit, offset, rc = lt__param_page(q, &limit, &offset);
+    if (rc)
+        return rc;
+    struct lt_quarantine *v = NULL;
+    int n = 0;
+    rc = lt_store_quarantine_list(q->st, &v, &n);
+    if (rc)
+        return lt__fail_store(q, rc, "list quarantine");
+    struct lt_table *t = lt_table_new(6, hdr);
+    for (int i = 0; t && i < n; i++) {
+        if (lt_table_row(t)) {
+            lt_table_free(t);
+            t = NULL;
+            break;
+        }
+        lt_table_str(t, 0, v[i].mn);
+        lt__time_ms(t, 1, v[i].first_ms);
+        lt__time_ms(t, 2, v[i].last_ms);
+        lt_table_int(t, 3, v[i].frames);
+        lt_table_str(t, 4, v[i].last_peer);
+        if (v[i].last_raw_id > 0)
+            lt_table_int(t, 5, v[i].last_raw_id);
+    }
+    free(v);
+    if (!t)
+        return lt__fail_store(q, LT_ENOMEM, "list quarantine");
+    lt__obj_begin(q);
+    rc = lt__page_out(q, t, limit, offset);
+    lt_table_free(t);
+    return rc;
+}
+
+int lt__api_exceedances(struct lt__req *q)
+{
+    static const char *const hdr[] = {"id",       "mn",   "outlet",  "factor",    "hour_start",
+                                      "measured", "o2",   "o2_ref",  "corrected", "limit",
+                                      "flag",     "rule", "detected"};
+    int limit, offset, rc = lt__param_page(q, &limit, &offset);
+    if (rc)
+        return rc;
+    const char *mn = lt__param(q, "mn");
+    if (mn) {
+        struct lt_device dev;
+        rc = lt_store_device_get(q->st, mn, &dev);
+        if (rc == LT_ENOTFOUND || rc == LT_EINVAL)
+            return lt__fail(q, 404, "not_found", "no device with MN '%s'", mn);
+        if (rc)
+            return lt__fail_store(q, rc, "get device");
+    }
+    struct lt_exceedance *v = NULL;
+    int n = 0;
+    rc = lt_store_exceedances(q->st, mn, &v, &n);
+    if (rc)
+        return lt__fail_store(q, rc, "list exceedances");
+    struct lt_table *t = lt_table_new(13, hdr);
+    for (int i = 0; t && i < n; i++) {
+        char b[24];
+        if (lt_table_row(t)) {
+            lt_table_free(t);
+            t = NULL;
+            break;
+        }
+        lt_table_int(t, 0, v[i].id);
+        lt_table_str(t, 1, v[i].mn);
+        lt_table_str(t, 2, v[i].outlet);
+        lt_table_str(t, 3, v[i].factor);
+        lt_bj_format_time(v[i].data_time, b, sizeof b);
+        lt_table_str(t, 4, b);
+        /* Evidence is shown to 3 decimals, rounded here; the stored values are unrounded. */
+        lt_table_num(t, 5, lt_round_half_even(v[i].measured, 3), 3);
+        lt_table_num(t, 6, lt_round_half_even(v[i].o2, 3), 3);
+        lt_table_num(t, 7, lt_round_half_even(v[i].o2_ref, 3), 3);
+        lt_table_num(t, 8, lt_round_half_even(v[i].corrected, 3), 3);
+        lt_table_num(t, 9, lt_round_half_even(v[i].limit, 3), 3);
+        lt_table_str(t, 10, v[i].flag);
+        lt_table_str(t, 11, v[i].rule);
+        lt__time_ms(t, 12, v[i].detected_ms);
+    }
+    free(v);
+    if (!t)
+        return lt__fail_store(q, LT_ENOMEM, "list exceedances");
+    lt__obj_begin(q);
+    rc = lt__page_out(q, t, limit, offset);
+    lt_table_free(t);
+    return rc;
+}
+
+/* Fewest decimals (0..6) that write v back exactly, so the listing shows values as stored. */
+static int lt__decimals(double v)
+{
+    char buf[64];
+    for (int dec = 0; dec < 6; dec++) {
+        double back;
+        snprintf(buf, sizeof buf, "%.*f", dec, v);
+        if (!lt_parse_double(lt_str_of(buf), &back) && back == v)
+            return dec;
+    }
+    return 6;
+}
+
+int lt__api_corrections(struct lt__req *q)
+{
+    static const char *const hdr[] = {"id",  "site", "pollutant", "time", "old",
+                                      "new", "who",  "at",        "why"};
+    int limit, offset, rc = lt__param_page(q, &limit, &offset);
+    if (rc)
+        return rc;
+    const char *site = lt__param(q, "site");
+    struct lt_correction *c = NULL;
+    int n = 0;
+    rc = lt_store_corrections(q->st, site, &c, &n);
+    if (rc == LT_ENOTFOUND || (rc == LT_EINVAL && site))
+        return lt__fail(q, 404, "not_found", "no site with code '%s'", site ? site : "");
+    if (rc)
+        return lt__fail_store(q, rc, "list corrections");
+    struct lt_table *t = lt_table_new(9, hdr);
+    for (int i = 0; t && i < n; i++) {
+        char tb[32], ab[32];
+        if (lt_table_row(t)) {
+            lt_table_free(t);
+            t = NULL;
+            break;
+        }
+        lt_bj_format_hour(c[i].ts, tb, sizeof tb);
+        lt_bj_format_time(c[i].at, ab, sizeof ab);
+        lt_table_int(t, 0, c[i].id);
+        lt_table_str(t, 1, c[i].site);
+        lt_table_str(t, 2,
+                     c[i].factor == LT_FACTOR_AQI_PUB
+                         ? "AQI"
+                         : lt_pollutant_name((enum lt_pollutant)c[i].factor));
+        lt_table_str(t, 3, tb);
+        /* NaN (no value / invalidated) stays a null cell. */
+        lt_table_num(t, 4, c[i].old_value, lt__decimals(c[i].old_value));
+        lt_table_num(t, 5, c[i].new_value, lt__decimals(c[i].new_value));
+        lt_table_str(t, 6, c[i].who);
+        lt_table_str(t, 7, ab);
+        lt_table_str(t, 8, c[i].why);
+    }
+    free(c);
+    if (!t)
+        return lt__fail_store(q, LT_ENOMEM, "list corrections");
+    lt__obj_begin(q);
+    rc = lt__page_out(q, t, limit, offset);
+    lt_table_free(t);
+    return rc;
+}

@@ -1,0 +1,106 @@
+/* lantian — internals of the HTTP API shared by server.c (daemon, router, request plumbing) and
+ * the endpoint files (api_*.c). */
+#ifndef LANTIAN_HTTP_INTERNAL_H
+#define LANTIAN_HTTP_INTERNAL_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "cli/table.h"
+#include "http/http.h"
+#include "store/store.h"
+
+/* Limits of every request (docs/API.md). */
+#define LT__HTTP_URI_MAX       4096        /* longer request targets: 414 */
+#define LT__HTTP_BODY_MAX      (16u << 20) /* an answer larger than this: 400 too_large */
+#define LT__HTTP_LIMIT_DEFAULT 1000        /* rows per page by default */
+#define LT__HTTP_LIMIT_MAX     5000        /* and at most */
+#define LT__HTTP_HOURLY_DAYS   31          /* hourly series: days per request */
+#define LT__HTTP_DAILY_DAYS    366         /* daily series, statistics, rankings */
+#define LT__HTTP_LATEST_DAYS   7           /* real time: look back this many days */
+#define LT__HTTP_LAST_YEARS    10          /* a site's last hour: look back this far */
+#define LT__HTTP_PATH_PARAM    128         /* a path parameter's bytes */
+
+struct lt__srv; /* struct lt_http */
+
+/* One request being answered. */
+struct lt__req {
+    struct lt_http *srv;
+    void *conn;                      /* struct MHD_Connection */
+    struct lt_store *st;             /* a pooled handle, for routes that need the store */
+    const char *allowed;             /* " name name ... " of the query parameters the route takes */
+    char pp[2][LT__HTTP_PATH_PARAM]; /* path parameters, in pattern order */
+    FILE *out;                       /* the body, capped at LT__HTTP_BODY_MAX */
+    enum lt_fmt fmt;                 /* LT_FMT_JSON or LT_FMT_CSV */
+    int status;
+    char code[32]; /* error code ("bad_parameter", ...) when status >= 400 */
+    char msg[400]; /* error message for people */
+};
+
+/* The server's shared, read-only state, for handlers. */
+const struct lt_rules *lt__http_rules(const struct lt_http *h);
+/* The targets loaded under `name`, or NULL (with *n = 0) when none has that name. */
+const struct lt_target *lt__http_targets(const struct lt_http *h, const char *name, int *n);
+const char *lt__http_targets_name(const struct lt_http *h);
+
+/* Set the error answer; returns status so that `return lt__fail(...)` reads well. */
+int lt__fail(struct lt__req *q, int status, const char *code, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 4, 5)))
+#endif
+    ;
+/* A store failure: 500 with no internals (the detail goes to the log). */
+int lt__fail_store(struct lt__req *q, int rc, const char *what);
+
+/* A query parameter (validated by the dispatcher: allowed, given once, UTF-8, no NUL), or NULL. */
+const char *lt__param(struct lt__req *q, const char *name);
+/* Checked parameters: 0 when absent (value untouched) or valid, else the 400 status (lt__fail). */
+int lt__param_date(struct lt__req *q, const char *name, bool required, int32_t *day);
+int lt__param_int(struct lt__req *q, const char *name, long long min, long long max,
+                  long long *out);
+/* limit (1 .. LT__HTTP_LIMIT_MAX, default LT__HTTP_LIMIT_DEFAULT) and offset (>= 0). */
+int lt__param_page(struct lt__req *q, int *limit, int *offset);
+/* A date range from/to (both required unless def_to >= 0: then defaults to the def_days days
+ * ending def_to), from <= to, at most max_days days. */
+int lt__param_range(struct lt__req *q, int max_days, int32_t def_to, int def_days, int32_t *from,
+                    int32_t *to);
+/* Exactly one of site/city/county (those the route allows); 400 otherwise. */
+int lt__param_area(struct lt__req *q, int *level, const char **name);
+
+/* Refuse format=csv on an answer that is not table-shaped. */
+int lt__json_only(struct lt__req *q);
+/* The page [offset, offset+limit) of a table: JSON ends the object the handler began with "{" and
+ * its own fields (each followed by ", "): "total", "offset", "limit", "items"; CSV writes the
+ * header row and the page's rows (the handler writes nothing before). */
+int lt__page_out(struct lt__req *q, const struct lt_table *t, int limit, int offset);
+/* Begin a JSON answer object ("{") unless the answer is CSV. */
+void lt__obj_begin(struct lt__req *q);
+
+/* JSON helpers: a string (escaped; NULL -> null), a number with decimals (NaN -> null). */
+void lt__jstr(FILE *f, const char *s);
+void lt__jnum(FILE *f, double v, int decimals);
+/* Beijing hour label "YYYY-MM-DD HH:00" of an hour-ending timestamp, as a JSON string. */
+void lt__jhour(FILE *f, int64_t ts);
+/* The current Beijing day (the clock is read here, at the edge). */
+int32_t lt__today(void);
+/* The hour-ending label of the last full hour now (UTC seconds). */
+int64_t lt__this_hour(void);
+
+/* Endpoint handlers (api_*.c): return 200 or the error status. */
+int lt__api_health(struct lt__req *q);
+int lt__api_sites(struct lt__req *q);
+int lt__api_site(struct lt__req *q);
+int lt__api_aqi_latest(struct lt__req *q);
+int lt__api_aqi_hourly(struct lt__req *q);
+int lt__api_aqi_daily(struct lt__req *q);
+int lt__api_stats(struct lt__req *q);
+int lt__api_rank(struct lt__req *q);
+int lt__api_targets(struct lt__req *q);
+int lt__api_devices(struct lt__req *q);
+int lt__api_device_health(struct lt__req *q);
+int lt__api_quarantine(struct lt__req *q);
+int lt__api_exceedances(struct lt__req *q);
+int lt__api_corrections(struct lt__req *q);
+
+#endif

@@ -1,0 +1,762 @@
+/* lantian — the HTTP API server: libmicrohttpd daemon, router, per-request capped body, store
+ * handle pool, parameter checks and the uniform error answer. Endpoints live in api_*.c. */
+#define _GNU_SOURCE /* fopencookie: a FILE whose writes go into a capped buffer */
+#include <errno.h>
+#include <netdb.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/types.h>
+#include <time.h>
+
+#include <microhttpd.h>
+
+#include "http/http_internal.h"
+#include "lantian/util.h"
+
+struct lt_http {
+    struct MHD_Daemon *d;
+    char *db;
+    struct lt_rules rules;
+    struct lt_target *targets;
+    int ntargets;
+    char targets_name[64];
+    struct sockaddr_storage addr;
+    /* The store handle pool: one handle per worker thread, opened on first use. */
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    int nstores;
+    struct lt_store **stores;
+    bool *busy;
+    struct lt_http_counters counters;
+};
+
+/* ---- the capped body ----------------------------------------------------------------------- */
+
+struct lt__body {
+    char *buf;
+    size_t len, cap, max;
+    bool over; /* a write would have passed max */
+};
+
+static ssize_t lt__body_write(void *cookie, const char *p, size_t n)
+{
+    struct lt__body *b = cookie;
+    if (b->over || n > b->max - b->len) {
+        b->over = true;
+        return -1;
+    }
+    if (b->len + n > b->cap) {
+        size_t ncap = b->cap ? b->cap : 16384;
+        while (ncap < b->len + n)
+            ncap *= 2;
+        if (ncap > b->max)
+            ncap = b->max;
+        char *nb = realloc(b->buf, ncap);
+        if (!nb) {
+            b->over = true;
+            return -1;
+        }
+        b->buf = nb;
+        b->cap = ncap;
+    }
+    memcpy(b->buf + b->len, p, n);
+    b->len += n;
+    return (ssize_t)n;
+}
+
+static FILE *lt__body_open(struct lt__body *b, size_t max)
+{
+    cookie_io_functions_t io = {.write = lt__body_write};
+    memset(b, 0, sizeof(*b));
+    b->max = max;
+    return fopencookie(b, "w", io);
+}
+
+/* ---- small shared helpers ------------------------------------------------------------------ */
+
+const struct lt_rules *lt__http_rules(const struct lt_http *h)
+{
+    return &h->rules;
+}
+
+const struct lt_target *lt__http_targets(const struct lt_http *h, const char *name, int *n)
+{
+    *n = 0;
+    if (!h->ntargets || strcmp(name, h->targets_name) != 0)
+        return NULL;
+    *n = h->ntargets;
+    return h->targets;
+}
+
+const char *lt__http_targets_name(const struct lt_http *h)
+{
+    return h->ntargets ? h->targets_name : NULL;
+}
+
+int lt__fail(struct lt__req *q, int status, const char *code, const char *fmt, ...)
+{
+    va_list ap;
+    q->status = status;
+    snprintf(q->code, sizeof(q->code), "%s", code);
+    va_start(ap, fmt);
+    vsnprintf(q->msg, sizeof(q->msg), fmt, ap);
+    va_end(ap);
+    return status;
+}
+
+int lt__fail_store(struct lt__req *q, int rc, const char *what)
+{
+    /* The detail (SQLite's message) is for the operator's log, not for the client. */
+    fprintf(stderr, "lantian http: %s: %s (%s)\n", what, lt_strerror(rc),
+            q->st ? lt_store_errmsg(q->st) : "no store");
+    if (rc == LT_ENOMEM)
+        return lt__fail(q, 503, "out_of_memory", "the server is out of memory; try again later");
+    return lt__fail(q, 500, "store_error",
+                    "the data store could not answer this request; the server log has the details");
+}
+
+void lt__jstr(FILE *f, const char *s)
+{
+    if (!s)
+        fputs("null", f);
+    else
+        lt_json_str(f, s);
+}
+
+void lt__jnum(FILE *f, double v, int decimals)
+{
+    if (v != v || v > 1e300 || v < -1e300) /* NaN and infinities are null in JSON */
+        fputs("null", f);
+    else
+        fprintf(f, "%.*f", decimals, v);
+}
+
+void lt__jhour(FILE *f, int64_t ts)
+{
+    char b[24];
+    lt_bj_format_hour(ts, b, sizeof(b));
+    lt_json_str(f, b);
+}
+
+int32_t lt__today(void)
+{
+    int64_t now = (int64_t)time(NULL);
+    return (int32_t)((now + LT_BJ_OFFSET_S) / 86400);
+}
+
+int64_t lt__this_hour(void)
+{
+    int64_t now = (int64_t)time(NULL);
+    return now - now % 3600;
+}
+
+/* ---- parameters ---------------------------------------------------------------------------- */
+
+const char *lt__param(struct lt__req *q, const char *name)
+{
+    return MHD_lookup_connection_value((struct MHD_Connection *)q->conn, MHD_GET_ARGUMENT_KIND,
+                                       name);
+}
+
+int lt__param_date(struct lt__req *q, const char *name, bool required, int32_t *day)
+{
+    const char *v = lt__param(q, name);
+    if (!v) {
+        if (required)
+            return lt__fail(q, 400, "missing_parameter", "%s is required (YYYY-MM-DD)", name);
+        return 0;
+    }
+    if (lt_date_parse(lt_str_of(v), day))
+        return lt__fail(q, 400, "bad_parameter", "%s: '%s' is not a date (YYYY-MM-DD)", name, v);
+    return 0;
+}
+
+int lt__param_int(struct lt__req *q, const char *name, long long min, long long max, long long *out)
+{
+    const char *v = lt__param(q, name);
+    if (!v)
+        return 0;
+    int rc = lt_parse_int(lt_str_of(v), min, max, out);
+    if (rc == LT_ERANGE)
+        return lt__fail(q, 400, "bad_parameter", "%s: %s is out of range (%lld .. %lld)", name, v,
+                        min, max);
+    if (rc)
+        return lt__fail(q, 400, "bad_parameter", "%s: '%s' is not an integer", name, v);
+    return 0;
+}
+
+int lt__param_page(struct lt__req *q, int *limit, int *offset)
+{
+    long long l = LT__HTTP_LIMIT_DEFAULT, o = 0;
+    int rc = lt__param_int(q, "limit", 1, LT__HTTP_LIMIT_MAX, &l);
+    if (!rc)
+        rc = lt__param_int(q, "offset", 0, 100000000, &o);
+    *limit = (int)l;
+    *offset = (int)o;
+    return rc;
+}
+
+int lt__param_range(struct lt__req *q, int max_days, int32_t def_to, int def_days, int32_t *from,
+                    int32_t *to)
+{
+    bool dflt = def_to >= 0;
+    int rc = lt__param_date(q, "from", !dflt, from);
+    if (!rc)
+        rc = lt__param_date(q, "to", !dflt, to);
+    if (rc)
+        return rc;
+    bool has_from = lt__param(q, "from") != NULL, has_to = lt__param(q, "to") != NULL;
+    if (dflt && has_from != has_to)
+        return lt__fail(q, 400, "missing_parameter", "give both from and to, or neither");
+    if (dflt && !has_from) {
+        *to = def_to;
+        *from = def_to - def_days + 1;
+    }
+    if (*to < *from) {
+        char a[16], b[16];
+        lt_date_format(*from, a, sizeof(a));
+        lt_date_format(*to, b, sizeof(b));
+        return lt__fail(q, 400, "bad_parameter", "from (%s) is after to (%s)", a, b);
+    }
+    if (*to - *from + 1 > max_days)
+        return lt__fail(q, 400, "range_too_long",
+                        "from .. to spans %d days; this endpoint answers at most %d days per "
+                        "request (ask for the rest in further requests)",
+                        (int)(*to - *from + 1), max_days);
+    return 0;
+}
+
+int lt__param_area(struct lt__req *q, int *level, const char **name)
+{
+    static const char *const keys[] = {"site", "city", "county"};
+    int n = 0;
+    char allowed[64] = "";
+    size_t len = 0;
+    for (int i = 0; i < 3; i++) {
+        char k[16];
+        snprintf(k, sizeof(k), " %s ", keys[i]);
+        if (!strstr(q->allowed, k))
+            continue;
+        int w = snprintf(allowed + len, sizeof(allowed) - len, "%s%s", len ? ", " : "", keys[i]);
+        if (w > 0 && (size_t)w < sizeof(allowed) - len)
+            len += (size_t)w;
+        const char *v = lt__param(q, keys[i]);
+        if (v) {
+            *level = i; /* LT_AREA_SITE, LT_AREA_CITY, LT_AREA_COUNTY */
+            *name = v;
+            n++;
+        }
+    }
+    if (n != 1)
+        return lt__fail(q, 400, n ? "bad_parameter" : "missing_parameter", "give exactly one of %s",
+                        allowed);
+    if (!**name)
+        return lt__fail(q, 400, "bad_parameter", "the area name is empty");
+    return 0;
+}
+
+int lt__json_only(struct lt__req *q)
+{
+    if (q->fmt != LT_FMT_JSON)
+        return lt__fail(q, 400, "bad_parameter",
+                        "format: this answer is a JSON object, not a table; csv is not offered "
+                        "here");
+    return 0;
+}
+
+void lt__obj_begin(struct lt__req *q)
+{
+    if (q->fmt == LT_FMT_JSON)
+        fputc('{', q->out);
+}
+
+int lt__page_out(struct lt__req *q, const struct lt_table *t, int limit, int offset)
+{
+    if (q->fmt == LT_FMT_CSV) {
+        lt_table_print_rows(t, q->out, LT_FMT_CSV, offset, limit);
+        return 200;
+    }
+    fprintf(q->out, "\"total\": %d, \"offset\": %d, \"limit\": %d, \"items\": ", lt_table_rows(t),
+            offset, limit);
+    lt_table_print_rows(t, q->out, LT_FMT_JSON, offset, limit);
+    fputs("}\n", q->out);
+    return 200;
+}
+
+/* ---- the router ---------------------------------------------------------------------------- */
+
+struct lt__route {
+    const char *pattern; /* "/api/sites/{}": {} is one path segment, a parameter */
+    int (*fn)(struct lt__req *q);
+    bool store;          /* needs a store handle */
+    const char *allowed; /* query parameters besides format */
+};
+
+static const struct lt__route lt__routes[] = {
+    {"/api/health", lt__api_health, false, " "},
+    {"/api/sites", lt__api_sites, true, " city province county limit offset "},
+    {"/api/sites/{}", lt__api_site, true, " "},
+    {"/api/aqi/latest", lt__api_aqi_latest, true, " city province level at limit offset "},
+    {"/api/aqi/hourly", lt__api_aqi_hourly, true, " site city county from to limit offset "},
+    {"/api/aqi/daily", lt__api_aqi_daily, true, " site city county from to limit offset "},
+    {"/api/stats", lt__api_stats, true, " site city county period "},
+    {"/api/rank", lt__api_rank, true, " level province period by limit offset "},
+    {"/api/targets", lt__api_targets, true,
+     " city county year as_of config pm25 pm10 good_ratio good_days heavy_ratio index ruleset "},
+    {"/api/devices", lt__api_devices, true, " limit offset "},
+    {"/api/devices/{}/health", lt__api_device_health, true, " from to limit offset "},
+    {"/api/quarantine", lt__api_quarantine, true, " limit offset "},
+    {"/api/exceedances", lt__api_exceedances, true, " mn limit offset "},
+    {"/api/corrections", lt__api_corrections, true, " site limit offset "},
+};
+
+/* Match path against a pattern, capturing {} segments into pp. */
+static bool lt__match(const char *pat, const char *path, char pp[2][LT__HTTP_PATH_PARAM])
+{
+    int np = 0;
+    while (*pat && *path) {
+        if (pat[0] == '{' && pat[1] == '}') {
+            size_t n = strcspn(path, "/");
+            if (!n || n >= LT__HTTP_PATH_PARAM || np >= 2)
+                return false;
+            memcpy(pp[np], path, n);
+            pp[np][n] = '\0';
+            np++;
+            path += n;
+            pat += 2;
+            continue;
+        }
+        if (*pat != *path)
+            return false;
+        pat++;
+        path++;
+    }
+    return !*pat && !*path;
+}
+
+/* ---- the store pool ------------------------------------------------------------------------ */
+
+static int lt__store_take(struct lt_http *h, struct lt_store **st)
+{
+    int rc = 0, slot = -1;
+    pthread_mutex_lock(&h->mu);
+    for (;;) {
+        for (int i = 0; i < h->nstores; i++)
+            if (!h->busy[i]) {
+                slot = i;
+                break;
+            }
+        if (slot >= 0)
+            break;
+        pthread_cond_wait(&h->cv, &h->mu);
+    }
+    h->busy[slot] = true;
+    pthread_mutex_unlock(&h->mu);
+    if (!h->stores[slot]) {
+        struct lt_diag d = {0};
+        rc = lt_store_open(&h->stores[slot], h->db, &d);
+        if (rc) {
+            fprintf(stderr, "lantian http: cannot open %s: %s\n", h->db, d.msg);
+            h->stores[slot] = NULL;
+        }
+    }
+    if (rc) {
+        pthread_mutex_lock(&h->mu);
+        h->busy[slot] = false;
+        pthread_cond_signal(&h->cv);
+        pthread_mutex_unlock(&h->mu);
+        return rc;
+    }
+    *st = h->stores[slot];
+    return 0;
+}
+
+static void lt__store_give(struct lt_http *h, struct lt_store *st)
+{
+    pthread_mutex_lock(&h->mu);
+    for (int i = 0; i < h->nstores; i++)
+        if (h->stores[i] == st)
+            h->busy[i] = false;
+    pthread_cond_signal(&h->cv);
+    pthread_mutex_unlock(&h->mu);
+}
+
+/* ---- answering ----------------------------------------------------------------------------- */
+
+struct lt__argcheck {
+    struct lt__req *q;
+    int n;
+    const char *seen[32];
+    int status;
+};
+
+static enum MHD_Result lt__arg_iter(void *cls, enum MHD_ValueKind kind, const char *key,
+                                    size_t key_size, const char *value, size_t value_size)
+{
+    struct lt__argcheck *a = cls;
+    struct lt__req *q = a->q;
+    (void)kind;
+    char k[40];
+    if (key_size >= sizeof(k) - 2 || strlen(key) != key_size || !lt_utf8_valid(key, key_size)) {
+        a->status = lt__fail(q, 400, "bad_parameter", "a query parameter name is not valid");
+        return MHD_NO;
+    }
+    snprintf(k, sizeof(k), " %s ", key);
+    if (strcmp(key, "format") != 0 && !strstr(q->allowed, k)) {
+        a->status =
+            lt__fail(q, 400, "unknown_parameter",
+                     "unknown parameter '%s'; this endpoint takes:%sformat", key, q->allowed);
+        return MHD_NO;
+    }
+    for (int i = 0; i < a->n; i++)
+        if (!strcmp(a->seen[i], key)) {
+            a->status = lt__fail(q, 400, "bad_parameter", "%s is given twice", key);
+            return MHD_NO;
+        }
+    if (a->n == (int)(sizeof(a->seen) / sizeof(a->seen[0]))) {
+        a->status = lt__fail(q, 400, "bad_parameter", "too many query parameters");
+        return MHD_NO;
+    }
+    a->seen[a->n++] = key;
+    if (!value) {
+        a->status = lt__fail(q, 400, "bad_parameter", "%s has no value (write %s=...)", key, key);
+        return MHD_NO;
+    }
+    if (strlen(value) != value_size || !lt_utf8_valid(value, value_size)) {
+        a->status = lt__fail(q, 400, "bad_parameter", "%s: the value is not valid UTF-8 text", key);
+        return MHD_NO;
+    }
+    return MHD_YES;
+}
+
+static enum MHD_Result lt__send(struct MHD_Connection *c, int status, char *buf, size_t len,
+                                const char *ctype, bool allow)
+{
+    struct MHD_Response *r = MHD_create_response_from_buffer(
+        len, buf ? buf : (char *)"", buf ? MHD_RESPMEM_MUST_FREE : MHD_RESPMEM_PERSISTENT);
+    if (!r) {
+        free(buf);
+        return MHD_NO;
+    }
+    MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, ctype);
+    MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
+    MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
+    if (allow)
+        MHD_add_response_header(r, MHD_HTTP_HEADER_ALLOW, "GET, HEAD");
+    enum MHD_Result ret = MHD_queue_response(c, (unsigned)status, r);
+    MHD_destroy_response(r);
+    return ret;
+}
+
+/* The uniform error answer: {"error": {"code": ..., "message": ...}}. */
+static enum MHD_Result lt__send_error(struct MHD_Connection *c, const struct lt__req *q)
+{
+    struct lt__body b;
+    FILE *f = lt__body_open(&b, 4096);
+    if (!f)
+        return MHD_NO;
+    fputs("{\"error\": {\"code\": ", f);
+    lt_json_str(f, q->code);
+    fputs(", \"message\": ", f);
+    lt_json_str(f, q->msg);
+    fputs("}}\n", f);
+    fclose(f);
+    if (b.over) {
+        free(b.buf);
+        return MHD_NO;
+    }
+    return lt__send(c, q->status, b.buf, b.len, "application/json; charset=utf-8",
+                    q->status == 405);
+}
+
+static void lt__count(struct lt_http *h, int status)
+{
+    pthread_mutex_lock(&h->mu);
+    h->counters.requests++;
+    if (status < 400)
+        h->counters.ok++;
+    else if (status < 500)
+        h->counters.client_errors++;
+    else
+        h->counters.server_errors++;
+    pthread_mutex_unlock(&h->mu);
+}
+
+#define LT__DONE ((void *)(uintptr_t)UINTPTR_MAX)
+
+static enum MHD_Result lt__handle(void *cls, struct MHD_Connection *c, const char *url,
+                                  const char *method, const char *version, const char *upload,
+                                  size_t *upload_size, void **con_cls)
+{
+    struct lt_http *h = cls;
+    (void)version;
+    (void)upload;
+    if (*con_cls == LT__DONE) { /* a body after the answer was queued: drop it */
+        *upload_size = 0;
+        return MHD_YES;
+    }
+    size_t uri_len = (size_t)(uintptr_t)*con_cls;
+    uri_len = uri_len ? uri_len - 1 : 0;
+    *con_cls = LT__DONE;
+
+    struct lt__req q;
+    struct lt__body b = {0};
+    memset(&q, 0, sizeof(q));
+    q.srv = h;
+    q.conn = c;
+    q.fmt = LT_FMT_JSON;
+    q.status = 200;
+    const struct lt__route *rt = NULL;
+    enum MHD_Result ret;
+
+    if (uri_len > LT__HTTP_URI_MAX) {
+        lt__fail(&q, 414, "uri_too_long",
+                 "the request target (path and query) is longer than %d bytes; ask for less",
+                 LT__HTTP_URI_MAX);
+        goto error;
+    }
+    for (size_t i = 0; i < sizeof(lt__routes) / sizeof(lt__routes[0]); i++)
+        if (lt__match(lt__routes[i].pattern, url, q.pp)) {
+            rt = &lt__routes[i];
+            break;
+        }
+    if (!rt) {
+        lt__fail(&q, 404, "not_found", "no such endpoint: %.200s (see docs/API.md)", url);
+        goto error;
+    }
+    if (strcmp(method, MHD_HTTP_METHOD_GET) != 0 && strcmp(method, MHD_HTTP_METHOD_HEAD) != 0) {
+        lt__fail(&q, 405, "method_not_allowed",
+                 "%.20s is not allowed here: the API is read-only "
+                 "(GET or HEAD)",
+                 method);
+        goto error;
+    }
+    q.allowed = rt->allowed;
+    struct lt__argcheck ac = {.q = &q};
+    MHD_get_connection_values_n(c, MHD_GET_ARGUMENT_KIND, lt__arg_iter, &ac);
+    if (ac.status)
+        goto error;
+    const char *fmt = lt__param(&q, "format");
+    if (fmt && !strcmp(fmt, "csv"))
+        q.fmt = LT_FMT_CSV;
+    else if (fmt && strcmp(fmt, "json") != 0) {
+        lt__fail(&q, 400, "bad_parameter", "format: '%.60s' is not json or csv", fmt);
+        goto error;
+    }
+    q.out = lt__body_open(&b, LT__HTTP_BODY_MAX);
+    if (!q.out) {
+        lt__fail(&q, 503, "out_of_memory", "the server is out of memory; try again later");
+        goto error;
+    }
+    if (rt->store) {
+        int rc = lt__store_take(h, &q.st);
+        if (rc) {
+            q.st = NULL;
+            lt__fail_store(&q, rc, "open the store");
+            goto error;
+        }
+    }
+    int status = rt->fn(&q);
+    if (q.st)
+        lt__store_give(h, q.st);
+    q.st = NULL;
+    fclose(q.out);
+    q.out = NULL;
+    if (status == 200 && b.over)
+        status = lt__fail(&q, 400, "too_large",
+                          "the answer would exceed %u MiB; ask for a shorter range or a smaller "
+                          "page (limit)",
+                          LT__HTTP_BODY_MAX >> 20);
+    if (status != 200) {
+        q.status = status;
+        goto error;
+    }
+    lt__count(h, 200);
+    ret = lt__send(
+        c, 200, b.buf, b.len,
+        q.fmt == LT_FMT_CSV ? "text/csv; charset=utf-8" : "application/json; charset=utf-8", false);
+    return ret;
+error:
+    if (q.out)
+        fclose(q.out);
+    free(b.buf);
+    lt__count(h, q.status);
+    return lt__send_error(c, &q);
+}
+
+/* Called before the request is parsed: remember the request target's length (as *con_cls). */
+static void *lt__uri_log(void *cls, const char *uri, struct MHD_Connection *c)
+{
+    (void)cls;
+    (void)c;
+    size_t n = strlen(uri);
+    if (n > LT__HTTP_URI_MAX + 1)
+        n = LT__HTTP_URI_MAX + 1;
+    return (void *)(uintptr_t)(n + 1);
+}
+
+/* ---- start and stop ------------------------------------------------------------------------ */
+
+void lt_http_opts_defaults(struct lt_http_opts *o)
+{
+    memset(o, 0, sizeof(*o));
+    o->listen = "127.0.0.1:8080";
+    o->threads = 4;
+    o->max_connections = 256;
+    o->timeout_s = 30;
+}
+
+/* "HOST:PORT" or "[V6]:PORT" with a numeric host. */
+static int lt__parse_listen(const char *s, struct sockaddr_storage *ss, bool *v6, char *err,
+                            size_t errcap)
+{
+    char host[64];
+    const char *colon = strrchr(s, ':');
+    long long port;
+    if (!colon || colon == s || (size_t)(colon - s) >= sizeof(host) ||
+        lt_parse_int(lt_str_of(colon + 1), 0, 65535, &port)) {
+        snprintf(err, errcap, "--http '%s' is not ADDR:PORT (e.g. 127.0.0.1:8080)", s);
+        return LT_EINVAL;
+    }
+    size_t hl = (size_t)(colon - s);
+    const char *hp = s;
+    if (s[0] == '[' && hl >= 2 && s[hl - 1] == ']') {
+        hp = s + 1;
+        hl -= 2;
+    }
+    memcpy(host, hp, hl);
+    host[hl] = '\0';
+    struct addrinfo hints, *res = NULL;
+    memset(&hints, 0, sizeof(hints));
+    hints.ai_flags = AI_NUMERICHOST | AI_PASSIVE;
+    hints.ai_socktype = SOCK_STREAM;
+    if (getaddrinfo(host, NULL, &hints, &res) || !res) {
+        snprintf(err, errcap, "--http '%s': '%s' is not a numeric IPv4 or IPv6 address", s, host);
+        return LT_EINVAL;
+    }
+    memset(ss, 0, sizeof(*ss));
+    memcpy(ss, res->ai_addr, res->ai_addrlen);
+    *v6 = res->ai_family == AF_INET6;
+    freeaddrinfo(res);
+    if (*v6)
+        ((struct sockaddr_in6 *)ss)->sin6_port = htons((uint16_t)port);
+    else
+        ((struct sockaddr_in *)ss)->sin_port = htons((uint16_t)port);
+    return 0;
+}
+
+static void lt__free(struct lt_http *h)
+{
+    if (!h)
+        return;
+    for (int i = 0; i < h->nstores; i++)
+        lt_store_close(h->stores ? h->stores[i] : NULL);
+    free(h->stores);
+    free(h->busy);
+    free(h->targets);
+    free(h->db);
+    pthread_mutex_destroy(&h->mu);
+    pthread_cond_destroy(&h->cv);
+    free(h);
+}
+
+int lt_http_start(struct lt_http **out, const struct lt_http_opts *o, int *port, char *err,
+                  size_t errcap)
+{
+    bool v6 = false;
+    *out = NULL;
+    if (!o->db || !o->rules || o->threads < 1 || o->threads > 64 || o->max_connections < 1 ||
+        o->timeout_s < 1) {
+        snprintf(err, errcap, "HTTP options out of range (threads 1..64, connections >= 1)");
+        return LT_EINVAL;
+    }
+    struct lt_http *h = calloc(1, sizeof(*h));
+    if (!h) {
+        snprintf(err, errcap, "out of memory");
+        return LT_ENOMEM;
+    }
+    pthread_mutex_init(&h->mu, NULL);
+    pthread_cond_init(&h->cv, NULL);
+    int rc = lt__parse_listen(o->listen, &h->addr, &v6, err, errcap);
+    if (rc)
+        goto fail;
+    rc = LT_ENOMEM;
+    h->db = malloc(strlen(o->db) + 1);
+    h->nstores = o->threads;
+    h->stores = calloc((size_t)h->nstores, sizeof(*h->stores));
+    h->busy = calloc((size_t)h->nstores, sizeof(*h->busy));
+    if (!h->db || !h->stores || !h->busy) {
+        snprintf(err, errcap, "out of memory");
+        goto fail;
+    }
+    memcpy(h->db, o->db, strlen(o->db) + 1);
+    h->rules = *o->rules;
+    if (o->ntargets > 0) {
+        h->targets = malloc(sizeof(*h->targets) * (size_t)o->ntargets);
+        if (!h->targets) {
+            snprintf(err, errcap, "out of memory");
+            goto fail;
+        }
+        memcpy(h->targets, o->targets, sizeof(*h->targets) * (size_t)o->ntargets);
+        h->ntargets = o->ntargets;
+        snprintf(h->targets_name, sizeof(h->targets_name), "%s",
+                 o->targets_name ? o->targets_name : "");
+    }
+    /* One handle now, so that a store that cannot be opened stops the start, not a request. */
+    struct lt_diag d = {0};
+    rc = lt_store_open(&h->stores[0], h->db, &d);
+    if (rc) {
+        snprintf(err, errcap, "cannot open the store %s: %s", h->db, d.msg);
+        h->stores[0] = NULL;
+        goto fail;
+    }
+    /* The daemon's threads inherit the signal mask: block everything while they are created, so
+     * that SIGINT/SIGTERM go to the command's own thread. */
+    sigset_t all, old;
+    sigfillset(&all);
+    pthread_sigmask(SIG_BLOCK, &all, &old);
+    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_AUTO | MHD_USE_ERROR_LOG;
+    if (v6)
+        flags |= MHD_USE_IPv6;
+    h->d = MHD_start_daemon(
+        flags, 0, NULL, NULL, lt__handle, h, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&h->addr,
+        MHD_OPTION_THREAD_POOL_SIZE, (unsigned)o->threads, MHD_OPTION_CONNECTION_LIMIT,
+        (unsigned)o->max_connections, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)o->timeout_s,
+        MHD_OPTION_URI_LOG_CALLBACK, lt__uri_log, NULL, MHD_OPTION_END);
+    int e = errno;
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    if (!h->d) {
+        snprintf(err, errcap, "cannot listen on %s: %s", o->listen,
+                 e ? strerror(e) : "libmicrohttpd refused to start");
+        rc = LT_EIO;
+        goto fail;
+    }
+    const union MHD_DaemonInfo *di = MHD_get_daemon_info(h->d, MHD_DAEMON_INFO_BIND_PORT);
+    *port = di ? (int)di->port : 0;
+    *out = h;
+    return 0;
+fail:
+    lt__free(h);
+    return rc;
+}
+
+void lt_http_stop(struct lt_http *h)
+{
+    if (!h)
+        return;
+    if (h->d)
+        MHD_stop_daemon(h->d);
+    h->d = NULL;
+    lt__free(h);
+}
+
+void lt_http_get_counters(struct lt_http *h, struct lt_http_counters *c)
+{
+    pthread_mutex_lock(&h->mu);
+    *c = h->counters;
+    pthread_mutex_unlock(&h->mu);
+}
