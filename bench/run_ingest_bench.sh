@@ -63,16 +63,19 @@ for N in 1000 10000; do
         "$(val latency_p99_ms "$T/sim-$N.out")" "$acked"
 done
 
-# Latency below saturation: 1,000 devices at 5 frames/s each (5,000 frames/s offered).
-db="$T/bench-rate.db"
-"$LANTIAN" simulate --target 127.0.0.1:1 --devices 1000 --register "$db" --register-only 2> /dev/null
-start_server "$db" 1100
-"$LANTIAN" simulate --target "127.0.0.1:$PORT" --devices 1000 --rate 5 --window 8 \
-    --duration "$DUR" > "$T/sim-rate.out"
-stop_server
-printf "%-34s %12s %10s %10s %10s\n" "1000 conns x 5 frames/s offered" \
-    "$(val acked_per_s "$T/sim-rate.out")" "$(val latency_p50_ms "$T/sim-rate.out")" \
-    "$(val latency_p99_ms "$T/sim-rate.out")" "$(val acked "$T/sim-rate.out")"
+# Latency below saturation: 1,000 devices at R frames/s each (R x 1,000 frames/s offered).
+for R in 5 20; do
+    db="$T/bench-rate-$R.db"
+    "$LANTIAN" simulate --target 127.0.0.1:1 --devices 1000 --register "$db" --register-only \
+        2> /dev/null
+    start_server "$db" 1100
+    "$LANTIAN" simulate --target "127.0.0.1:$PORT" --devices 1000 --rate "$R" --window 8 \
+        --duration "$DUR" > "$T/sim-rate.out"
+    stop_server
+    printf "%-34s %12s %10s %10s %10s\n" "1000 conns x $R frames/s offered" \
+        "$(val acked_per_s "$T/sim-rate.out")" "$(val latency_p50_ms "$T/sim-rate.out")" \
+        "$(val latency_p99_ms "$T/sim-rate.out")" "$(val acked "$T/sim-rate.out")"
+done
 
 N=10000
 db="$T/idle.db"

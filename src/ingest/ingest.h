@@ -97,6 +97,7 @@ void lt_ingest_get_counters(const struct lt_ingest *g, struct lt_ingest_counters
  * by the loop, owned by the queue, processed by the writer, handed back with its reply. */
 struct lt__job {
     struct lt__job *next;
+    struct lt__job *ack_next; /* loop: the next reply due to the same connection in one round */
     uint64_t conn_id;
     int64_t recv_ms;
     int fr_status;    /* 0 (a frame with a valid CRC) or the framer's lt_hj212_reject */

@@ -30,6 +30,8 @@ struct lt__conn {
     long pending; /* jobs of this connection in flight: it closes after EOF only when 0 */
     char peer[48];
     char mn[32];
+    struct lt__job *ack_head, *ack_tail; /* replies of one async round, written together */
+    bool ack_queued;                     /* in the round's list of connections to write to */
 };
 
 struct lt__wreq {
@@ -76,6 +78,10 @@ struct lt_ingest {
     struct lt__mn_slot *mnt;
     uint32_t mncap, mnn;
 
+    /* Connections with replies due in the current async round (lt__async_cb). */
+    struct lt__conn **ackc;
+    size_t nackc, ackc_cap;
+
     struct lt_limits limits; /* a copy; read by the writer thread */
     bool have_limits;
     char limits_origin[300];
@@ -108,33 +114,46 @@ static void lt__write_cb(uv_write_t *req, int status)
     free(req->data);
 }
 
-static void lt__send(struct lt__conn *c, const char *p, size_t n)
+/* Write the replies of c's jobs (chained by ack_next) in as few syscalls as possible: one
+ * uv_try_write (writev) of up to LT__ACK_IOV replies; what the socket does not take at once is
+ * copied into one queued write request. Returns the number of replies handed to the socket. */
+#define LT__ACK_IOV 64
+
+static void lt__send_many(struct lt__conn *c, uv_buf_t *b, unsigned nb, size_t total)
 {
     struct lt_ingest *g = c->g;
-    uv_buf_t b = uv_buf_init((char *)p, (unsigned)n);
-    int w = uv_try_write((uv_stream_t *)&c->tcp, &b, 1);
-    if (w == (int)n) {
-        g->c.acks_sent++;
+    int w = uv_try_write((uv_stream_t *)&c->tcp, b, nb);
+    if (w == (int)total) {
+        g->c.acks_sent += nb;
         return;
     }
     if (w < 0 && w != UV_EAGAIN) {
         lt__conn_close(c, uv_strerror(w));
         return;
     }
-    size_t done = w > 0 ? (size_t)w : 0;
-    if (uv_stream_get_write_queue_size((uv_stream_t *)&c->tcp) + (n - done) >
-        (size_t)g->o.out_max) {
+    size_t done = w > 0 ? (size_t)w : 0, left = total - done;
+    if (uv_stream_get_write_queue_size((uv_stream_t *)&c->tcp) + left > (size_t)g->o.out_max) {
         g->c.conns_out_closed++;
         lt__conn_close(c, "the device does not read its replies (out_max reached)");
         return;
     }
-    struct lt__wreq *r = malloc(sizeof *r + (n - done));
+    struct lt__wreq *r = malloc(sizeof *r + left);
     if (!r) {
         lt__conn_close(c, "out of memory for a reply");
         return;
     }
-    memcpy(r->data, p + done, n - done);
-    r->buf = uv_buf_init(r->data, (unsigned)(n - done));
+    size_t off = 0, skip = done;
+    for (unsigned i = 0; i < nb; i++) {
+        size_t len = b[i].len;
+        if (skip >= len) {
+            skip -= len;
+            continue;
+        }
+        memcpy(r->data + off, b[i].base + skip, len - skip);
+        off += len - skip;
+        skip = 0;
+    }
+    r->buf = uv_buf_init(r->data, (unsigned)left);
     r->req.data = r;
     int rc = uv_write(&r->req, (uv_stream_t *)&c->tcp, &r->buf, 1, lt__write_cb);
     if (rc) {
@@ -142,7 +161,30 @@ static void lt__send(struct lt__conn *c, const char *p, size_t n)
         lt__conn_close(c, uv_strerror(rc));
         return;
     }
-    g->c.acks_sent++;
+    g->c.acks_sent += nb;
+}
+
+/* The replies gathered for c in this round, in order, then the chain is cleared. The jobs stay
+ * owned by the caller (freed after the round). */
+static void lt__send_acks(struct lt__conn *c)
+{
+    uv_buf_t b[LT__ACK_IOV];
+    struct lt__job *j = c->ack_head;
+    c->ack_head = c->ack_tail = NULL;
+    c->ack_queued = false;
+    while (j) {
+        unsigned nb = 0;
+        size_t total = 0;
+        for (; j && nb < LT__ACK_IOV; j = j->ack_next) {
+            b[nb++] = uv_buf_init(j->reply, j->reply_len);
+            total += j->reply_len;
+        }
+        if (c->closing) {
+            c->g->c.acks_lost += nb;
+            continue;
+        }
+        lt__send_many(c, b, nb, total);
+    }
 }
 
 /* ---- reading and framing ------------------------------------------------------------------- */
@@ -550,12 +592,32 @@ static void lt__mn_bind(struct lt_ingest *g, struct lt__conn *c)
 
 /* ---- acks back from the writer --------------------------------------------------------------- */
 
+/* Note c as having replies due in this round. False when out of memory (its replies are then
+ * counted as lost: the device resends). */
+static bool lt__ackc_add(struct lt_ingest *g, struct lt__conn *c)
+{
+    if (g->nackc == g->ackc_cap) {
+        size_t ncap = g->ackc_cap ? g->ackc_cap * 2 : 256;
+        struct lt__conn **n = realloc(g->ackc, ncap * sizeof *n);
+        if (!n)
+            return false;
+        g->ackc = n;
+        g->ackc_cap = ncap;
+    }
+    g->ackc[g->nackc++] = c;
+    c->ack_queued = true;
+    return true;
+}
+
 static void lt__async_cb(uv_async_t *a)
 {
     struct lt_ingest *g = a->data;
-    struct lt__job *j = lt__writer_take_done(g->w), *next;
-    for (; j; j = next) {
-        next = j->next;
+    struct lt__job *all = lt__writer_take_done(g->w), *j, *next;
+    /* First the bookkeeping of every job, gathering the replies per connection; then one write
+     * per connection (a device with several frames in one commit gets its acks together); then
+     * the jobs are freed (the replies point into them). */
+    g->nackc = 0;
+    for (j = all; j; j = j->next) {
         g->inflight--;
         g->inflight_bytes -= (long)j->len;
         if (j->committed)
@@ -566,16 +628,29 @@ static void lt__async_cb(uv_async_t *a)
             lt__mn_bind(g, c);
         }
         if (j->reply_len && j->committed) {
-            if (c && !c->closing)
-                lt__send(c, j->reply, j->reply_len);
-            else
+            if (c && !c->closing && (c->ack_queued || lt__ackc_add(g, c))) {
+                j->ack_next = NULL;
+                if (c->ack_tail)
+                    c->ack_tail->ack_next = j;
+                else
+                    c->ack_head = j;
+                c->ack_tail = j;
+            } else {
                 g->c.acks_lost++; /* the connection closed before its frame was stored */
+            }
         }
-        if (c) {
+        if (c)
             c->pending--;
-            if (c->eof && !c->stalled && !c->closing && c->pending == 0 && !g->stopping)
-                lt__conn_close(c, NULL);
-        }
+    }
+    for (size_t i = 0; i < g->nackc; i++)
+        lt__send_acks(g->ackc[i]);
+    g->nackc = 0;
+    for (j = all; j; j = next) {
+        next = j->next;
+        /* A half-closed device is closed once the acks of all it sent are out. */
+        struct lt__conn *c = lt__conn_lookup(g, j->conn_id);
+        if (c && c->eof && !c->stalled && !c->closing && c->pending == 0 && !g->stopping)
+            lt__conn_close(c, NULL);
         free(j);
     }
     lt__resume_all(g);
@@ -801,6 +876,7 @@ void lt_ingest_free(struct lt_ingest *g)
     free(g->free_slots);
     free(g->db_path);
     free(g->mnt);
+    free(g->ackc);
     lt_limits_release(&g->limits);
     free(g);
 }

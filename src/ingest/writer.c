@@ -65,6 +65,19 @@ struct lt__writer {
     struct lt__health *hl;
     uint32_t hcap;
 
+    /* The checkpointer: a thread with a store handle of its own that copies the WAL into the
+     * database (and fsyncs it) while the writer goes on committing. A checkpoint on the writer's
+     * thread stalls every ack waiting for the next commit: with SQLite's default of one every
+     * 1,000 pages, p99 at 20,000 frames/s was 220 ms; with one every 16,384 pages, 50-80 ms
+     * already at 5,000 frames/s. */
+    pthread_t ck_th;
+    bool ck_started, ck_due, ck_stop;
+    pthread_mutex_t ck_mu;
+    pthread_cond_t ck_cv;
+    struct lt_store *ck_st;
+    uint64_t ck_runs;
+    int ck_last; /* writer: log pages when the checkpointer was last woken */
+
     struct lt_hj212_msg *msg;
     const struct lt_limits *limits; /* NULL: no judgement; owned by the server, read only */
     struct lt__ratelog *rl;
@@ -623,6 +636,53 @@ static void *lt__writer_main(void *arg)
     return NULL;
 }
 
+/* WAL pages after a commit at which the checkpointer is woken, and at which the writer checkpoints
+ * itself (the checkpointer cannot keep up, or a reader pins the log). */
+#define LT__CK_SOFT_PAGES 4096
+#define LT__CK_HARD_PAGES 65536
+
+/* Writer thread, after each commit (lt_store_wal_notify). */
+static void lt__ck_notify(void *arg, int pages)
+{
+    struct lt__writer *w = arg;
+    /* Once per LT__CK_SOFT_PAGES pages appended: a log that does not restart (the writer never
+     * pauses) would otherwise wake the checkpointer after every commit, copying the same hot
+     * pages again and again. */
+    if (pages < w->ck_last)
+        w->ck_last = 0; /* the log restarted */
+    if (pages - w->ck_last < LT__CK_SOFT_PAGES)
+        return;
+    w->ck_last = pages;
+    pthread_mutex_lock(&w->ck_mu);
+    if (!w->ck_due) {
+        w->ck_due = true;
+        pthread_cond_signal(&w->ck_cv);
+    }
+    pthread_mutex_unlock(&w->ck_mu);
+}
+
+static void *lt__ck_main(void *arg)
+{
+    struct lt__writer *w = arg;
+    pthread_mutex_lock(&w->ck_mu);
+    for (;;) {
+        while (!w->ck_due && !w->ck_stop)
+            pthread_cond_wait(&w->ck_cv, &w->ck_mu);
+        if (w->ck_stop)
+            break;
+        w->ck_due = false;
+        pthread_mutex_unlock(&w->ck_mu);
+        /* PASSIVE: copies what is committed without blocking the writer; the log restarts from
+         * its beginning at a later commit once everything in it was copied. */
+        if (lt_store_checkpoint(w->ck_st))
+            lt__log("checkpoint: %s", lt_store_errmsg(w->ck_st));
+        pthread_mutex_lock(&w->ck_mu);
+        w->ck_runs++;
+    }
+    pthread_mutex_unlock(&w->ck_mu);
+    return NULL;
+}
+
 /* Say at start which limit sets hourly CEMS values are judged against (one line per section). */
 static void lt__log_limits(const struct lt_limits *l, const char *origin)
 {
@@ -678,6 +738,8 @@ int lt__writer_new(struct lt__writer **out, const struct lt_ingest_opts *o, cons
     w->async = async;
     pthread_mutex_init(&w->mu, NULL);
     pthread_cond_init(&w->cv, NULL);
+    pthread_mutex_init(&w->ck_mu, NULL);
+    pthread_cond_init(&w->ck_cv, NULL);
     w->msg = malloc(sizeof *w->msg);
     w->rl = lt__ratelog_new(o->log_per_mn);
     uint32_t hc = 16;
@@ -696,6 +758,18 @@ int lt__writer_new(struct lt__writer **out, const struct lt_ingest_opts *o, cons
         snprintf(err, errcap, "cannot open the store %s: %s", db_path, d.msg);
         goto fail;
     }
+    rc = lt_store_open(&w->ck_st, db_path, &d);
+    if (rc) {
+        snprintf(err, errcap, "cannot open the store %s: %s", db_path, d.msg);
+        goto fail;
+    }
+    lt_store_wal_notify(w->st, LT__CK_HARD_PAGES, lt__ck_notify, w);
+    if (pthread_create(&w->ck_th, NULL, lt__ck_main, w) != 0) {
+        snprintf(err, errcap, "cannot start the checkpoint thread");
+        rc = LT_ENOMEM;
+        goto fail;
+    }
+    w->ck_started = true;
     w->limits = limits;
     lt__log_limits(limits, limits_origin);
     if (pthread_create(&w->th, NULL, lt__writer_main, w) != 0) {
@@ -735,14 +809,22 @@ struct lt__job *lt__writer_take_done(struct lt__writer *w)
 
 void lt__writer_stop(struct lt__writer *w)
 {
-    if (!w->th_started)
-        return;
-    pthread_mutex_lock(&w->mu);
-    w->stop = true;
-    pthread_cond_signal(&w->cv);
-    pthread_mutex_unlock(&w->mu);
-    pthread_join(w->th, NULL);
-    w->th_started = false;
+    if (w->th_started) {
+        pthread_mutex_lock(&w->mu);
+        w->stop = true;
+        pthread_cond_signal(&w->cv);
+        pthread_mutex_unlock(&w->mu);
+        pthread_join(w->th, NULL);
+        w->th_started = false;
+    }
+    if (w->ck_started) {
+        pthread_mutex_lock(&w->ck_mu);
+        w->ck_stop = true;
+        pthread_cond_signal(&w->ck_cv);
+        pthread_mutex_unlock(&w->ck_mu);
+        pthread_join(w->ck_th, NULL);
+        w->ck_started = false;
+    }
 }
 
 void lt__writer_free(struct lt__writer *w)
@@ -765,8 +847,11 @@ void lt__writer_free(struct lt__writer *w)
     free(w->msg);
     lt__ratelog_free(w->rl);
     lt_store_close(w->st);
+    lt_store_close(w->ck_st);
     pthread_mutex_destroy(&w->mu);
     pthread_cond_destroy(&w->cv);
+    pthread_mutex_destroy(&w->ck_mu);
+    pthread_cond_destroy(&w->ck_cv);
     free(w);
 }
 

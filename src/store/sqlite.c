@@ -19,7 +19,7 @@
 #include "lantian/util.h"
 #include "store/store.h"
 
-#define LT__SCHEMA_VERSION 3
+#define LT__SCHEMA_VERSION 4
 
 /* The schema (version 1). Times are UTC seconds of the hour's end; days are Beijing day numbers;
  * NULL lon/lat/valid_* mean unknown or open. A NULL hourly value is a value not monitored ("NM")
@@ -161,10 +161,40 @@ static const char lt__schema_v3_sql[] =
     "ALTER TABLE devices ADD COLUMN source_type TEXT NOT NULL DEFAULT '';\n"
     "INSERT INTO schema_version (version) VALUES (3);\n";
 
+/* Version 4: device values keyed by time first, (data_time, mn, cn, factor, vk), instead of MN
+ * first. The key is the same set of columns (idempotency unchanged); only its order changes. Live
+ * values arrive with DataTime close to now, so a batch's rows land at the right edge of the
+ * B-tree (a few pages dirtied per commit) instead of one page per device and commit: with 1,000
+ * devices this cut the bytes written per frame (WAL and checkpoints) from ~13 KB to ~4 KB and
+ * doubled throughput (docs/INGEST.md, benchmark). Existing rows are copied; the append-only
+ * triggers are made again (DROP TABLE drops them with the old table). */
+static const char lt__schema_v4_sql[] =
+    "ALTER TABLE dev_values RENAME TO dev_values_v3;\n"
+    "CREATE TABLE dev_values (\n"
+    "  mn TEXT NOT NULL,\n"
+    "  cn INTEGER NOT NULL,\n"
+    "  data_time INTEGER NOT NULL,\n"
+    "  factor TEXT NOT NULL,\n"
+    "  vk INTEGER NOT NULL,\n"
+    "  value REAL,\n"
+    "  value_conv REAL,\n"
+    "  flag TEXT NOT NULL DEFAULT '',\n"
+    "  raw_id INTEGER,\n"
+    "  PRIMARY KEY (data_time, mn, cn, factor, vk)) WITHOUT ROWID;\n"
+    "INSERT INTO dev_values (mn, cn, data_time, factor, vk, value, value_conv, flag, raw_id)\n"
+    "  SELECT mn, cn, data_time, factor, vk, value, value_conv, flag, raw_id FROM dev_values_v3\n"
+    "  ORDER BY data_time, mn, cn, factor, vk;\n"
+    "DROP TABLE dev_values_v3;\n"
+    "CREATE TRIGGER dev_values_no_update BEFORE UPDATE ON dev_values BEGIN\n"
+    "  SELECT RAISE(ABORT, 'device values are never updated'); END;\n"
+    "CREATE TRIGGER dev_values_no_delete BEFORE DELETE ON dev_values BEGIN\n"
+    "  SELECT RAISE(ABORT, 'device values are never deleted'); END;\n"
+    "INSERT INTO schema_version (version) VALUES (4);\n";
+
 /* Migrations by the version they produce: lt__migrations[v] turns version v into v + 1. Version 0
  * is an empty database. */
-static const char *const lt__migrations[LT__SCHEMA_VERSION] = {lt__schema_sql, lt__schema_v2_sql,
-                                                               lt__schema_v3_sql};
+static const char *const lt__migrations[LT__SCHEMA_VERSION] = {
+    lt__schema_sql, lt__schema_v2_sql, lt__schema_v3_sql, lt__schema_v4_sql};
 
 #define LT__SITE_COLS                                                                              \
     "id, code, name, city, county, province, lon, lat, is_eval, valid_from, valid_to"
@@ -332,6 +362,9 @@ struct lt_store {
     sqlite3_stmt *st[ST_N];
     struct lt__site_slot *slots;
     size_t nslots, nused; /* nslots is a power of two */
+    int wal_hard;         /* lt_store_wal_notify: checkpoint here at this many log pages */
+    void (*wal_fn)(void *arg, int pages);
+    void *wal_arg;
     char err[256];
 };
 
@@ -622,10 +655,13 @@ int lt_store_open(struct lt_store **out, const char *path, struct lt_diag *d)
     /* A second process (e.g. `lantian serve` while an import runs) waits instead of failing. */
     sqlite3_busy_timeout(s->db, 10000);
     /* WAL keeps readers going during an import; NORMAL is durable up to the last checkpointed
-     * commit and never corrupts; 64 MiB of page cache holds the hot leaf pages of a year import. */
+     * commit and never corrupts; 64 MiB of page cache holds the hot leaf pages of a year import.
+     * Reads of pages not in the cache go through a 1 GiB mmap instead of pread (measured on the
+     * ingest benchmark, docs/INGEST.md; the ingest writer also moves checkpoints to a thread of
+     * their own, lt_store_wal_notify). */
     rc = lt__exec(s, "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; "
                      "PRAGMA foreign_keys = ON; PRAGMA cache_size = -65536; "
-                     "PRAGMA temp_store = MEMORY");
+                     "PRAGMA temp_store = MEMORY; PRAGMA mmap_size = 1073741824");
     if (rc) {
         lt_diag_set(d, rc, 0, "%s: %s", path, s->err);
         goto out;
@@ -686,6 +722,35 @@ int lt_store_commit(struct lt_store *s)
 int lt_store_rollback(struct lt_store *s)
 {
     return lt__run(s, ST_ROLLBACK, "rollback");
+}
+
+static int lt__wal_hook(void *arg, sqlite3 *db, const char *name, int pages)
+{
+    struct lt_store *s = arg;
+    (void)name;
+    if (s->wal_fn)
+        s->wal_fn(s->wal_arg, pages);
+    if (s->wal_hard > 0 && pages >= s->wal_hard)
+        sqlite3_wal_checkpoint_v2(db, NULL, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+    return SQLITE_OK; /* a failed checkpoint is not an error of the commit */
+}
+
+int lt_store_wal_notify(struct lt_store *s, int hard_pages, void (*fn)(void *arg, int pages),
+                        void *arg)
+{
+    if (!s || hard_pages < 1)
+        return LT_EINVAL;
+    s->wal_hard = hard_pages;
+    s->wal_fn = fn;
+    s->wal_arg = arg;
+    sqlite3_wal_hook(s->db, lt__wal_hook, s); /* replaces wal_autocheckpoint for this handle */
+    return 0;
+}
+
+int lt_store_checkpoint(struct lt_store *s)
+{
+    int rc = sqlite3_wal_checkpoint_v2(s->db, NULL, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+    return rc == SQLITE_OK || rc == SQLITE_BUSY ? 0 : lt__dberr(s, "checkpoint");
 }
 
 /* ---- sites ----------------------------------------------------------------------------------- */

@@ -26,6 +26,17 @@ int lt_store_begin(struct lt_store *s);
 int lt_store_commit(struct lt_store *s);
 int lt_store_rollback(struct lt_store *s);
 
+/* WAL checkpoints (copying committed pages from the log into the database file, then an fsync).
+ * By default a commit that leaves the log at 1,000 pages or more checkpoints on the committing
+ * thread. lt_store_wal_notify replaces that for this handle: after each commit, fn(arg, pages)
+ * is called with the pages in the log (fn may signal another thread that checkpoints with its own
+ * handle); when the log reaches hard_pages, this handle still checkpoints itself (a bound on the
+ * log when the other thread cannot keep up). lt_store_checkpoint runs one PASSIVE checkpoint: it
+ * copies what it can without waiting for writers or readers. 0 or LT_ESTORE. */
+int lt_store_wal_notify(struct lt_store *s, int hard_pages, void (*fn)(void *arg, int pages),
+                        void *arg);
+int lt_store_checkpoint(struct lt_store *s);
+
 /* ---- sites --------------------------------------------------------------------------------- */
 
 #define LT_DAY_OPEN_FROM INT32_MIN

@@ -1,7 +1,7 @@
 /* Tests of the HJ 212 ingestion part of the SQLite store (src/store/sqlite.c): the byte-exact,
  * append-only raw archive; devices and their factor mappings; quarantine and adoption; device
  * values that are never overwritten; exceedances; device health; the migrations of databases made
- * by schema versions 1 and 2; the site cache seeing sites added by another process. */
+ * by schema versions 1, 2 and 3; the site cache seeing sites added by another process. */
 #include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -641,8 +641,8 @@ static void test_migration(void **state)
     lt_store_close(s);
 
     db = raw_db();
-    assert_int_equal(query_int(db, "SELECT max(version) FROM schema_version"), 3);
-    assert_int_equal(query_int(db, "SELECT count(*) FROM schema_version"), 3);
+    assert_int_equal(query_int(db, "SELECT max(version) FROM schema_version"), 4);
+    assert_int_equal(query_int(db, "SELECT count(*) FROM schema_version"), 4);
     assert_int_equal(query_int(db, "SELECT count(*) FROM hourly"), 1);
     assert_int_not_equal(exec(db, "DELETE FROM raw_frames"), SQLITE_OK);
     sqlite3_close(db);
@@ -653,20 +653,20 @@ static void test_migration(void **state)
     assert_int_equal(lt_store_device_get(s, "AIR001", &got), 0);
     lt_store_close(s);
     db = raw_db();
-    assert_int_equal(query_int(db, "SELECT count(*) FROM schema_version"), 3);
+    assert_int_equal(query_int(db, "SELECT count(*) FROM schema_version"), 4);
     /* A database from a newer lantian is refused, not touched. */
-    assert_int_equal(exec(db, "INSERT INTO schema_version VALUES (4)"), SQLITE_OK);
+    assert_int_equal(exec(db, "INSERT INTO schema_version VALUES (5)"), SQLITE_OK);
     sqlite3_close(db);
     s = NULL;
     assert_int_equal(lt_store_open(&s, dbpath, &d), LT_ESTORE);
     assert_null(s);
-    assert_non_null(strstr(d.msg, "version 4"));
+    assert_non_null(strstr(d.msg, "version 5"));
 
-    /* A new database gets version 3 directly. */
+    /* A new database gets version 4 directly. */
     s = fresh("new");
     lt_store_close(s);
     db = raw_db();
-    assert_int_equal(query_int(db, "SELECT max(version) FROM schema_version"), 3);
+    assert_int_equal(query_int(db, "SELECT max(version) FROM schema_version"), 4);
     assert_int_equal(query_int(db, "SELECT count(*) FROM pragma_table_info('devices') "
                                    "WHERE name = 'source_type'"),
                      1);
@@ -699,7 +699,7 @@ static void test_migration_v2(void **state)
     lt_store_close(s);
     sqlite3 *db = raw_db();
     assert_int_equal(exec(db, "DROP TABLE device_factors; DROP TABLE devices; "
-                              "DELETE FROM schema_version WHERE version = 3; "
+                              "DELETE FROM schema_version WHERE version >= 3; "
                               "CREATE TABLE device_factors (mn TEXT NOT NULL REFERENCES "
                               "devices(mn), code TEXT NOT NULL, pollutant INTEGER, unit TEXT NOT "
                               "NULL DEFAULT '', scale REAL NOT NULL DEFAULT 1.0, PRIMARY KEY (mn, "
@@ -731,8 +731,8 @@ static void test_migration_v2(void **state)
     lt_store_close(s);
 
     db = raw_db();
-    assert_int_equal(query_int(db, "SELECT max(version) FROM schema_version"), 3);
-    assert_int_equal(query_int(db, "SELECT count(*) FROM schema_version"), 3);
+    assert_int_equal(query_int(db, "SELECT max(version) FROM schema_version"), 4);
+    assert_int_equal(query_int(db, "SELECT count(*) FROM schema_version"), 4);
     sqlite3_close(db);
     assert_int_equal(lt_store_open(&s, dbpath, &d), 0);
     assert_int_equal(lt_store_device_get(s, "OLDCEMS", &got), 0);
@@ -741,6 +741,100 @@ static void test_migration_v2(void **state)
     assert_int_equal(lt_store_device_get(s, "NEWCEMS", &got), 0);
     assert_string_equal(got.source_type, "gas_boiler");
     lt_store_close(s);
+}
+
+/* ---- migration from schema version 3 (device values keyed by MN first) ------------------------
+ */
+
+/* The dev_values table as version 3 made it (src/store/sqlite.c at commit 3157147), with its
+ * append-only triggers and three values of two devices. */
+static const char v3_values_sql[] =
+    "CREATE TABLE dev_values (mn TEXT NOT NULL, cn INTEGER NOT NULL, data_time INTEGER NOT NULL, "
+    "factor TEXT NOT NULL, vk INTEGER NOT NULL, value REAL, value_conv REAL, flag TEXT NOT NULL "
+    "DEFAULT '', raw_id INTEGER, PRIMARY KEY (mn, cn, data_time, factor, vk)) WITHOUT ROWID;\n"
+    "CREATE TRIGGER dev_values_no_update BEFORE UPDATE ON dev_values BEGIN SELECT RAISE(ABORT, "
+    "'device values are never updated'); END;\n"
+    "CREATE TRIGGER dev_values_no_delete BEFORE DELETE ON dev_values BEGIN SELECT RAISE(ABORT, "
+    "'device values are never deleted'); END;\n"
+    "INSERT INTO dev_values VALUES ('MNB', 2011, 1700000000, 'a21026', 0, 12.5, 12.5, 'N', 7);\n"
+    "INSERT INTO dev_values VALUES ('MNA', 2061, 1699999200, 'a34004', 2, 40, NULL, '', 8);\n"
+    "INSERT INTO dev_values VALUES ('MNA', 2011, 1700000000, 'a21026', 0, NULL, NULL, 'M', 9);\n";
+
+static void test_migration_v3(void **state)
+{
+    (void)state;
+    /* A version-3 database: today's schema with the version-3 dev_values table put back. */
+    struct lt_store *s = fresh("v3");
+    lt_store_close(s);
+    sqlite3 *db = raw_db();
+    assert_int_equal(
+        exec(db, "DROP TABLE dev_values; DELETE FROM schema_version WHERE version = 4"), SQLITE_OK);
+    assert_int_equal(exec(db, v3_values_sql), SQLITE_OK);
+    assert_int_equal(query_int(db, "SELECT max(version) FROM schema_version"), 3);
+    sqlite3_close(db);
+
+    struct lt_diag d = {0};
+    s = NULL;
+    assert_int_equal(lt_store_open(&s, dbpath, &d), 0);
+    /* The rows are kept, values and flags included. */
+    int64_t n = 0;
+    assert_int_equal(lt_store_dev_value_count(s, NULL, &n), 0);
+    assert_int_equal(n, 3);
+    assert_int_equal(lt_store_dev_value_count(s, "MNA", &n), 0);
+    assert_int_equal(n, 2);
+    /* Idempotency holds on the migrated rows: the same value is SAME, another is a CONFLICT, a
+     * NULL value with its flag is SAME, and a new key is stored. */
+    struct lt_dev_value v = {.mn = "MNB",
+                             .cn = 2011,
+                             .data_time = 1700000000,
+                             .factor = "a21026",
+                             .vk = 0,
+                             .value = 12.5,
+                             .value_conv = 12.5,
+                             .flag = "N",
+                             .raw_id = 10};
+    enum lt_put_result r;
+    assert_int_equal(lt_store_dev_value_put(s, &v, &r), 0);
+    assert_int_equal(r, LT_PUT_SAME);
+    v.value = 13;
+    assert_int_equal(lt_store_dev_value_put(s, &v, &r), 0);
+    assert_int_equal(r, LT_PUT_CONFLICT);
+    v.mn = "MNA";
+    v.value = NAN;
+    v.flag = "M";
+    assert_int_equal(lt_store_dev_value_put(s, &v, &r), 0);
+    assert_int_equal(r, LT_PUT_SAME);
+    v.data_time += 30;
+    assert_int_equal(lt_store_dev_value_put(s, &v, &r), 0);
+    assert_int_equal(r, LT_PUT_INSERTED);
+    lt_store_close(s);
+
+    db = raw_db();
+    assert_int_equal(query_int(db, "SELECT max(version) FROM schema_version"), 4);
+    assert_int_equal(query_int(db, "SELECT count(*) FROM schema_version"), 4);
+    assert_int_equal(query_int(db, "SELECT count(*) FROM dev_values"), 4);
+    assert_int_equal(query_int(db, "SELECT raw_id FROM dev_values WHERE mn = 'MNA' AND cn = 2061"),
+                     8);
+    assert_int_equal(query_int(db, "SELECT count(*) FROM dev_values WHERE mn = 'MNB' AND "
+                                   "value = 12.5 AND value_conv = 12.5 AND flag = 'N'"),
+                     1);
+    /* The key is time first now; the old table is gone; the rows are still append-only. */
+    assert_int_equal(query_int(db, "SELECT pk FROM pragma_table_info('dev_values') "
+                                   "WHERE name = 'data_time'"),
+                     1);
+    assert_int_equal(query_int(db, "SELECT pk FROM pragma_table_info('dev_values') "
+                                   "WHERE name = 'mn'"),
+                     2);
+    assert_int_equal(query_int(db, "SELECT count(*) FROM sqlite_master WHERE name LIKE "
+                                   "'dev_values_v3%'"),
+                     0);
+    assert_int_equal(query_int(db, "SELECT count(*) FROM sqlite_master WHERE type = 'trigger' "
+                                   "AND tbl_name = 'dev_values'"),
+                     2);
+    assert_int_not_equal(exec(db, "UPDATE dev_values SET value = 1"), SQLITE_OK);
+    assert_int_not_equal(exec(db, "DELETE FROM dev_values"), SQLITE_OK);
+    assert_int_equal(query_int(db, "SELECT count(*) FROM dev_values"), 4);
+    sqlite3_close(db);
 }
 
 /* ---- source types and the site cache --------------------------------------------------------- */
@@ -818,11 +912,17 @@ static void test_site_added_elsewhere(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_raw_archive), cmocka_unit_test(test_devices),
-        cmocka_unit_test(test_quarantine),  cmocka_unit_test(test_dev_values),
-        cmocka_unit_test(test_exceedances), cmocka_unit_test(test_health),
-        cmocka_unit_test(test_migration),   cmocka_unit_test(test_migration_v2),
-        cmocka_unit_test(test_source_type), cmocka_unit_test(test_site_added_elsewhere),
+        cmocka_unit_test(test_raw_archive),
+        cmocka_unit_test(test_devices),
+        cmocka_unit_test(test_quarantine),
+        cmocka_unit_test(test_dev_values),
+        cmocka_unit_test(test_exceedances),
+        cmocka_unit_test(test_health),
+        cmocka_unit_test(test_migration),
+        cmocka_unit_test(test_migration_v2),
+        cmocka_unit_test(test_migration_v3),
+        cmocka_unit_test(test_source_type),
+        cmocka_unit_test(test_site_added_elsewhere),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
