@@ -8,6 +8,7 @@ SHARED=${LT_SHARED:-../shared}
 DB=${LT_DEMO_DB:-data/demo.db}
 
 ./scripts/setup.sh
+./scripts/build-web.sh   # the dashboard: lantian api --db data/demo.db serves it at /
 LT_TARGET=lantian_cli ./scripts/build.sh build
 LANTIAN=build/lantian
 mkdir -p "$(dirname "$DB")"

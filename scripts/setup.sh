@@ -12,10 +12,24 @@ PKGS=(
   libinih-dev                             # INI configuration (targets, rule editions)
   libuv1-dev                              # HJ 212 ingest server event loop
   libmicrohttpd-dev                       # HTTP API
+  libsodium-dev                           # argon2id password hashes, random session tokens
   curl                                    # HTTP API tests over loopback
   python3 python3-pandas python3-numpy    # benchmark peer (shared/bench/peers/pandas_assess.py)
   time                                    # /usr/bin/time for peak memory in bench/
+  chromium                                # headless browser for the dashboard tests (tests/web)
+  fonts-noto-cjk                          # Chinese glyphs in the dashboard's screenshots
 )
+
+# The dashboard (web/) is built with Node >= 20 and npm, which this image has (nodejs with its npm);
+# Debian 12's own nodejs is 18, too old for playwright-core: say so rather than fail later.
+if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
+  echo "setup: node and npm (Node >= 20) are required for the dashboard (web/); install Node.js 20" >&2
+  exit 1
+fi
+if [ "$(node -p 'process.versions.node.split(".")[0]')" -lt 20 ]; then
+  echo "setup: Node >= 20 is required for the dashboard (web/), found $(node --version)" >&2
+  exit 1
+fi
 
 missing=()
 for p in "${PKGS[@]}"; do

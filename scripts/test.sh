@@ -4,6 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ./scripts/setup.sh
+./scripts/build-web.sh   # the dashboard (web/dist) for lantian to serve and tests/web to open
 jobs=$(nproc)
 
 echo "== build (-Werror)"

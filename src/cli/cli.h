@@ -28,6 +28,7 @@ int lt_cmd_serve(int argc, char **argv);    /* src/cli/cmd_serve.c */
 int lt_cmd_ingest(int argc, char **argv);   /* src/cli/cmd_serve.c */
 int lt_cmd_simulate(int argc, char **argv); /* src/cli/cmd_simulate.c */
 int lt_cmd_api(int argc, char **argv);      /* src/cli/cmd_api.c */
+int lt_cmd_user(int argc, char **argv);     /* src/cli/cmd_user.c */
 
 /* ---- the HTTP API options `lantian api` and `lantian serve` share (src/cli/cmd_api.c) ------ */
 struct lt_http;
@@ -37,6 +38,7 @@ struct lt_cli_http {
     const char *rules;     /* --rules FILE */
     const char *targets;   /* --targets FILE */
     long long threads;     /* --http-threads / --threads (0: default) */
+    const char *web;       /* --web DIR: the dashboard's files (NULL: ./web/dist or the build's) */
 };
 /* Take argv[*i] when it is one of --http, --http-port-file, --rules, --targets, --http-threads:
  * 1 taken, 0 not one of them, -1 bad value (printed). */

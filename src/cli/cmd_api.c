@@ -35,6 +35,8 @@ static void lt__api_usage(FILE *f)
           "  --targets FILE    plan targets for /api/targets?config=NAME, NAME being the file's\n"
           "                    name without 'targets-' and '.ini' (config/targets-demo.ini: demo)\n"
           "  --threads N       worker threads, each with its own store handle (default 4)\n"
+          "  --web DIR         the dashboard's files, served at / (default ./web/dist, else the\n"
+          "                    source tree's web/dist; 'none': API only; scripts/build-web.sh)\n"
           "SIGINT/SIGTERM stop the server; exit status 0, or 2 for a bad command line, store or\n"
           "address.\n",
           f);
@@ -45,6 +47,12 @@ int lt_cli_http_opt(const char *cmd, int argc, char **argv, int *i, struct lt_cl
     static const char *const names[] = {"--http", "--http-port-file", "--rules", "--targets",
                                         "--http-threads"};
     const char *v;
+    int wr = lt_cli_opt(cmd, argc, argv, i, "--web", &v);
+    if (wr != 0) {
+        if (wr > 0)
+            h->web = v;
+        return wr;
+    }
     for (size_t k = 0; k < sizeof(names) / sizeof(names[0]); k++) {
         int r = lt_cli_opt(cmd, argc, argv, i, names[k], &v);
         if (r <= 0) {
@@ -128,6 +136,22 @@ int lt_cli_http_start(const char *cmd, struct lt_cli_http *h, const char *db, st
     o.targets = targets;
     o.ntargets = ntargets;
     o.targets_name = tname;
+    /* The dashboard: --web DIR, else ./web/dist, else the source tree's web/dist (when built). */
+    struct stat wsb;
+    if (h->web && strcmp(h->web, "none") != 0) {
+        if (stat(h->web, &wsb) != 0 || !S_ISDIR(wsb.st_mode)) {
+            lt_cli_err(cmd, "--web %s: not a directory (build it with scripts/build-web.sh)",
+                       h->web);
+            goto out;
+        }
+        o.web = h->web;
+    } else if (!h->web && stat("web/dist/index.html", &wsb) == 0) {
+        o.web = "web/dist";
+    }
+#ifdef LT_WEB_DIST
+    else if (!h->web && stat(LT_WEB_DIST "/index.html", &wsb) == 0)
+        o.web = LT_WEB_DIST;
+#endif
     if (lt_http_start(out, &o, &port, err, sizeof err)) {
         lt_cli_err(cmd, "HTTP API: %s", err);
         goto out;
@@ -142,6 +166,9 @@ int lt_cli_http_start(const char *cmd, struct lt_cli_http *h, const char *db, st
     host[hl] = '\0';
     fprintf(stderr, "lantian %s: HTTP API on http://%s:%d/api/ (store %s%s%s)\n", cmd, host, port,
             db, ntargets ? ", targets " : "", ntargets ? tname : "");
+    if (o.web)
+        fprintf(stderr, "lantian %s: dashboard on http://%s:%d/ (files %s)\n", cmd, host, port,
+                o.web);
     if (h->port_file) {
         FILE *pf = fopen(h->port_file, "w");
         if (!pf || fprintf(pf, "%d\n", port) < 0 || fclose(pf) != 0) {

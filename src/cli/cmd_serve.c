@@ -63,6 +63,8 @@ static void lt__usage(FILE *f, const char *cmd)
               "  --http-threads N   HTTP worker threads, one store handle each (default 4)\n"
               "  --rules FILE       rule sets for the API (default: built-in config/rules.ini)\n"
               "  --targets FILE     plan targets for /api/targets?config=NAME\n"
+              "  --web DIR          the dashboard's files, served at / (default ./web/dist, else\n"
+              "                     the source tree's web/dist; none = API only)\n"
             : "");
     lt_ingest_opts_help(f, false);
     fprintf(f, "\nexit status: 0 stopped by a signal, 2 bad command line, store or address.\n");

@@ -27,6 +27,7 @@ static const struct lt_cmd lt_cmds[] = {
     {"serve", lt_cmd_serve, "run the server: HJ 212 ingest (port 8212) and the HTTP API (8080)"},
     {"ingest", lt_cmd_ingest, "run only the HJ 212 ingest server"},
     {"api", lt_cmd_api, "run only the HTTP API"},
+    {"user", lt_cmd_user, "accounts of the HTTP API: add (the first admin), list, disable"},
     {"simulate", lt_cmd_simulate, "a loopback HJ 212 device fleet for load and fault tests"},
     {NULL, NULL, NULL},
 };

@@ -223,6 +223,8 @@ static int lt__aqi_series(struct lt__req *q, bool daily)
     if (!rc)
         rc = lt__param_area(q, &level, &name);
     if (!rc)
+        rc = lt__scope_area(q, level, name);
+    if (!rc)
         rc = lt__param_range(q, daily ? LT__HTTP_DAILY_DAYS : LT__HTTP_HOURLY_DAYS, -1, 0, &from,
                              &to);
     if (rc)
@@ -302,6 +304,8 @@ int lt__api_stats(struct lt__req *q)
     int rc = lt__json_only(q);
     if (!rc)
         rc = lt__param_area(q, &level, &name);
+    if (!rc)
+        rc = lt__scope_area(q, level, name);
     if (!rc)
         rc = lt__param_period(q, &from, &to);
     if (rc)
@@ -423,6 +427,8 @@ int lt__api_targets(struct lt__req *q)
     for (int k = 0; k < LT_TGT_N; k++)
         cli.value[k] = NAN;
     int rc = lt__param_area(q, &level, &area);
+    if (!rc)
+        rc = lt__scope_area(q, level, area);
     if (!rc && !lt__param(q, "year"))
         rc = lt__fail(q, 400, "missing_parameter", "year is required");
     if (!rc)

@@ -63,6 +63,15 @@ int lt__api_sites(struct lt__req *q)
     struct lt_site_filter f = {.city = lt__param(q, "city"),
                                .county = lt__param(q, "county"),
                                .province = lt__param(q, "province")};
+    /* Scope: asking for an area outside it is refused; the list holds only sites inside it. */
+    if (f.county)
+        rc = lt__scope_area(q, LT_AREA_COUNTY, f.county);
+    else if (f.city)
+        rc = lt__scope_area(q, LT_AREA_CITY, f.city);
+    else if (f.province)
+        rc = lt__scope_province(q, f.province);
+    if (rc)
+        return rc;
     struct lt_site *v = NULL;
     int n = 0;
     rc = lt_store_sites(q->st, &f, &v, &n);
@@ -70,7 +79,7 @@ int lt__api_sites(struct lt__req *q)
         return lt__fail_store(q, rc, "list sites");
     struct lt_table *t = lt_table_new(10, lt__site_hdr);
     for (int i = 0; t && i < n; i++)
-        if (lt__site_row(t, &v[i])) {
+        if (lt__scope_has_site(q, &v[i]) && lt__site_row(t, &v[i])) {
             lt_table_free(t);
             t = NULL;
         }
@@ -143,6 +152,9 @@ int lt__api_site(struct lt__req *q)
         return lt__fail(q, 404, "not_found", "no site with code '%s'", q->pp[0]);
     if (rc)
         return lt__fail_store(q, rc, "get site");
+    rc = lt__scope_site(q, &s);
+    if (rc)
+        return rc;
     int64_t last;
     rc = lt__last_hour(q->st, s.code, &last);
     if (rc)
@@ -242,6 +254,14 @@ int lt__api_devices(struct lt__req *q)
     for (int i = 0; t && i < n; i++) {
         char crc[48] = "", b[24];
         size_t len = 0;
+        int hidden = lt__scope_device_hidden(q, &v[i]); /* outside the user's scope */
+        if (hidden < 0) {
+            free(v);
+            lt_table_free(t);
+            return lt__fail_store(q, hidden, "list devices");
+        }
+        if (hidden)
+            continue;
         if (lt_table_row(t)) {
             lt_table_free(t);
             t = NULL;
@@ -297,6 +317,11 @@ int lt__api_device_health(struct lt__req *q)
         return lt__fail(q, 404, "not_found", "no device with MN '%s'", q->pp[0]);
     if (rc)
         return lt__fail_store(q, rc, "get device");
+    rc = lt__scope_device_hidden(q, &dev);
+    if (rc < 0)
+        return lt__fail_store(q, rc, "get device");
+    if (rc)
+        return lt__fail(q, 403, "out_of_scope", "device %s lies outside your scope", dev.mn);
     /* HJ 212 hours are labelled by their start (DataTime, HJ 212-2017 Table 4): the hours of the
      * Beijing days d0 .. d1 start at 00:00 of d0 and at 23:00 of d1 last. */
     int64_t h0 = lt_bj_to_utc(d0, 0), h1 = lt_bj_to_utc(d1, 24) - 3600;
@@ -382,6 +407,8 @@ int lt__api_quarantine(struct lt__req *q)
     static const char *const hdr[] = {"mn",     "first_seen", "last_seen",
                                       "frames", "last_peer",  "last_raw_id"};
     int limit, offset, rc = lt__param_page(q, &limit, &offset);
+    if (!rc) /* unknown MNs have no place yet: only those who may adopt or chase them */
+        rc = lt__need_role(q, " admin enforcement ");
     if (rc)
         return rc;
     struct lt_quarantine *v = NULL;
@@ -429,6 +456,11 @@ int lt__api_exceedances(struct lt__req *q)
             return lt__fail(q, 404, "not_found", "no device with MN '%s'", mn);
         if (rc)
             return lt__fail_store(q, rc, "get device");
+        rc = lt__scope_device_hidden(q, &dev);
+        if (rc < 0)
+            return lt__fail_store(q, rc, "get device");
+        if (rc)
+            return lt__fail(q, 403, "out_of_scope", "device %s lies outside your scope", mn);
     }
     struct lt_exceedance *v = NULL;
     int n = 0;
@@ -438,6 +470,19 @@ int lt__api_exceedances(struct lt__req *q)
     struct lt_table *t = lt_table_new(13, hdr);
     for (int i = 0; t && i < n; i++) {
         char b[24];
+        struct lt_device dv;
+        int hidden = lt__scoped(q) ? lt_store_device_get(q->st, v[i].mn, &dv) : 0;
+        if (!hidden && lt__scoped(q))
+            hidden = lt__scope_device_hidden(q, &dv);
+        if (hidden < 0 && hidden != LT_ENOTFOUND) {
+            free(v);
+            lt_table_free(t);
+            return lt__fail_store(q, hidden, "list exceedances");
+        }
+        if (hidden == LT_ENOTFOUND)
+            hidden = lt__scope_sees_outlets(q) ? 0 : 1;
+        if (hidden)
+            continue;
         if (lt_table_row(t)) {
             lt_table_free(t);
             t = NULL;
@@ -489,6 +534,10 @@ int lt__api_corrections(struct lt__req *q)
     if (rc)
         return rc;
     const char *site = lt__param(q, "site");
+    if (site)
+        rc = lt__scope_site_code(q, site);
+    if (rc)
+        return rc;
     struct lt_correction *c = NULL;
     int n = 0;
     rc = lt_store_corrections(q->st, site, &c, &n);
@@ -497,8 +546,22 @@ int lt__api_corrections(struct lt__req *q)
     if (rc)
         return lt__fail_store(q, rc, "list corrections");
     struct lt_table *t = lt_table_new(9, hdr);
+    struct lt_site cs = {0};
+    bool cs_in = true;
     for (int i = 0; t && i < n; i++) {
         char tb[32], ab[32];
+        if (lt__scoped(q) && strcmp(cs.code, c[i].site) != 0) {
+            /* Corrections come by site: look each site up once per run of its rows. */
+            int grc = lt_store_site_get(q->st, c[i].site, &cs);
+            if (grc) {
+                free(c);
+                lt_table_free(t);
+                return lt__fail_store(q, grc, "list corrections");
+            }
+            cs_in = lt__scope_has_site(q, &cs);
+        }
+        if (!cs_in)
+            continue;
         if (lt_table_row(t)) {
             lt_table_free(t);
             t = NULL;

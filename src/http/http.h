@@ -30,6 +30,7 @@ struct lt_http_opts {
     int threads;         /* worker threads, each with its own store handle (1 .. 64) */
     int max_connections; /* open connections at once; more are refused */
     int timeout_s;       /* an idle connection is closed after this many seconds */
+    const char *web; /* the dashboard's built files (web/dist), served outside /api; NULL: none */
 };
 
 /* 4 threads, 256 connections, 30 s; listen "127.0.0.1:8080"; the rest zero. */

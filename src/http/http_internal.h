@@ -21,6 +21,7 @@
 #define LT__HTTP_LATEST_DAYS   7           /* real time: look back this many days */
 #define LT__HTTP_LAST_YEARS    10          /* a site's last hour: look back this far */
 #define LT__HTTP_PATH_PARAM    128         /* a path parameter's bytes */
+#define LT__HTTP_REQ_BODY_MAX  (16u << 10) /* a request body larger than this: 413 */
 
 struct lt__srv; /* struct lt_http */
 
@@ -36,6 +37,15 @@ struct lt__req {
     int status;
     char code[32]; /* error code ("bad_parameter", ...) when status >= 400 */
     char msg[400]; /* error message for people */
+    /* Accounts (api_auth.c): the request body of a POST (capped at LT__HTTP_REQ_BODY_MAX), the
+     * session's user once the gate let it in, and headers for the error answer. */
+    const char *body;
+    size_t body_len;
+    bool authed;
+    struct lt_user user;
+    char token_hash[65];
+    char retry_after[24]; /* 429: Retry-After seconds */
+    char www_auth[48];    /* 401: WWW-Authenticate */
 };
 
 /* The server's shared, read-only state, for handlers. */
@@ -102,5 +112,30 @@ int lt__api_device_health(struct lt__req *q);
 int lt__api_quarantine(struct lt__req *q);
 int lt__api_exceedances(struct lt__req *q);
 int lt__api_corrections(struct lt__req *q);
+
+/* Accounts and reach (api_auth.c). lt__auth_gate lets a request through (0) when its route is
+ * public or it carries a valid session (then q->user is set), else sets 401. */
+int lt__auth_init(void);
+int lt__auth_gate(struct lt__req *q, const char *pattern, bool post);
+int lt__need_role(struct lt__req *q, const char *roles); /* roles: " admin analyst " */
+/* Scope checks: 0 when inside the session user's scope (or the user has none), else 403/404. */
+bool lt__scoped(const struct lt__req *q);
+bool lt__scope_has_site(const struct lt__req *q, const struct lt_site *s);
+int lt__scope_site(struct lt__req *q, const struct lt_site *s);
+int lt__scope_province(struct lt__req *q, const char *name);
+int lt__scope_site_code(struct lt__req *q, const char *code);
+int lt__scope_area(struct lt__req *q, int level, const char *name);
+bool lt__scope_sees_outlets(const struct lt__req *q);
+int lt__scope_device_hidden(struct lt__req *q, const struct lt_device *d);
+int lt__api_login(struct lt__req *q);
+int lt__api_logout(struct lt__req *q);
+int lt__api_me(struct lt__req *q);
+int lt__api_correct(struct lt__req *q);
+int lt__api_audit(struct lt__req *q);
+
+/* The dashboard's files under dir (static.c), for paths outside /api: the status queued (200 or
+ * 304), -1 when libmicrohttpd could not queue the answer, or an error status (>= 400) set with
+ * lt__fail for the caller's JSON error answer. */
+int lt__static(struct lt__req *q, const char *dir, const char *url, const char *method);
 
 #endif

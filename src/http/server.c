@@ -32,6 +32,7 @@ struct lt_http {
     struct lt_store **stores;
     bool *busy;
     struct lt_http_counters counters;
+    char *web; /* the dashboard's files (static.c), or NULL */
 };
 
 /* ---- the capped body ----------------------------------------------------------------------- */
@@ -312,6 +313,15 @@ static const struct lt__route lt__routes[] = {
     {"/api/quarantine", lt__api_quarantine, true, " limit offset "},
     {"/api/exceedances", lt__api_exceedances, true, " mn limit offset "},
     {"/api/corrections", lt__api_corrections, true, " site limit offset "},
+    {"/api/me", lt__api_me, true, " "},
+    {"/api/audit", lt__api_audit, true, " limit offset "},
+};
+
+/* Routes answered to POST (api_auth.c): JSON bodies, no query parameters. */
+static const struct lt__route lt__post_routes[] = {
+    {"/api/login", lt__api_login, true, " "},
+    {"/api/logout", lt__api_logout, true, " "},
+    {"/api/corrections", lt__api_correct, true, " "},
 };
 
 /* Match path against a pattern, capturing {} segments into pp. */
@@ -469,6 +479,25 @@ static enum MHD_Result lt__send_error(struct MHD_Connection *c, const struct lt_
         free(b.buf);
         return MHD_NO;
     }
+    if (q->retry_after[0] || q->www_auth[0]) {
+        /* 429 and 401 carry a header telling the client what to do next. */
+        struct MHD_Response *r =
+            MHD_create_response_from_buffer(b.len, b.buf, MHD_RESPMEM_MUST_FREE);
+        if (!r) {
+            free(b.buf);
+            return MHD_NO;
+        }
+        MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, "application/json; charset=utf-8");
+        MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
+        MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
+        if (q->retry_after[0] && q->status == 429)
+            MHD_add_response_header(r, MHD_HTTP_HEADER_RETRY_AFTER, q->retry_after);
+        if (q->www_auth[0] && q->status == 401)
+            MHD_add_response_header(r, MHD_HTTP_HEADER_WWW_AUTHENTICATE, q->www_auth);
+        enum MHD_Result ret = MHD_queue_response(c, (unsigned)q->status, r);
+        MHD_destroy_response(r);
+        return ret;
+    }
     return lt__send(c, q->status, b.buf, b.len, "application/json; charset=utf-8",
                     q->status == 405);
 }
@@ -488,6 +517,33 @@ static void lt__count(struct lt_http *h, int status)
 
 #define LT__DONE ((void *)(uintptr_t)UINTPTR_MAX)
 
+/* The body of a POST being received. *con_cls holds either the request target's length + 1
+ * (lt__uri_log: at most LT__HTTP_URI_MAX + 2), LT__DONE, or a pointer to this (always above
+ * both ranges: malloc never returns the first pages). Freed by lt__completed. */
+struct lt__post {
+    size_t uri_len;
+    bool done, over;
+    size_t len;
+    char buf[LT__HTTP_REQ_BODY_MAX + 1];
+};
+
+static bool lt__is_post(void *p)
+{
+    return p != LT__DONE && (uintptr_t)p > LT__HTTP_URI_MAX + 2;
+}
+
+static void lt__completed(void *cls, struct MHD_Connection *c, void **con_cls,
+                          enum MHD_RequestTerminationCode toe)
+{
+    (void)cls;
+    (void)c;
+    (void)toe;
+    if (con_cls && lt__is_post(*con_cls))
+        free(*con_cls);
+    if (con_cls)
+        *con_cls = NULL;
+}
+
 static enum MHD_Result lt__handle(void *cls, struct MHD_Connection *c, const char *url,
                                   const char *method, const char *version, const char *upload,
                                   size_t *upload_size, void **con_cls)
@@ -499,9 +555,40 @@ static enum MHD_Result lt__handle(void *cls, struct MHD_Connection *c, const cha
         *upload_size = 0;
         return MHD_YES;
     }
-    size_t uri_len = (size_t)(uintptr_t)*con_cls;
+    struct lt__post *pb = lt__is_post(*con_cls) ? *con_cls : NULL;
+    if (pb && pb->done) {
+        *upload_size = 0;
+        return MHD_YES;
+    }
+    if (!pb && !strcmp(method, MHD_HTTP_METHOD_POST)) {
+        /* First call of a POST: collect the body (up to the cap) before answering. */
+        pb = malloc(sizeof(*pb));
+        if (!pb)
+            return MHD_NO;
+        size_t ul = (size_t)(uintptr_t)*con_cls;
+        pb->uri_len = ul ? ul - 1 : 0;
+        pb->done = pb->over = false;
+        pb->len = 0;
+        *con_cls = pb;
+        return MHD_YES;
+    }
+    if (pb && *upload_size) {
+        if (pb->over || *upload_size > LT__HTTP_REQ_BODY_MAX - pb->len)
+            pb->over = true;
+        else {
+            memcpy(pb->buf + pb->len, upload, *upload_size);
+            pb->len += *upload_size;
+        }
+        *upload_size = 0;
+        return MHD_YES;
+    }
+    size_t uri_len = pb ? pb->uri_len + 1 : (size_t)(uintptr_t)*con_cls;
     uri_len = uri_len ? uri_len - 1 : 0;
-    *con_cls = LT__DONE;
+    if (pb) {
+        pb->done = true;
+        pb->buf[pb->len] = '\0';
+    } else
+        *con_cls = LT__DONE;
 
     struct lt__req q;
     struct lt__body b = {0};
@@ -524,11 +611,30 @@ static enum MHD_Result lt__handle(void *cls, struct MHD_Connection *c, const cha
             rt = &lt__routes[i];
             break;
         }
+    bool post = false;
+    if (!strcmp(method, MHD_HTTP_METHOD_POST))
+        for (size_t i = 0; i < sizeof(lt__post_routes) / sizeof(lt__post_routes[0]); i++)
+            if (lt__match(lt__post_routes[i].pattern, url, q.pp)) {
+                rt = &lt__post_routes[i];
+                post = true;
+                break;
+            }
+    if (!rt && h->web && strncmp(url, "/api/", 5) != 0 && strcmp(url, "/api") != 0) {
+        int sst = lt__static(&q, h->web, url, method);
+        if (sst < 0)
+            return MHD_NO;
+        if (sst < 400) {
+            lt__count(h, sst);
+            return MHD_YES;
+        }
+        goto error;
+    }
     if (!rt) {
         lt__fail(&q, 404, "not_found", "no such endpoint: %.200s (see docs/API.md)", url);
         goto error;
     }
-    if (strcmp(method, MHD_HTTP_METHOD_GET) != 0 && strcmp(method, MHD_HTTP_METHOD_HEAD) != 0) {
+    if (!post && strcmp(method, MHD_HTTP_METHOD_GET) != 0 &&
+        strcmp(method, MHD_HTTP_METHOD_HEAD) != 0) {
         lt__fail(&q, 405, "method_not_allowed",
                  "%.20s is not allowed here: the API is read-only "
                  "(GET or HEAD)",
@@ -560,7 +666,18 @@ static enum MHD_Result lt__handle(void *cls, struct MHD_Connection *c, const cha
             goto error;
         }
     }
-    int status = rt->fn(&q);
+    int status = 0;
+    if (post) {
+        q.body = pb->buf;
+        q.body_len = pb->len;
+        if (pb->over)
+            status = lt__fail(&q, 413, "body_too_large", "the request body is larger than %u KiB",
+                              LT__HTTP_REQ_BODY_MAX >> 10);
+    }
+    if (!status)
+        status = lt__auth_gate(&q, rt->pattern, post);
+    if (!status)
+        status = rt->fn(&q);
     if (q.st)
         lt__store_give(h, q.st);
     q.st = NULL;
@@ -577,7 +694,7 @@ static enum MHD_Result lt__handle(void *cls, struct MHD_Connection *c, const cha
     }
     lt__count(h, 200);
     ret = lt__send(
-        c, 200, b.buf, b.len,
+        c, q.status == 201 ? 201 : 200, b.buf, b.len,
         q.fmt == LT_FMT_CSV ? "text/csv; charset=utf-8" : "application/json; charset=utf-8", false);
     return ret;
 error:
@@ -659,6 +776,7 @@ static void lt__free(struct lt_http *h)
     free(h->busy);
     free(h->targets);
     free(h->db);
+    free(h->web);
     pthread_mutex_destroy(&h->mu);
     pthread_cond_destroy(&h->cv);
     free(h);
@@ -694,6 +812,10 @@ int lt_http_start(struct lt_http **out, const struct lt_http_opts *o, int *port,
         goto fail;
     }
     memcpy(h->db, o->db, strlen(o->db) + 1);
+    if (o->web && !(h->web = strdup(o->web))) {
+        snprintf(err, errcap, "out of memory");
+        goto fail;
+    }
     h->rules = *o->rules;
     if (o->ntargets > 0) {
         h->targets = malloc(sizeof(*h->targets) * (size_t)o->ntargets);
@@ -722,11 +844,12 @@ int lt_http_start(struct lt_http **out, const struct lt_http_opts *o, int *port,
     unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_AUTO | MHD_USE_ERROR_LOG;
     if (v6)
         flags |= MHD_USE_IPv6;
-    h->d = MHD_start_daemon(
-        flags, 0, NULL, NULL, lt__handle, h, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&h->addr,
-        MHD_OPTION_THREAD_POOL_SIZE, (unsigned)o->threads, MHD_OPTION_CONNECTION_LIMIT,
-        (unsigned)o->max_connections, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)o->timeout_s,
-        MHD_OPTION_URI_LOG_CALLBACK, lt__uri_log, NULL, MHD_OPTION_END);
+    h->d = MHD_start_daemon(flags, 0, NULL, NULL, lt__handle, h, MHD_OPTION_SOCK_ADDR,
+                            (struct sockaddr *)&h->addr, MHD_OPTION_THREAD_POOL_SIZE,
+                            (unsigned)o->threads, MHD_OPTION_CONNECTION_LIMIT,
+                            (unsigned)o->max_connections, MHD_OPTION_CONNECTION_TIMEOUT,
+                            (unsigned)o->timeout_s, MHD_OPTION_URI_LOG_CALLBACK, lt__uri_log, NULL,
+                            MHD_OPTION_NOTIFY_COMPLETED, lt__completed, NULL, MHD_OPTION_END);
     int e = errno;
     pthread_sigmask(SIG_SETMASK, &old, NULL);
     if (!h->d) {

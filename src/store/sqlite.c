@@ -19,7 +19,7 @@
 #include "lantian/util.h"
 #include "store/store.h"
 
-#define LT__SCHEMA_VERSION 4
+#define LT__SCHEMA_VERSION 5
 
 /* The schema (version 1). Times are UTC seconds of the hour's end; days are Beijing day numbers;
  * NULL lon/lat/valid_* mean unknown or open. A NULL hourly value is a value not monitored ("NM")
@@ -191,10 +191,47 @@ static const char lt__schema_v4_sql[] =
     "  SELECT RAISE(ABORT, 'device values are never deleted'); END;\n"
     "INSERT INTO schema_version (version) VALUES (4);\n";
 
+/* Version 5: accounts and reach. Users with a role and a scope in the region tree ('' = the whole
+ * level: a county user has province, city and county set); sessions keyed by a hash of their
+ * token (the token itself is never stored, so a copy of the database opens no session); and the
+ * audit log of every change to official data, append-only like the corrections. */
+static const char lt__schema_v5_sql[] =
+    "CREATE TABLE users (\n"
+    "  id INTEGER PRIMARY KEY,\n"
+    "  name TEXT NOT NULL UNIQUE,\n"
+    "  role TEXT NOT NULL CHECK (role IN ('admin', 'analyst', 'county', 'enforcement', "
+    "'leader')),\n"
+    "  scope_province TEXT NOT NULL DEFAULT '',\n"
+    "  scope_city TEXT NOT NULL DEFAULT '',\n"
+    "  scope_county TEXT NOT NULL DEFAULT '',\n"
+    "  scope_township TEXT NOT NULL DEFAULT '',\n"
+    "  pw_hash TEXT NOT NULL,\n"
+    "  created_at INTEGER NOT NULL,\n"
+    "  disabled INTEGER NOT NULL DEFAULT 0);\n"
+    "CREATE TABLE sessions (\n"
+    "  id INTEGER PRIMARY KEY,\n"
+    "  token_hash TEXT NOT NULL UNIQUE,\n"
+    "  user_id INTEGER NOT NULL REFERENCES users (id),\n"
+    "  created_at INTEGER NOT NULL,\n"
+    "  expires_at INTEGER NOT NULL);\n"
+    "CREATE TABLE audit_log (\n"
+    "  id INTEGER PRIMARY KEY,\n"
+    "  at_ms INTEGER NOT NULL,\n"
+    "  user TEXT NOT NULL,\n"
+    "  action TEXT NOT NULL,\n"
+    "  object TEXT NOT NULL,\n"
+    "  before_json TEXT,\n"
+    "  after_json TEXT);\n"
+    "CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log BEGIN\n"
+    "  SELECT RAISE(ABORT, 'the audit log is append-only'); END;\n"
+    "CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log BEGIN\n"
+    "  SELECT RAISE(ABORT, 'the audit log is append-only'); END;\n"
+    "INSERT INTO schema_version (version) VALUES (5);\n";
+
 /* Migrations by the version they produce: lt__migrations[v] turns version v into v + 1. Version 0
  * is an empty database. */
 static const char *const lt__migrations[LT__SCHEMA_VERSION] = {
-    lt__schema_sql, lt__schema_v2_sql, lt__schema_v3_sql, lt__schema_v4_sql};
+    lt__schema_sql, lt__schema_v2_sql, lt__schema_v3_sql, lt__schema_v4_sql, lt__schema_v5_sql};
 
 #define LT__SITE_COLS                                                                              \
     "id, code, name, city, county, province, lon, lat, is_eval, valid_from, valid_to"
@@ -244,6 +281,18 @@ enum lt__stmt {
     ST_HL_ADD,
     ST_HL_ALL,
     ST_HL_MN,
+    ST_U_INS,
+    ST_U_GET,
+    ST_U_ALL,
+    ST_U_DISABLE,
+    ST_U_COUNT,
+    ST_S_INS,
+    ST_S_GET,
+    ST_S_DEL,
+    ST_S_DEL_USER,
+    ST_A_INS,
+    ST_A_LIST,
+    ST_A_COUNT,
     ST_N
 };
 
@@ -252,6 +301,10 @@ enum lt__stmt {
     "id, mn, outlet, factor, data_time, measured, o2, o2_ref, corrected, limit_value, flag, "      \
     "rule, "                                                                                       \
     "detected_ms"
+#define LT__U_INS_COLS                                                                             \
+    "name, role, scope_province, scope_city, scope_county, scope_township, pw_hash, created_at, "  \
+    "disabled"
+#define LT__U_COLS  "id, " LT__U_INS_COLS
 #define LT__HL_COLS "mn, hour, frames, vals, e0, e1, e2, e3, e4, e5, e6, e7, last_ms, last_peer"
 
 static const char *const lt__stmt_sql[ST_N] = {
@@ -349,6 +402,26 @@ static const char *const lt__stmt_sql[ST_N] = {
                   "ORDER BY mn, hour",
     [ST_HL_MN] = "SELECT " LT__HL_COLS " FROM device_health WHERE mn = ?1 "
                  "AND hour BETWEEN ?2 AND ?3 ORDER BY hour",
+    [ST_U_INS] = "INSERT INTO users (" LT__U_INS_COLS ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, "
+                 "?9)",
+    [ST_U_GET] = "SELECT " LT__U_COLS " FROM users WHERE name = ?1",
+    [ST_U_ALL] = "SELECT " LT__U_COLS " FROM users ORDER BY name",
+    [ST_U_DISABLE] = "UPDATE users SET disabled = 1 WHERE name = ?1",
+    [ST_U_COUNT] = "SELECT count(*) FROM users WHERE role = ?1 AND disabled = 0",
+    [ST_S_INS] = "INSERT INTO sessions (token_hash, user_id, created_at, expires_at) "
+                 "VALUES (?1, ?2, ?3, ?4)",
+    /* A session of a disabled user, or one past its expiry, opens nothing. */
+    [ST_S_GET] = "SELECT s.expires_at, u.id, u.name, u.role, u.scope_province, u.scope_city, "
+                 "u.scope_county, u.scope_township, u.pw_hash, u.created_at, u.disabled "
+                 "FROM sessions s JOIN users u ON u.id = s.user_id "
+                 "WHERE s.token_hash = ?1 AND s.expires_at > ?2 AND u.disabled = 0",
+    [ST_S_DEL] = "DELETE FROM sessions WHERE token_hash = ?1",
+    [ST_S_DEL_USER] = "DELETE FROM sessions WHERE user_id = (SELECT id FROM users WHERE name = ?1)",
+    [ST_A_INS] = "INSERT INTO audit_log (at_ms, user, action, object, before_json, after_json) "
+                 "VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+    [ST_A_LIST] = "SELECT id, at_ms, user, action, object, before_json, after_json FROM audit_log "
+                  "ORDER BY id DESC LIMIT ?1 OFFSET ?2",
+    [ST_A_COUNT] = "SELECT count(*) FROM audit_log",
 };
 
 /* Open-addressing hash of station code -> sites.id. */
@@ -1934,6 +2007,310 @@ int lt_store_health(struct lt_store *s, const char *mn, int64_t from_hour, int64
     }
     if (step != SQLITE_DONE) {
         rc = lt__dberr(s, "read device health");
+        goto out;
+    }
+    *out = v;
+    *n = len;
+    v = NULL;
+out:
+    sqlite3_reset(q);
+    free(v);
+    return rc;
+}
+
+/* ---- accounts, sessions, audit log ----------------------------------------------------------- */
+
+bool lt_store_role_ok(const char *role)
+{
+    static const char *const roles[] = {"admin", "analyst", "county", "enforcement", "leader"};
+    if (!role)
+        return false;
+    for (size_t i = 0; i < sizeof roles / sizeof roles[0]; i++)
+        if (!strcmp(role, roles[i]))
+            return true;
+    return false;
+}
+
+static void lt__user_row(sqlite3_stmt *q, int c, struct lt_user *u)
+{
+    memset(u, 0, sizeof *u);
+    u->id = sqlite3_column_int64(q, c);
+    lt__col_text(q, c + 1, u->name, sizeof u->name);
+    lt__col_text(q, c + 2, u->role, sizeof u->role);
+    lt__col_text(q, c + 3, u->province, sizeof u->province);
+    lt__col_text(q, c + 4, u->city, sizeof u->city);
+    lt__col_text(q, c + 5, u->county, sizeof u->county);
+    lt__col_text(q, c + 6, u->township, sizeof u->township);
+    lt__col_text(q, c + 7, u->pw_hash, sizeof u->pw_hash);
+    u->created_at = sqlite3_column_int64(q, c + 8);
+    u->disabled = sqlite3_column_int(q, c + 9) != 0;
+}
+
+int lt_store_user_add(struct lt_store *s, const struct lt_user *u, int64_t *id)
+{
+    if (!s || !u || !lt__nonempty(u->name, sizeof u->name) || !lt__fits(u->role, sizeof u->role) ||
+        !lt_store_role_ok(u->role) || !lt__fits(u->province, sizeof u->province) ||
+        !lt__fits(u->city, sizeof u->city) || !lt__fits(u->county, sizeof u->county) ||
+        !lt__fits(u->township, sizeof u->township) || !lt__nonempty(u->pw_hash, sizeof u->pw_hash))
+        return LT_EINVAL;
+    /* A scope is a path from the root: no county without its city, and so on. */
+    if ((u->township[0] && !u->county[0]) || (u->county[0] && !u->city[0]) ||
+        (u->city[0] && !u->province[0])) {
+        lt__err(s, "a scope names every level above its own (province > city > county)");
+        return LT_EINVAL;
+    }
+    struct lt_user cur;
+    int rc = lt_store_user_get(s, u->name, &cur);
+    if (rc == 0) {
+        lt__err(s, "user %s exists already", u->name);
+        return LT_EEXIST;
+    }
+    if (rc != LT_ENOTFOUND)
+        return rc;
+    sqlite3_stmt *q = lt__stmt(s, ST_U_INS);
+    if (!q)
+        return LT_ESTORE;
+    sqlite3_bind_text(q, 1, u->name, -1, SQLITE_STATIC);
+    sqlite3_bind_text(q, 2, u->role, -1, SQLITE_STATIC);
+    sqlite3_bind_text(q, 3, u->province, -1, SQLITE_STATIC);
+    sqlite3_bind_text(q, 4, u->city, -1, SQLITE_STATIC);
+    sqlite3_bind_text(q, 5, u->county, -1, SQLITE_STATIC);
+    sqlite3_bind_text(q, 6, u->township, -1, SQLITE_STATIC);
+    sqlite3_bind_text(q, 7, u->pw_hash, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(q, 8, u->created_at);
+    sqlite3_bind_int(q, 9, u->disabled ? 1 : 0);
+    rc = lt__step_done(s, q, "add user");
+    if (!rc && id)
+        *id = sqlite3_last_insert_rowid(s->db);
+    return rc;
+}
+
+int lt_store_user_get(struct lt_store *s, const char *name, struct lt_user *out)
+{
+    if (!s || !name || !out)
+        return LT_EINVAL;
+    sqlite3_stmt *q = lt__stmt(s, ST_U_GET);
+    if (!q)
+        return LT_ESTORE;
+    sqlite3_bind_text(q, 1, name, -1, SQLITE_STATIC);
+    int rc = 0, step = sqlite3_step(q);
+    if (step == SQLITE_ROW)
+        lt__user_row(q, 0, out);
+    else if (step == SQLITE_DONE)
+        rc = LT_ENOTFOUND;
+    else
+        rc = lt__dberr(s, "read user");
+    sqlite3_reset(q);
+    return rc;
+}
+
+int lt_store_users(struct lt_store *s, struct lt_user **out, int *n)
+{
+    struct lt_user *v = NULL;
+    int len = 0, cap = 0, rc = 0, step;
+
+    if (!s || !out || !n)
+        return LT_EINVAL;
+    *out = NULL;
+    *n = 0;
+    sqlite3_stmt *q = lt__stmt(s, ST_U_ALL);
+    if (!q)
+        return LT_ESTORE;
+    while ((step = sqlite3_step(q)) == SQLITE_ROW) {
+        if (len == cap) {
+            int ncap = cap ? cap * 2 : 16;
+            struct lt_user *nv = realloc(v, sizeof *v * (size_t)ncap);
+            if (!nv) {
+                rc = LT_ENOMEM;
+                goto out;
+            }
+            v = nv;
+            cap = ncap;
+        }
+        lt__user_row(q, 0, &v[len++]);
+    }
+    if (step != SQLITE_DONE) {
+        rc = lt__dberr(s, "list users");
+        goto out;
+    }
+    *out = v;
+    *n = len;
+    v = NULL;
+out:
+    sqlite3_reset(q);
+    free(v);
+    return rc;
+}
+
+int lt_store_user_disable(struct lt_store *s, const char *name)
+{
+    if (!s || !name)
+        return LT_EINVAL;
+    sqlite3_stmt *q = lt__stmt(s, ST_U_DISABLE);
+    if (!q)
+        return LT_ESTORE;
+    sqlite3_bind_text(q, 1, name, -1, SQLITE_STATIC);
+    int rc = lt__step_done(s, q, "disable user");
+    if (rc)
+        return rc;
+    if (sqlite3_changes(s->db) == 0) {
+        lt__err(s, "no user %s", name);
+        return LT_ENOTFOUND;
+    }
+    q = lt__stmt(s, ST_S_DEL_USER);
+    if (!q)
+        return LT_ESTORE;
+    sqlite3_bind_text(q, 1, name, -1, SQLITE_STATIC);
+    return lt__step_done(s, q, "end the user's sessions");
+}
+
+int lt_store_user_count(struct lt_store *s, const char *role, int64_t *n)
+{
+    if (!s || !role || !n)
+        return LT_EINVAL;
+    sqlite3_stmt *q = lt__stmt(s, ST_U_COUNT);
+    if (!q)
+        return LT_ESTORE;
+    sqlite3_bind_text(q, 1, role, -1, SQLITE_STATIC);
+    int rc = 0;
+    if (sqlite3_step(q) == SQLITE_ROW)
+        *n = sqlite3_column_int64(q, 0);
+    else
+        rc = lt__dberr(s, "count users");
+    sqlite3_reset(q);
+    return rc;
+}
+
+int lt_store_session_add(struct lt_store *s, const char *token_hash, int64_t user_id,
+                         int64_t created_at, int64_t expires_at)
+{
+    if (!s || !lt__nonempty(token_hash, 129) || expires_at <= created_at)
+        return LT_EINVAL;
+    sqlite3_stmt *q = lt__stmt(s, ST_S_INS);
+    if (!q)
+        return LT_ESTORE;
+    sqlite3_bind_text(q, 1, token_hash, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(q, 2, user_id);
+    sqlite3_bind_int64(q, 3, created_at);
+    sqlite3_bind_int64(q, 4, expires_at);
+    int step = sqlite3_step(q);
+    int rc = 0;
+    if (step == SQLITE_CONSTRAINT_UNIQUE) {
+        lt__err(s, "session exists already");
+        rc = LT_EEXIST;
+    } else if (step != SQLITE_DONE) {
+        rc = lt__dberr(s, "add session");
+    }
+    sqlite3_reset(q);
+    return rc;
+}
+
+int lt_store_session_get(struct lt_store *s, const char *token_hash, int64_t now,
+                         struct lt_user *out, int64_t *expires_at)
+{
+    if (!s || !token_hash || !out)
+        return LT_EINVAL;
+    sqlite3_stmt *q = lt__stmt(s, ST_S_GET);
+    if (!q)
+        return LT_ESTORE;
+    sqlite3_bind_text(q, 1, token_hash, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(q, 2, now);
+    int rc = 0, step = sqlite3_step(q);
+    if (step == SQLITE_ROW) {
+        if (expires_at)
+            *expires_at = sqlite3_column_int64(q, 0);
+        lt__user_row(q, 1, out);
+    } else if (step == SQLITE_DONE) {
+        rc = LT_ENOTFOUND;
+    } else {
+        rc = lt__dberr(s, "read session");
+    }
+    sqlite3_reset(q);
+    return rc;
+}
+
+int lt_store_session_end(struct lt_store *s, const char *token_hash)
+{
+    if (!s || !token_hash)
+        return LT_EINVAL;
+    sqlite3_stmt *q = lt__stmt(s, ST_S_DEL);
+    if (!q)
+        return LT_ESTORE;
+    sqlite3_bind_text(q, 1, token_hash, -1, SQLITE_STATIC);
+    return lt__step_done(s, q, "end session");
+}
+
+int lt_store_audit_append(struct lt_store *s, int64_t at_ms, const char *user, const char *action,
+                          const char *object, const char *before_json, const char *after_json,
+                          int64_t *id)
+{
+    if (!s || !lt__nonempty(user, 64) || !lt__nonempty(action, 32) || !lt__nonempty(object, 128) ||
+        (before_json && !lt__fits(before_json, LT_AUDIT_JSON_MAX)) ||
+        (after_json && !lt__fits(after_json, LT_AUDIT_JSON_MAX)))
+        return LT_EINVAL;
+    sqlite3_stmt *q = lt__stmt(s, ST_A_INS);
+    if (!q)
+        return LT_ESTORE;
+    sqlite3_bind_int64(q, 1, at_ms);
+    sqlite3_bind_text(q, 2, user, -1, SQLITE_STATIC);
+    sqlite3_bind_text(q, 3, action, -1, SQLITE_STATIC);
+    sqlite3_bind_text(q, 4, object, -1, SQLITE_STATIC);
+    if (before_json)
+        sqlite3_bind_text(q, 5, before_json, -1, SQLITE_STATIC);
+    if (after_json)
+        sqlite3_bind_text(q, 6, after_json, -1, SQLITE_STATIC);
+    int rc = lt__step_done(s, q, "append to the audit log");
+    if (!rc && id)
+        *id = sqlite3_last_insert_rowid(s->db);
+    return rc;
+}
+
+int lt_store_audit_list(struct lt_store *s, int limit, int offset, struct lt_audit **out, int *n,
+                        int64_t *total)
+{
+    struct lt_audit *v = NULL;
+    int len = 0, rc = 0, step;
+
+    if (!s || !out || !n || limit < 0 || offset < 0)
+        return LT_EINVAL;
+    *out = NULL;
+    *n = 0;
+    if (total) {
+        sqlite3_stmt *c = lt__stmt(s, ST_A_COUNT);
+        if (!c)
+            return LT_ESTORE;
+        if (sqlite3_step(c) == SQLITE_ROW)
+            *total = sqlite3_column_int64(c, 0);
+        else
+            rc = lt__dberr(s, "count the audit log");
+        sqlite3_reset(c);
+        if (rc)
+            return rc;
+    }
+    if (limit == 0)
+        return 0;
+    v = calloc((size_t)limit, sizeof *v);
+    if (!v)
+        return LT_ENOMEM;
+    sqlite3_stmt *q = lt__stmt(s, ST_A_LIST);
+    if (!q) {
+        free(v);
+        return LT_ESTORE;
+    }
+    sqlite3_bind_int(q, 1, limit);
+    sqlite3_bind_int(q, 2, offset);
+    while ((step = sqlite3_step(q)) == SQLITE_ROW && len < limit) {
+        struct lt_audit *a = &v[len++];
+        a->id = sqlite3_column_int64(q, 0);
+        a->at_ms = sqlite3_column_int64(q, 1);
+        lt__col_text(q, 2, a->user, sizeof a->user);
+        lt__col_text(q, 3, a->action, sizeof a->action);
+        lt__col_text(q, 4, a->object, sizeof a->object);
+        lt__col_text(q, 5, a->before_json, sizeof a->before_json);
+        lt__col_text(q, 6, a->after_json, sizeof a->after_json);
+    }
+    if (step != SQLITE_DONE && step != SQLITE_ROW) {
+        rc = lt__dberr(s, "read the audit log");
         goto out;
     }
     *out = v;

@@ -293,4 +293,70 @@ struct lt_health_row {
 int lt_store_health(struct lt_store *s, const char *mn, int64_t from_hour, int64_t to_hour,
                     struct lt_health_row **out, int *n);
 
+/* ---- accounts, sessions and the audit log (schema version 5) ----------------------------------
+ *
+ * The store keeps what it is given: password hashes (libsodium crypto_pwhash_str strings, made by
+ * the caller) and session token hashes (hex text, made by the caller) — never a password or a
+ * token. Roles: "admin", "analyst", "county", "enforcement", "leader". A scope is a place in the
+ * region tree province > city > county > township; "" means the whole level (an admin has all
+ * four empty, a county user province, city and county set). */
+
+struct lt_user {
+    int64_t id;
+    char name[64];
+    char role[16];
+    char province[64], city[64], county[64], township[64]; /* the scope; "" = whole level */
+    char pw_hash[192];                                     /* crypto_pwhash_str output */
+    int64_t created_at;                                    /* UTC seconds */
+    bool disabled;
+};
+/* True for one of the five role names. */
+bool lt_store_role_ok(const char *role);
+/* Add a user (u->id is ignored; *id optional). LT_EINVAL for an empty or oversized name, an
+ * unknown role, a township without a county, a county without a city, a city without a province,
+ * or an empty pw_hash; LT_EEXIST when the name is taken. */
+int lt_store_user_add(struct lt_store *s, const struct lt_user *u, int64_t *id);
+/* By name; LT_ENOTFOUND when unknown. */
+int lt_store_user_get(struct lt_store *s, const char *name, struct lt_user *out);
+/* All users ordered by name; *out malloc'd (free()), *n its length. */
+int lt_store_users(struct lt_store *s, struct lt_user **out, int *n);
+/* Disable a user (kept for the audit log's sake, never deleted) and end its sessions.
+ * LT_ENOTFOUND when unknown. */
+int lt_store_user_disable(struct lt_store *s, const char *name);
+/* Enabled users with a role (the bootstrap: is there an admin yet?). */
+int lt_store_user_count(struct lt_store *s, const char *role, int64_t *n);
+
+/* Start a session: token_hash (hex text, at most 128 bytes) of user_id until expires_at (UTC
+ * seconds). LT_EEXIST for a hash already in use. */
+int lt_store_session_add(struct lt_store *s, const char *token_hash, int64_t user_id,
+                         int64_t created_at, int64_t expires_at);
+/* The user of a session that has not expired at `now` and whose user is enabled; LT_ENOTFOUND
+ * otherwise. *expires_at optional. */
+int lt_store_session_get(struct lt_store *s, const char *token_hash, int64_t now,
+                         struct lt_user *out, int64_t *expires_at);
+/* End a session (nothing happens for an unknown hash). */
+int lt_store_session_end(struct lt_store *s, const char *token_hash);
+
+/* One row of the audit log: who changed what, when, with the object before and after as JSON
+ * text (NULL when there was nothing before / nothing after). Append-only (triggers). */
+#define LT_AUDIT_JSON_MAX 2048
+struct lt_audit {
+    int64_t id;
+    int64_t at_ms; /* UTC milliseconds */
+    char user[64];
+    char action[32]; /* "correction", "quarantine_adopt", "dust_set" ... */
+    char object[128];
+    char before_json[LT_AUDIT_JSON_MAX]; /* "" = NULL */
+    char after_json[LT_AUDIT_JSON_MAX];  /* "" = NULL */
+};
+/* Append a row (*id optional). before/after may be NULL; LT_EINVAL for empty user, action or
+ * object, or JSON texts longer than LT_AUDIT_JSON_MAX - 1 bytes. */
+int lt_store_audit_append(struct lt_store *s, int64_t at_ms, const char *user, const char *action,
+                          const char *object, const char *before_json, const char *after_json,
+                          int64_t *id);
+/* A page of the log, newest first: at most limit rows from offset; *total (optional) is the number
+ * of rows in the log. *out malloc'd (free()), *n its length. */
+int lt_store_audit_list(struct lt_store *s, int limit, int offset, struct lt_audit **out, int *n,
+                        int64_t *total);
+
 #endif

@@ -1,0 +1,231 @@
+// Browser tests of the dashboard (web/): headless Chromium (Debian's chromium package) driven by
+// playwright-core (web/node_modules). Builds a store with January 2019 Henan (as
+// tests/integration/http_api.sh does), starts `lantian api --web web/dist` on loopback, opens
+// every page at 1920×1080 and 390×844, checks the numbers shown against the API's answers, and
+// saves full-page screenshots into $LT_TMP/web-screens/. Also checks static serving over raw HTTP
+// (types, caching, traversal refused). Ends with "N passed, N failed".
+//
+// Env: LANTIAN (binary), LT_SRC (source tree), LT_SHARED (shared data), LT_TMP (scratch dir),
+// CHROMIUM (default /usr/bin/chromium).
+import { spawn, execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, rmSync, readdirSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { request } from 'node:http';
+import { join } from 'node:path';
+
+const env = (k) => { if (!process.env[k]) { console.error(`web test: ${k} is not set`); process.exit(2); } return process.env[k]; };
+const LANTIAN = env('LANTIAN'), SRC = env('LT_SRC'), SHARED = env('LT_SHARED'), TMP = env('LT_TMP');
+const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
+const DIST = join(SRC, 'web', 'dist');
+for (const [p, what] of [[join(DIST, 'index.html'), 'web/dist (run scripts/build-web.sh)'],
+  [join(SRC, 'web', 'node_modules', 'playwright-core'), 'playwright-core (run scripts/build-web.sh)'],
+  [CHROMIUM, 'Chromium (run scripts/setup.sh: Debian package chromium)']]) {
+  if (!existsSync(p)) { console.error(`web test: missing ${what}: ${p}`); console.log('0 passed, 1 failed'); process.exit(1); }
+}
+const { chromium } = createRequire(join(SRC, 'web', 'package.json'))('playwright-core');
+
+const T = join(TMP, 'web');
+const SHOTS = join(TMP, 'web-screens');
+rmSync(T, { recursive: true, force: true });
+mkdirSync(T, { recursive: true });
+mkdirSync(SHOTS, { recursive: true });
+
+let passed = 0, failed = 0;
+function check(name, cond, detail = '') {
+  if (cond) { passed++; } else { failed++; console.log(`FAIL ${name}${detail ? `: ${detail}` : ''}`); }
+}
+function eq(name, got, want) { check(name, String(got) === String(want), `shown ${JSON.stringify(got)}, API ${JSON.stringify(want)}`); }
+
+// ---- the store and the server ---------------------------------------------------------------
+const db = join(T, 'w.db');
+const cn = join(SHARED, 'data', 'cnemc');
+const henan = join(cn, 'henan-2019');
+const files = readdirSync(henan).filter((f) => /^china_sites_201901\d\d\.csv\.gz$/.test(f) || f === 'china_sites_20190201.csv.gz').sort().map((f) => join(henan, f));
+execFileSync(LANTIAN, ['import', 'cnemc', '--db', db, '--stations', join(cn, 'stations.csv'), ...files], { stdio: ['ignore', 'ignore', 'pipe'] });
+
+// Accounts (when this build has them): an admin for the pages that need a login.
+const USER = 'webtest', PASS = 'web-test-password-1';
+let auth = false;
+try {
+  execFileSync(LANTIAN, ['user', '--help'], { stdio: 'ignore' });
+  auth = true;
+} catch { /* no accounts in this build: every endpoint is open */ }
+if (auth) execFileSync(LANTIAN, ['user', 'add', '--db', db, '--name', USER, '--role', 'admin', '--password-stdin'], { input: `${PASS}\n`, stdio: ['pipe', 'ignore', 'pipe'] });
+
+const portFile = join(T, 'port');
+const srv = spawn(LANTIAN, ['api', '--db', db, '--http', '127.0.0.1:0', '--port-file', portFile,
+  '--targets', join(SRC, 'config', 'targets-demo.ini'), '--web', DIST], { stdio: ['ignore', 'ignore', 'pipe'] });
+let srvLog = '';
+srv.stderr.on('data', (d) => { srvLog += d; });
+let browser;
+async function stop(code) {
+  if (browser) await browser.close().catch(() => {});
+  srv.kill('SIGTERM');
+  console.log(`${passed} passed, ${failed} failed`);
+  process.exit(code);
+}
+process.on('unhandledRejection', (e) => { console.log(`FAIL: ${e?.stack || e}`); failed++; stop(1); });
+for (let i = 0; i < 100 && !(existsSync(portFile) && readFileSync(portFile, 'utf8').trim()); i++) await new Promise((r) => setTimeout(r, 100));
+if (!existsSync(portFile)) { console.log(`FAIL server did not start\n${srvLog}`); failed++; await stop(1); }
+const BASE = `http://127.0.0.1:${readFileSync(portFile, 'utf8').trim()}`;
+async function api(path, params = {}) {
+  const u = new URL(path, BASE);
+  for (const [k, v] of Object.entries(params)) u.searchParams.set(k, v);
+  const r = await fetch(u, token ? { headers: { Authorization: `Bearer ${token}` } } : {});
+  if (!r.ok) throw new Error(`${u}: ${r.status} ${await r.text()}`);
+  return r.json();
+}
+// A raw request (the path as given, no normalisation): [status, headers, body].
+function raw(path, method = 'GET', headers = {}) {
+  return new Promise((res, rej) => {
+    const rq = request(`${BASE}/`, { method, path, headers }, (r) => {
+      let b = '';
+      r.on('data', (d) => { b += d; });
+      r.on('end', () => res([r.statusCode, r.headers, b]));
+    });
+    rq.on('error', rej);
+    rq.end();
+  });
+}
+
+// ---- static serving -------------------------------------------------------------------------
+{
+  const [s, hd, body] = await raw('/');
+  check('GET / is index.html', s === 200 && hd['content-type'] === 'text/html; charset=utf-8' && body.includes('蓝天'), `${s} ${hd['content-type']}`);
+  check('index.html revalidates', hd['cache-control'] === 'no-cache' && !!hd.etag);
+  const [s2, h2] = await raw('/app.js');
+  check('app.js type and caching', s2 === 200 && h2['content-type'] === 'text/javascript; charset=utf-8' && /max-age/.test(h2['cache-control']), `${s2} ${h2['content-type']}`);
+  const [s3] = await raw('/app.js', 'GET', { 'If-None-Match': h2.etag });
+  eq('If-None-Match gives 304', s3, 304);
+  const [s4, h4] = await raw('/echarts.min.js', 'HEAD');
+  check('HEAD echarts.min.js', s4 === 200 && Number(h4['content-length']) > 100000, `${s4} ${h4['content-length']}`);
+  // "%00" ends the path where libmicrohttpd decodes it: what is left is checked like any path
+  // (here /app.js, served as JavaScript, never as the ".html" after the NUL).
+  const [s7, h7] = await raw('/app.js%00.html');
+  check('a NUL cuts the path', s7 === 200 && h7['content-type'].startsWith('text/javascript'), `${s7} ${h7['content-type']}`);
+  for (const p of ['/../etc/passwd', '/%2e%2e/etc/passwd', '/..%2fetc/passwd', '/.%2e/x', '//etc/passwd', '/a%00b', '/%2e%2e%00/x', '/%5c..%5cx', '/.hidden', '/nope.js', '/app.js/', '/%2fetc%2fpasswd', '/web/../../x']) {
+    const [st, hh, b] = await raw(p);
+    check(`refused ${p}`, st === 404 && hh['content-type'] === 'application/json; charset=utf-8' && JSON.parse(b).error.code === 'not_found', `${st} ${b.slice(0, 80)}`);
+  }
+  const [s5, , b5] = await raw('/api/nope');
+  check('unknown /api path is the API 404', s5 === 404 && JSON.parse(b5).error.message.includes('no such endpoint'), b5);
+  const [s6] = await raw('/index.html', 'POST');
+  eq('POST to a file is 405', s6, 405);
+}
+
+let token = null;
+if (auth) {
+  const r = await fetch(`${BASE}/api/login`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ name: USER, password: PASS }) });
+  check('API login', r.ok, `${r.status}`);
+  token = (await r.json()).token;
+}
+// ---- what the API says (the expected numbers) -------------------------------------------------
+const province = '河南';
+const first = (await api('/api/sites', { province, limit: 1 })).items[0];
+const hour = (await api(`/api/sites/${first.code}`)).last_hour; // no real-time data: the last hour
+const at = `${hour.slice(0, 10)}T${hour.slice(11, 13)}${hour.slice(14, 16)}`;
+const day = hour.slice(0, 10);
+// The month the dashboard's statistics and rankings default to (web/src/app.js defaultMonth).
+const month = Number(day.slice(8, 10)) > 7 ? day.slice(0, 7) : new Date(Date.UTC(+day.slice(0, 4), +day.slice(5, 7) - 1, 0)).toISOString().slice(0, 7);
+const cities = await api('/api/aqi/latest', { province, level: 'city', at, limit: 5000 });
+const zz = cities.items.find((r) => r.city === '郑州');
+const statsZZ = await api('/api/stats', { city: '郑州', period: month });
+const rankMonth = await api('/api/rank', { level: 'city', province, period: month, limit: 5000 });
+const health = await api('/api/health');
+const targetsZZ = await api('/api/targets', { city: '郑州', year: day.slice(0, 4), as_of: day, config: health.targets });
+check('API has data', !!hour && !!zz && cities.total === 17 && targetsZZ.items.length > 0, `hour ${hour}, cities ${cities.total}`);
+
+// ---- the pages ----------------------------------------------------------------------------------
+browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ['--no-sandbox'] });
+const VIEWS = [{ name: 'wall', width: 1920, height: 1080 }, { name: 'phone', width: 390, height: 844, isMobile: true }];
+const texts = (page, sel) => page.locator(sel).allInnerTexts();
+const text = async (page, testid) => (await page.getByTestId(testid).innerText()).trim();
+
+for (const v of VIEWS) {
+  const ctx = await browser.newContext({ viewport: { width: v.width, height: v.height }, isMobile: !!v.isMobile, deviceScaleFactor: 1, locale: 'zh-CN' });
+  const page = await ctx.newPage();
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  // 401s are expected while not logged in (the pages ask, then show the login form).
+  page.on('console', (m) => { if (m.type() === 'error' && !/status of 401/.test(m.text())) errors.push(m.text()); });
+  async function open(hash, ready) {
+    await page.goto(`${BASE}/${hash}`);
+    await page.waitForSelector(`body[data-ready="${ready}"], body[data-ready="error"]`, { timeout: 30000 });
+    const err = await page.locator('[data-testid=error]').count();
+    check(`${v.name} ${hash} rendered`, err === 0, err ? await text(page, 'error') : '');
+    await page.waitForTimeout(300); // charts paint on the next frames
+  }
+  const shot = (name) => page.screenshot({ path: join(SHOTS, `${name}-${v.name}.png`), fullPage: true });
+
+  // Without a login: the public page and the overview at a given hour (the public endpoints).
+  for (const [hash, ready, prefix] of [[`#/public?at=${at}`, 'public', 'public-aqi'], [`#/overview?at=${at}`, 'overview', 'city-aqi']]) {
+    await open(hash, ready);
+    eq(`${v.name} anonymous ${ready} hour`, await text(page, 'ref-hour'), hour);
+    for (const r of cities.items) eq(`${v.name} anonymous ${ready} ${r.city} AQI`, await text(page, `${prefix}-${r.city}`), r.aqi ?? '—');
+    await shot(`${ready}-anonymous`);
+  }
+  const porder0 = (await (async () => { await open(`#/public?at=${at}`, 'public'); return texts(page, '[data-testid=public-rank] tbody tr td:nth-child(2)'); })()).map((s) => s.trim());
+  eq(`${v.name} anonymous monthly ranking order`, porder0.join(','), rankMonth.items.map((r) => r.area).join(','));
+  if (auth) {
+    // A page that needs a login shows the form; logging in there shows the page.
+    await page.goto(`${BASE}/#/city?city=郑州`);
+    await page.waitForSelector('[data-testid=login]', { timeout: 30000 });
+    await shot('login');
+    await page.fill('input[name=username]', USER);
+    await page.fill('input[name=password]', PASS);
+    await page.click('[data-testid=login] button[type=submit]');
+    await page.waitForSelector('body[data-ready="city"]', { timeout: 15000 }).catch(async (e) => { console.log(await page.locator('main').innerText()); throw e; });
+    check(`${v.name} logged in`, (await page.getByTestId('logout').count()) === 1);
+  }
+
+  // 总览
+  await open('#/overview', 'overview');
+  eq(`${v.name} overview hour`, await text(page, 'ref-hour'), hour);
+  eq(`${v.name} overview 郑州 AQI`, await text(page, 'city-aqi-郑州'), zz.aqi);
+  eq(`${v.name} overview 郑州 primary`, await text(page, 'city-primary-郑州'), zz.primary ?? '—');
+  eq(`${v.name} overview city rows`, await page.locator('[data-testid=city-list] tbody tr').count(), cities.total);
+  for (const r of cities.items) eq(`${v.name} overview ${r.city} AQI`, await text(page, `city-aqi-${r.city}`), r.aqi ?? '—');
+  check(`${v.name} overview map drawn`, (await page.locator('[data-testid=site-map] canvas').count()) === 1);
+  check(`${v.name} overview trend drawn`, (await page.locator('[data-testid=trend] canvas').count()) === 1);
+  await shot('overview');
+
+  // 城市
+  await open('#/city?city=郑州', 'city');
+  eq(`${v.name} city name`, await text(page, 'area-name'), '郑州');
+  eq(`${v.name} city stats PM2.5 mean`, (await text(page, 'stats-mean-PM2.5')).split(' ')[0], statsZZ.pollutants['PM2.5'].mean);
+  eq(`${v.name} city stats PM2.5 valid days`, await text(page, 'stats-valid-PM2.5'), statsZZ.pollutants['PM2.5'].valid_days);
+  eq(`${v.name} city stats index`, await text(page, 'stats-index'), statsZZ.index);
+  eq(`${v.name} city stats good days`, await text(page, 'stats-good-days'), statsZZ.good_days);
+  const order = (await texts(page, '[data-testid=rank-table] tbody tr td:nth-child(2)')).map((s) => s.trim());
+  eq(`${v.name} city ranking order`, order.join(','), rankMonth.items.map((r) => r.area).join(','));
+  for (const id of ['hourly', 'daily', 'calendar', 'diurnal']) check(`${v.name} city ${id} drawn`, (await page.locator(`[data-testid=${id}] canvas`).count()) === 1);
+  await shot('city');
+
+  // 目标
+  await open('#/targets?city=郑州', 'targets');
+  eq(`${v.name} targets title`, await text(page, 'target-title'), targetsZZ.target);
+  eq(`${v.name} targets days remaining`, await text(page, 'days-remaining'), targetsZZ.days_remaining);
+  for (const [i, it] of targetsZZ.items.entries()) {
+    eq(`${v.name} targets sentence ${i}`, await text(page, `target-sentence-${i}`), it['说明']);
+    check(`${v.name} targets gauge ${i} drawn`, (await page.locator(`[data-testid=gauge-${i}] canvas`).count()) === 1);
+  }
+  await shot('targets');
+
+  // 公众
+  await open('#/public', 'public');
+  for (const r of cities.items) eq(`${v.name} public ${r.city} AQI`, await text(page, `public-aqi-${r.city}`), r.aqi ?? '—');
+  const porder = (await texts(page, '[data-testid=public-rank] tbody tr td:nth-child(2)')).map((s) => s.trim());
+  eq(`${v.name} public monthly ranking order`, porder.join(','), rankMonth.items.map((r) => r.area).join(','));
+  await shot('public');
+
+  // Nothing overflows the viewport sideways (tables scroll inside their cards).
+  for (const hash of ['#/overview', '#/city?city=郑州', '#/targets?city=郑州', '#/public']) {
+    await open(hash, hash.slice(2).split('?')[0]);
+    const w = await page.evaluate(() => document.documentElement.scrollWidth);
+    check(`${v.name} ${hash} fits ${v.width}px`, w <= v.width, `scrollWidth ${w}`);
+  }
+  check(`${v.name} no script errors`, errors.length === 0, errors.join(' | '));
+  await ctx.close();
+}
+console.log(`web test: screenshots in ${SHOTS}`);
+await stop(failed ? 1 : 0);
