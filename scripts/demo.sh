@@ -39,3 +39,17 @@ echo
 echo "== 鹤壁 2019 targets (the real 2019 plan, seeds/001) as of 2019-09-30"
 "$LANTIAN" target --db "$DB" --city 鹤壁 --year 2019 --as-of 2019-09-30 \
     --config config/targets-demo.ini
+
+# Serve: the dashboard and API on 127.0.0.1:8080, HJ 212 devices on 127.0.0.1:8212 (loopback
+# only). LT_DEMO_NO_SERVE=1 stops here, for scripted runs.
+[ -n "${LT_DEMO_NO_SERVE:-}" ] && exit 0
+DEMO_PW=${LT_DEMO_PASSWORD:-lantian-demo}
+if ! "$LANTIAN" user list --db "$DB" 2>/dev/null | grep -q '^admin\b'; then
+    printf '%s\n' "$DEMO_PW" | "$LANTIAN" user add --db "$DB" --name admin --role admin \
+        --password-stdin >/dev/null
+fi
+echo
+echo "== serving: dashboard http://127.0.0.1:8080/  (login: admin / $DEMO_PW)"
+echo "   HJ 212 devices: 127.0.0.1:8212. The data are 2019: pages show the last hour stored."
+echo "   Ctrl-C stops."
+exec "$LANTIAN" serve --db "$DB" --http 127.0.0.1:8080 --listen 127.0.0.1:8212
