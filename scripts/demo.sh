@@ -52,4 +52,5 @@ echo
 echo "== serving: dashboard http://127.0.0.1:8080/  (login: admin / $DEMO_PW)"
 echo "   HJ 212 devices: 127.0.0.1:8212. The data are 2019: pages show the last hour stored."
 echo "   Ctrl-C stops."
-exec "$LANTIAN" serve --db "$DB" --http 127.0.0.1:8080 --listen 127.0.0.1:8212
+exec "$LANTIAN" serve --db "$DB" --http 127.0.0.1:8080 --listen 127.0.0.1:8212 \
+    --targets config/targets-demo.ini

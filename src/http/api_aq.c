@@ -89,6 +89,16 @@ int lt__api_aqi_latest(struct lt__req *q)
         return lt__fail(q, 400, "bad_parameter",
                         "at: '%s' is not a Beijing hour (YYYY-MM-DD HH:00 or YYYY-MM-DDTHH00)",
                         at_s);
+    if (!at_s) {
+        /* "Latest" is the latest data: a store whose newest hour is older than now (an archive,
+         * a feed that stopped) answers with that hour rather than with nothing. */
+        int64_t last;
+        rc = lt_store_last_hour(q->st, &last);
+        if (rc == 0 && last < at)
+            at = last;
+        else if (rc && rc != LT_ENOTFOUND)
+            return lt__fail_store(q, rc, "find the last hour");
+    }
     /* The dataset: the LT__HTTP_LATEST_DAYS days before the natural day of `at`, and that day. */
     int32_t at_day = lt_natural_day(at);
     int at_h = lt_natural_hour(at);
@@ -133,8 +143,9 @@ int lt__api_aqi_latest(struct lt__req *q)
         }
     }
     const char *hdr[6 + LT_QUERY_AQI_NCOLS + 2];
-    int nfix = by_city ? 3 : 5;
-    static const char *const site_fix[] = {"code", "name", "city", "province", "is_eval"};
+    int nfix = by_city ? 3 : 7;
+    static const char *const site_fix[] = {"code",    "name", "city", "province",
+                                           "is_eval", "lon",  "lat"};
     static const char *const city_fix[] = {"city", "province", "sites"};
     for (int i = 0; i < nfix; i++)
         hdr[i] = by_city ? city_fix[i] : site_fix[i];
@@ -187,6 +198,8 @@ int lt__api_aqi_latest(struct lt__req *q)
             lt_table_str(t, 2, s->city);
             lt_table_str(t, 3, s->province);
             lt_table_bool(t, 4, s->is_eval);
+            lt_table_num(t, 5, s->lon, 4);
+            lt_table_num(t, 6, s->lat, 4);
         }
         lt_query_aqi_cells(t, nfix, &r, ed);
         lt__colour_cells(t, nfix + LT_QUERY_AQI_NCOLS, &r);

@@ -581,6 +581,8 @@ int lt__api_me(struct lt__req *q)
  * ranking of a month or a year. Everything else needs a session. */
 static bool lt__is_public(struct lt__req *q, const char *pattern)
 {
+    /* Public information: real-time AQI (with each station's position, for the public map) and
+     * the monthly and annual city ranking. */
     if (!strcmp(pattern, "/api/health") || !strcmp(pattern, "/api/aqi/latest"))
         return true;
     if (!strcmp(pattern, "/api/rank")) {

@@ -1419,6 +1419,32 @@ int lt_store_raw_append(struct lt_store *s, const struct lt_raw_frame *f, int64_
     return rc;
 }
 
+int lt_store_last_hour(struct lt_store *s, int64_t *ts)
+{
+    /* max(ts) over the whole table would scan it; the primary key (site_id, factor, ts) answers
+     * "the last hour of this site and pollutant" with one seek, so take the max of those. */
+    static const char sql[] =
+        "SELECT max((SELECT max(ts) FROM hourly h WHERE h.site_id = s.id AND h.factor = f.f)) "
+        "FROM sites s, (SELECT 0 AS f UNION ALL SELECT 1 UNION ALL SELECT 2 UNION ALL SELECT 3 "
+        "UNION ALL SELECT 4 UNION ALL SELECT 5) f";
+    sqlite3_stmt *q = NULL;
+    int rc;
+    if (!s || !ts)
+        return LT_EINVAL;
+    if (sqlite3_prepare_v2(s->db, sql, -1, &q, NULL) != SQLITE_OK)
+        return lt__dberr(s, "find the last hour");
+    if (sqlite3_step(q) != SQLITE_ROW) {
+        rc = lt__dberr(s, "find the last hour");
+    } else if (sqlite3_column_type(q, 0) == SQLITE_NULL) {
+        rc = LT_ENOTFOUND;
+    } else {
+        *ts = sqlite3_column_int64(q, 0);
+        rc = 0;
+    }
+    sqlite3_finalize(q);
+    return rc;
+}
+
 int lt_store_raw_count(struct lt_store *s, int status, bool any_status, int64_t *n)
 {
     if (!s || !n)

@@ -94,6 +94,10 @@ int lt_store_put_hourly(struct lt_store *s, const char *site, int factor, int64_
 int lt_store_load_hourly(struct lt_store *s, const char *site, int32_t day0, int ndays,
                          double *const v[LT_POLL_N], unsigned *not_monitored);
 
+/* The latest hour (hour-ending UTC seconds) at which any site has a 1-h pollutant value;
+ * LT_ENOTFOUND when the store holds none. One index seek per site and pollutant. */
+int lt_store_last_hour(struct lt_store *s, int64_t *ts);
+
 /* Published AQI values of a site for the same range into aqi[24*j + h-1] (LT_IAQI_NA = -1 when
  * absent; pre-filled by the caller). */
 int lt_store_load_aqi_pub(struct lt_store *s, const char *site, int32_t day0, int ndays, int *aqi);

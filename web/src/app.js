@@ -122,7 +122,11 @@ async function referenceHour(q, province) {
     return { hour: r.hour, live: false };
   }
   const r = await api('/api/aqi/latest', { province, level: 'city', limit: 1 });
-  if (r.hour) return { hour: r.hour, live: true };
+  // The API answers with the store's newest hour; it is "live" only if that hour is recent.
+  if (r.hour) {
+    const t = Date.parse(`${r.hour.replace(' ', 'T')}:00+08:00`);
+    return { hour: r.hour, live: Date.now() - t < 3 * 3600 * 1000 };
+  }
   const s = await apiOpt('/api/sites', { province, limit: 1 });
   if (!s) return { hour: null, live: false, login: true };
   if (!s.items.length) return { hour: null, live: false };
@@ -201,12 +205,13 @@ function loginForm() {
 // ---- 总览 Overview --------------------------------------------------------------------------
 async function overview({ q, province, hour, day }) {
   const at = atParam(hour);
-  const [sites, latest, cities] = await Promise.all([
-    apiOpt('/api/sites', { province, limit: 5000 }),
+  const [latest, cities] = await Promise.all([
     api('/api/aqi/latest', { province, at, limit: 5000 }),
     api('/api/aqi/latest', { province, level: 'city', at, limit: 5000 }),
   ]);
-  const pos = new Map((sites?.items || []).map((s) => [s.code, s]));
+  // Station positions come with the public real-time AQI (no login needed).
+  const pos = new Map(latest.items.filter((s) => s.lon !== null && s.lat !== null).map((s) => [s.code, s]));
+  const sites = pos.size ? latest : null;
   const sel = q.get('city') || cities.items[0]?.city;
   const trend = sel ? await apiOpt('/api/aqi/hourly', { city: sel, from: day, to: day }) : { items: [] };
 
@@ -425,13 +430,14 @@ function gauge(el, it) {
 async function publicPage({ q, province, hour, day }) {
   const at = atParam(hour);
   const month = defaultMonth(day);
-  const [sites, latest, cities, rank] = await Promise.all([
-    apiOpt('/api/sites', { province, limit: 5000 }),
+  const [latest, cities, rank] = await Promise.all([
     api('/api/aqi/latest', { province, at, limit: 5000 }),
     api('/api/aqi/latest', { province, level: 'city', at, limit: 5000 }),
     api('/api/rank', { level: 'city', province, period: month, limit: 5000 }),
   ]);
-  const pos = new Map((sites?.items || []).map((s) => [s.code, s]));
+  // Station positions come with the public real-time AQI (no login needed).
+  const pos = new Map(latest.items.filter((s) => s.lon !== null && s.lat !== null).map((s) => [s.code, s]));
+  const sites = pos.size ? latest : null;
   const mapEl = h('div', { class: 'chart tall', 'data-testid': 'public-map' });
   queueMicrotask(() => sites && chart(mapEl, {
     tooltip: { formatter: (p) => `${p.name}<br>AQI ${fmt(p.value[2])}` },
