@@ -142,10 +142,12 @@ int lt__api_aqi_latest(struct lt__req *q)
             return lt__fail_store(q, rc, "group cities");
         }
     }
-    const char *hdr[6 + LT_QUERY_AQI_NCOLS + 2];
+    /* Room for the longest fixed part (the site columns) + the AQI columns + colour, rgb. */
+    const char *hdr[7 + LT_QUERY_AQI_NCOLS + 2];
     int nfix = by_city ? 3 : 7;
     static const char *const site_fix[] = {"code",    "name", "city", "province",
                                            "is_eval", "lon",  "lat"};
+    _Static_assert(sizeof(site_fix) / sizeof(site_fix[0]) == 7, "hdr[] holds 7 fixed columns");
     static const char *const city_fix[] = {"city", "province", "sites"};
     for (int i = 0; i < nfix; i++)
         hdr[i] = by_city ? city_fix[i] : site_fix[i];
