@@ -14,6 +14,7 @@
 #include <time.h>
 
 #include "cli/cli.h"
+#include "cli/rows.h"
 #include "cli/table.h"
 #include "lantian/util.h"
 #include "store/store.h"
@@ -38,29 +39,8 @@ static void lt__usage(FILE *f)
 }
 
 /* Fewest decimals (0..6) that write v back exactly, so the listing shows values as stored. */
-static int lt__decimals(double v)
-{
-    char buf[64];
-    for (int dec = 0; dec < 6; dec++) {
-        double back;
-        snprintf(buf, sizeof buf, "%.*f", dec, v);
-        if (!lt_parse_double(lt_str_of(buf), &back) && back == v)
-            return dec;
-    }
-    return 6;
-}
-
-static const char *lt__factor_name(int factor)
-{
-    if (factor == LT_FACTOR_AQI_PUB)
-        return "AQI";
-    return lt_pollutant_name((enum lt_pollutant)factor);
-}
-
 static int lt__list(struct lt_store *st, const char *site, enum lt_fmt fmt)
 {
-    static const char *const hdr[] = {"id",  "site", "pollutant", "time", "old",
-                                      "new", "who",  "at",        "why"};
     struct lt_correction *c = NULL;
     struct lt_table *t = NULL;
     int n = 0, rc = LT_EXIT_OK;
@@ -74,32 +54,18 @@ static int lt__list(struct lt_store *st, const char *site, enum lt_fmt fmt)
         lt_cli_err(CMD, "%s", lt_store_errmsg(st));
         return LT_EXIT_USAGE;
     }
-    t = lt_table_new(9, hdr);
+    t = lt_rows_new(LT_ROWS_CORRECTION);
     if (!t) {
         lt_cli_err(CMD, "out of memory");
         rc = LT_EXIT_USAGE;
         goto out;
     }
-    for (int i = 0; i < n; i++) {
-        char tb[32], ab[32];
-        if (lt_table_row(t)) {
+    for (int i = 0; i < n; i++)
+        if (lt_rows_correction(t, &c[i])) {
             lt_cli_err(CMD, "out of memory");
             rc = LT_EXIT_USAGE;
             goto out;
         }
-        lt_bj_format_hour(c[i].ts, tb, sizeof tb);
-        lt_bj_format_time(c[i].at, ab, sizeof ab);
-        lt_table_int(t, 0, c[i].id);
-        lt_table_str(t, 1, c[i].site);
-        lt_table_str(t, 2, lt__factor_name(c[i].factor));
-        lt_table_str(t, 3, tb);
-        /* NaN (no value / invalidated) stays a null cell. */
-        lt_table_num(t, 4, c[i].old_value, lt__decimals(c[i].old_value));
-        lt_table_num(t, 5, c[i].new_value, lt__decimals(c[i].new_value));
-        lt_table_str(t, 6, c[i].who);
-        lt_table_str(t, 7, ab);
-        lt_table_str(t, 8, c[i].why);
-    }
     lt_table_print(t, stdout, fmt);
 out:
     lt_table_free(t);
@@ -240,13 +206,13 @@ int lt_cmd_correct(int argc, char **argv)
     if (isnan(old))
         snprintf(ob, sizeof ob, "none");
     else
-        snprintf(ob, sizeof ob, "%.*f", lt__decimals(old), old);
+        snprintf(ob, sizeof ob, "%.*f", lt_rows_decimals(old), old);
     if (isnan(v))
         printf("correction %lld: %s %s %s: %s -> invalid\n", (long long)id, site,
                lt_pollutant_name(p), tb, ob);
     else
         printf("correction %lld: %s %s %s: %s -> %.*f\n", (long long)id, site, lt_pollutant_name(p),
-               tb, ob, lt__decimals(v), v);
+               tb, ob, lt_rows_decimals(v), v);
     status = LT_EXIT_OK;
 out:
     lt_store_close(st);

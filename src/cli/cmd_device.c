@@ -19,6 +19,7 @@
 #include <time.h>
 
 #include "cli/cli.h"
+#include "cli/rows.h"
 #include "cli/table.h"
 #include "lantian/hj212.h"
 #include "lantian/util.h"
@@ -164,20 +165,6 @@ static int lt__crc_mask(const char *s, unsigned *mask)
     return 0;
 }
 
-static void lt__crc_names(unsigned mask, char *buf, size_t cap)
-{
-    static const char *const n[LT_CRC_KIND_N] = {"std", "modbus", "modbus-le"};
-    size_t len = 0;
-    buf[0] = '\0';
-    for (int k = 0; k < LT_CRC_KIND_N; k++)
-        if (mask & (1u << k)) {
-            int w = snprintf(buf + len, cap - len, "%s%s", len ? "," : "", n[k]);
-            if (w < 0 || (size_t)w >= cap - len)
-                return;
-            len += (size_t)w;
-        }
-}
-
 static bool lt__copy(char *dst, size_t cap, const char *src, const char *what)
 {
     struct lt_str v = lt_str_trim(lt_str_of(src));
@@ -288,7 +275,7 @@ static int lt__check_source_type(const struct lt__opts *o, const char *type)
 static void lt__describe(const struct lt_device *d, const char *what)
 {
     char crc[48];
-    lt__crc_names(d->crc_mask, crc, sizeof crc);
+    lt_rows_crc_names(d->crc_mask, crc, sizeof crc);
     printf("device %s %s: %s, %s %s%s%s, CRC %s%s\n", d->mn, what, d->kind,
            d->site[0] ? "site" : "outlet", d->site[0] ? d->site : d->outlet,
            d->source_type[0] ? ", source type " : "", d->source_type, crc,
@@ -345,15 +332,6 @@ static int lt__add(struct lt_store *st, const struct lt__opts *o, bool adopt)
     return LT_EXIT_OK;
 }
 
-static void lt__time_ms(struct lt_table *t, int col, int64_t ms)
-{
-    char b[24];
-    if (ms <= 0)
-        return;
-    lt_bj_format_time(ms / 1000, b, sizeof b);
-    lt_table_str(t, col, b);
-}
-
 static int lt__print(struct lt_table *t, int fmt)
 {
     lt_table_print(t, stdout, (enum lt_fmt)fmt);
@@ -363,8 +341,6 @@ static int lt__print(struct lt_table *t, int fmt)
 
 static int lt__list(struct lt_store *st, const struct lt__opts *o)
 {
-    static const char *const hdr[] = {"mn",  "kind",     "site",    "outlet", "source_type",
-                                      "crc", "pw_check", "enabled", "created"};
     const char *extra = lt__extra(o, " format ");
     int fmt = lt__format(o);
     if (extra || fmt < 0) {
@@ -378,30 +354,12 @@ static int lt__list(struct lt_store *st, const struct lt__opts *o)
         lt_cli_err(CMD, "%s", lt_store_errmsg(st));
         return LT_EXIT_USAGE;
     }
-    struct lt_table *t = lt_table_new(9, hdr);
-    for (int i = 0; t && i < n; i++) {
-        char crc[48], b[24];
-        if (lt_table_row(t)) {
+    struct lt_table *t = lt_rows_new(LT_ROWS_DEVICE);
+    for (int i = 0; t && i < n; i++)
+        if (lt_rows_device(t, &v[i])) {
             lt_table_free(t);
             t = NULL;
-            break;
         }
-        lt__crc_names(v[i].crc_mask, crc, sizeof crc);
-        lt_table_str(t, 0, v[i].mn);
-        lt_table_str(t, 1, v[i].kind);
-        if (v[i].site[0])
-            lt_table_str(t, 2, v[i].site);
-        if (v[i].outlet[0])
-            lt_table_str(t, 3, v[i].outlet);
-        if (v[i].source_type[0])
-            lt_table_str(t, 4, v[i].source_type);
-        lt_table_str(t, 5, crc);
-        /* The password itself is not shown. */
-        lt_table_bool(t, 6, v[i].pw[0] != '\0');
-        lt_table_bool(t, 7, v[i].enabled);
-        lt_bj_format_time(v[i].created_at, b, sizeof b);
-        lt_table_str(t, 8, b);
-    }
     free(v);
     if (!t) {
         lt_cli_err(CMD, "out of memory");
@@ -495,8 +453,6 @@ static int lt__map(struct lt_store *st, const struct lt__opts *o)
 
 static int lt__quarantine(struct lt_store *st, const struct lt__opts *o)
 {
-    static const char *const hdr[] = {"mn",     "first_seen", "last_seen",
-                                      "frames", "last_peer",  "last_raw_id"};
     const char *extra = lt__extra(o, " format ");
     int fmt = lt__format(o);
     if (extra || fmt < 0) {
@@ -510,21 +466,12 @@ static int lt__quarantine(struct lt_store *st, const struct lt__opts *o)
         lt_cli_err(CMD, "%s", lt_store_errmsg(st));
         return LT_EXIT_USAGE;
     }
-    struct lt_table *t = lt_table_new(6, hdr);
-    for (int i = 0; t && i < n; i++) {
-        if (lt_table_row(t)) {
+    struct lt_table *t = lt_rows_new(LT_ROWS_QUARANTINE);
+    for (int i = 0; t && i < n; i++)
+        if (lt_rows_quarantine(t, &v[i])) {
             lt_table_free(t);
             t = NULL;
-            break;
         }
-        lt_table_str(t, 0, v[i].mn);
-        lt__time_ms(t, 1, v[i].first_ms);
-        lt__time_ms(t, 2, v[i].last_ms);
-        lt_table_int(t, 3, v[i].frames);
-        lt_table_str(t, 4, v[i].last_peer);
-        if (v[i].last_raw_id > 0)
-            lt_table_int(t, 5, v[i].last_raw_id);
-    }
     free(v);
     if (!t) {
         lt_cli_err(CMD, "out of memory");
@@ -666,9 +613,6 @@ static int lt__health(struct lt_store *st, const struct lt__opts *o)
 
 static int lt__exceedances(struct lt_store *st, const struct lt__opts *o)
 {
-    static const char *const hdr[] = {"id",       "mn",   "outlet",  "factor",    "hour_start",
-                                      "measured", "o2",   "o2_ref",  "corrected", "limit",
-                                      "flag",     "rule", "detected"};
     const char *extra = lt__extra(o, " mn format ");
     int fmt = lt__format(o);
     if (extra || fmt < 0) {
@@ -682,30 +626,12 @@ static int lt__exceedances(struct lt_store *st, const struct lt__opts *o)
         lt_cli_err(CMD, "%s", lt_store_errmsg(st));
         return LT_EXIT_USAGE;
     }
-    struct lt_table *t = lt_table_new(13, hdr);
-    for (int i = 0; t && i < n; i++) {
-        char b[24];
-        if (lt_table_row(t)) {
+    struct lt_table *t = lt_rows_new(LT_ROWS_EXCEEDANCE);
+    for (int i = 0; t && i < n; i++)
+        if (lt_rows_exceedance(t, &v[i])) {
             lt_table_free(t);
             t = NULL;
-            break;
         }
-        lt_table_int(t, 0, v[i].id);
-        lt_table_str(t, 1, v[i].mn);
-        lt_table_str(t, 2, v[i].outlet);
-        lt_table_str(t, 3, v[i].factor);
-        lt_bj_format_time(v[i].data_time, b, sizeof b);
-        lt_table_str(t, 4, b);
-        /* Evidence is shown to 3 decimals, rounded here; the stored values are unrounded. */
-        lt_table_num(t, 5, lt_round_half_even(v[i].measured, 3), 3);
-        lt_table_num(t, 6, lt_round_half_even(v[i].o2, 3), 3);
-        lt_table_num(t, 7, lt_round_half_even(v[i].o2_ref, 3), 3);
-        lt_table_num(t, 8, lt_round_half_even(v[i].corrected, 3), 3);
-        lt_table_num(t, 9, lt_round_half_even(v[i].limit, 3), 3);
-        lt_table_str(t, 10, v[i].flag);
-        lt_table_str(t, 11, v[i].rule);
-        lt__time_ms(t, 12, v[i].detected_ms);
-    }
     free(v);
     if (!t) {
         lt_cli_err(CMD, "out of memory");

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "cli/query.h"
+#include "cli/rows.h"
 #include "http/http_internal.h"
 #include "lantian/hj212.h"
 #include "lantian/util.h"
@@ -228,20 +229,8 @@ int lt__api_site(struct lt__req *q)
 
 /* ---- devices ------------------------------------------------------------------------------- */
 
-static void lt__time_ms(struct lt_table *t, int col, int64_t ms)
-{
-    char b[24];
-    if (ms <= 0)
-        return;
-    lt_bj_format_time(ms / 1000, b, sizeof b);
-    lt_table_str(t, col, b);
-}
-
 int lt__api_devices(struct lt__req *q)
 {
-    static const char *const hdr[] = {"mn",  "kind",     "site",    "outlet", "source_type",
-                                      "crc", "pw_check", "enabled", "created"};
-    static const char *const crcn[LT_CRC_KIND_N] = {"std", "modbus", "modbus-le"};
     int limit, offset, rc = lt__param_page(q, &limit, &offset);
     if (rc)
         return rc;
@@ -250,10 +239,8 @@ int lt__api_devices(struct lt__req *q)
     rc = lt_store_devices(q->st, &v, &n);
     if (rc)
         return lt__fail_store(q, rc, "list devices");
-    struct lt_table *t = lt_table_new(9, hdr);
+    struct lt_table *t = lt_rows_new(LT_ROWS_DEVICE);
     for (int i = 0; t && i < n; i++) {
-        char crc[48] = "", b[24];
-        size_t len = 0;
         int hidden = lt__scope_device_hidden(q, &v[i]); /* outside the user's scope */
         if (hidden < 0) {
             free(v);
@@ -262,31 +249,10 @@ int lt__api_devices(struct lt__req *q)
         }
         if (hidden)
             continue;
-        if (lt_table_row(t)) {
+        if (lt_rows_device(t, &v[i])) {
             lt_table_free(t);
             t = NULL;
-            break;
         }
-        for (int k = 0; k < LT_CRC_KIND_N; k++)
-            if (v[i].crc_mask & (1u << k)) {
-                int w = snprintf(crc + len, sizeof crc - len, "%s%s", len ? "," : "", crcn[k]);
-                if (w > 0 && (size_t)w < sizeof crc - len)
-                    len += (size_t)w;
-            }
-        lt_table_str(t, 0, v[i].mn);
-        lt_table_str(t, 1, v[i].kind);
-        if (v[i].site[0])
-            lt_table_str(t, 2, v[i].site);
-        if (v[i].outlet[0])
-            lt_table_str(t, 3, v[i].outlet);
-        if (v[i].source_type[0])
-            lt_table_str(t, 4, v[i].source_type);
-        lt_table_str(t, 5, crc);
-        /* Whether a password is checked; never the password. */
-        lt_table_bool(t, 6, v[i].pw[0] != '\0');
-        lt_table_bool(t, 7, v[i].enabled);
-        lt_bj_format_time(v[i].created_at, b, sizeof b);
-        lt_table_str(t, 8, b);
     }
     free(v);
     if (!t)
@@ -404,8 +370,6 @@ int lt__api_device_health(struct lt__req *q)
 
 int lt__api_quarantine(struct lt__req *q)
 {
-    static const char *const hdr[] = {"mn",     "first_seen", "last_seen",
-                                      "frames", "last_peer",  "last_raw_id"};
     int limit, offset, rc = lt__param_page(q, &limit, &offset);
     if (!rc) /* unknown MNs have no place yet: only those who may adopt or chase them */
         rc = lt__need_role(q, " admin enforcement ");
@@ -416,21 +380,12 @@ int lt__api_quarantine(struct lt__req *q)
     rc = lt_store_quarantine_list(q->st, &v, &n);
     if (rc)
         return lt__fail_store(q, rc, "list quarantine");
-    struct lt_table *t = lt_table_new(6, hdr);
-    for (int i = 0; t && i < n; i++) {
-        if (lt_table_row(t)) {
+    struct lt_table *t = lt_rows_new(LT_ROWS_QUARANTINE);
+    for (int i = 0; t && i < n; i++)
+        if (lt_rows_quarantine(t, &v[i])) {
             lt_table_free(t);
             t = NULL;
-            break;
         }
-        lt_table_str(t, 0, v[i].mn);
-        lt__time_ms(t, 1, v[i].first_ms);
-        lt__time_ms(t, 2, v[i].last_ms);
-        lt_table_int(t, 3, v[i].frames);
-        lt_table_str(t, 4, v[i].last_peer);
-        if (v[i].last_raw_id > 0)
-            lt_table_int(t, 5, v[i].last_raw_id);
-    }
     free(v);
     if (!t)
         return lt__fail_store(q, LT_ENOMEM, "list quarantine");
@@ -442,9 +397,6 @@ int lt__api_quarantine(struct lt__req *q)
 
 int lt__api_exceedances(struct lt__req *q)
 {
-    static const char *const hdr[] = {"id",       "mn",   "outlet",  "factor",    "hour_start",
-                                      "measured", "o2",   "o2_ref",  "corrected", "limit",
-                                      "flag",     "rule", "detected"};
     int limit, offset, rc = lt__param_page(q, &limit, &offset);
     if (rc)
         return rc;
@@ -467,9 +419,8 @@ int lt__api_exceedances(struct lt__req *q)
     rc = lt_store_exceedances(q->st, mn, &v, &n);
     if (rc)
         return lt__fail_store(q, rc, "list exceedances");
-    struct lt_table *t = lt_table_new(13, hdr);
+    struct lt_table *t = lt_rows_new(LT_ROWS_EXCEEDANCE);
     for (int i = 0; t && i < n; i++) {
-        char b[24];
         struct lt_device dv;
         int hidden = lt__scoped(q) ? lt_store_device_get(q->st, v[i].mn, &dv) : 0;
         if (!hidden && lt__scoped(q))
@@ -483,26 +434,10 @@ int lt__api_exceedances(struct lt__req *q)
             hidden = lt__scope_sees_outlets(q) ? 0 : 1;
         if (hidden)
             continue;
-        if (lt_table_row(t)) {
+        if (lt_rows_exceedance(t, &v[i])) {
             lt_table_free(t);
             t = NULL;
-            break;
         }
-        lt_table_int(t, 0, v[i].id);
-        lt_table_str(t, 1, v[i].mn);
-        lt_table_str(t, 2, v[i].outlet);
-        lt_table_str(t, 3, v[i].factor);
-        lt_bj_format_time(v[i].data_time, b, sizeof b);
-        lt_table_str(t, 4, b);
-        /* Evidence is shown to 3 decimals, rounded here; the stored values are unrounded. */
-        lt_table_num(t, 5, lt_round_half_even(v[i].measured, 3), 3);
-        lt_table_num(t, 6, lt_round_half_even(v[i].o2, 3), 3);
-        lt_table_num(t, 7, lt_round_half_even(v[i].o2_ref, 3), 3);
-        lt_table_num(t, 8, lt_round_half_even(v[i].corrected, 3), 3);
-        lt_table_num(t, 9, lt_round_half_even(v[i].limit, 3), 3);
-        lt_table_str(t, 10, v[i].flag);
-        lt_table_str(t, 11, v[i].rule);
-        lt__time_ms(t, 12, v[i].detected_ms);
     }
     free(v);
     if (!t)
@@ -514,22 +449,8 @@ int lt__api_exceedances(struct lt__req *q)
 }
 
 /* Fewest decimals (0..6) that write v back exactly, so the listing shows values as stored. */
-static int lt__decimals(double v)
-{
-    char buf[64];
-    for (int dec = 0; dec < 6; dec++) {
-        double back;
-        snprintf(buf, sizeof buf, "%.*f", dec, v);
-        if (!lt_parse_double(lt_str_of(buf), &back) && back == v)
-            return dec;
-    }
-    return 6;
-}
-
 int lt__api_corrections(struct lt__req *q)
 {
-    static const char *const hdr[] = {"id",  "site", "pollutant", "time", "old",
-                                      "new", "who",  "at",        "why"};
     int limit, offset, rc = lt__param_page(q, &limit, &offset);
     if (rc)
         return rc;
@@ -545,11 +466,10 @@ int lt__api_corrections(struct lt__req *q)
         return lt__fail(q, 404, "not_found", "no site with code '%s'", site ? site : "");
     if (rc)
         return lt__fail_store(q, rc, "list corrections");
-    struct lt_table *t = lt_table_new(9, hdr);
+    struct lt_table *t = lt_rows_new(LT_ROWS_CORRECTION);
     struct lt_site cs = {0};
     bool cs_in = true;
     for (int i = 0; t && i < n; i++) {
-        char tb[32], ab[32];
         if (lt__scoped(q) && strcmp(cs.code, c[i].site) != 0) {
             /* Corrections come by site: look each site up once per run of its rows. */
             int grc = lt_store_site_get(q->st, c[i].site, &cs);
@@ -562,26 +482,10 @@ int lt__api_corrections(struct lt__req *q)
         }
         if (!cs_in)
             continue;
-        if (lt_table_row(t)) {
+        if (lt_rows_correction(t, &c[i])) {
             lt_table_free(t);
             t = NULL;
-            break;
         }
-        lt_bj_format_hour(c[i].ts, tb, sizeof tb);
-        lt_bj_format_time(c[i].at, ab, sizeof ab);
-        lt_table_int(t, 0, c[i].id);
-        lt_table_str(t, 1, c[i].site);
-        lt_table_str(t, 2,
-                     c[i].factor == LT_FACTOR_AQI_PUB
-                         ? "AQI"
-                         : lt_pollutant_name((enum lt_pollutant)c[i].factor));
-        lt_table_str(t, 3, tb);
-        /* NaN (no value / invalidated) stays a null cell. */
-        lt_table_num(t, 4, c[i].old_value, lt__decimals(c[i].old_value));
-        lt_table_num(t, 5, c[i].new_value, lt__decimals(c[i].new_value));
-        lt_table_str(t, 6, c[i].who);
-        lt_table_str(t, 7, ab);
-        lt_table_str(t, 8, c[i].why);
     }
     free(c);
     if (!t)
