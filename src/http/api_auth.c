@@ -14,6 +14,8 @@
 #include <sodium.h>
 
 #include "http/http_internal.h"
+#include "lantian/hj212.h"
+#include "lantian/source.h"
 #include "lantian/util.h"
 
 /* ---- libsodium and the session token ------------------------------------------------------- */
@@ -893,6 +895,382 @@ int lt__api_correct(struct lt__req *q)
     q->status = 201;
     fprintf(q->out, "{\"id\": %lld, \"before\": %s, \"after\": %s}\n", (long long)id, before,
             after);
+    rc = 200;
+out:
+    free(before);
+    free(after);
+    free(o);
+    return rc;
+}
+
+/* ---- POST /api/quarantine/{mn}/adopt ------------------------------------------------------- */
+
+extern const char *const lt_limits_default_ini;
+extern const size_t lt_limits_default_ini_len;
+
+/* Is type a source type of the built-in emission limits (config/emission_limits.ini)? 1 yes,
+ * 0 no, negative LT_E* when the limits could not be read. */
+static int lt__source_type_known(const char *type)
+{
+    struct lt_limits l;
+    struct lt_diag d = {0};
+    lt_limits_init(&l);
+    if (lt_limits_parse(&l, lt_limits_default_ini, lt_limits_default_ini_len, &d)) {
+        lt_limits_release(&l);
+        return LT_EIO;
+    }
+    int known = 0;
+    for (int i = 0; i < l.n && !known; i++)
+        known = l.v[i].type[0] && !strcmp(l.v[i].type, type);
+    lt_limits_release(&l);
+    return known;
+}
+
+/* An optional string member into dst (cap bytes): 0 when absent or copied, else the 400. */
+static int lt__jopt_str(struct lt__req *q, const struct lt__jobj *o, const char *key, char *dst,
+                        size_t cap, bool *given)
+{
+    const struct lt__jmember *m = lt__jget(o, key);
+    *given = false;
+    if (!m)
+        return 0;
+    if (m->type != LT__JSTR || !m->str[0])
+        return lt__fail(q, 400, "bad_field", "%s must be a non-empty string", key);
+    if (strlen(m->str) >= cap)
+        return lt__fail(q, 400, "bad_field", "%s must be at most %zu bytes", key, cap - 1);
+    snprintf(dst, cap, "%s", m->str);
+    *given = true;
+    return 0;
+}
+
+static void lt__device_json(FILE *f, const struct lt_device *d)
+{
+    char cb[32];
+    fputs("{\"mn\": ", f);
+    lt_json_str(f, d->mn);
+    fputs(", \"kind\": ", f);
+    lt_json_str(f, d->kind);
+    fputs(", \"site\": ", f);
+    lt__jstr(f, d->site[0] ? d->site : NULL);
+    fputs(", \"outlet\": ", f);
+    lt__jstr(f, d->outlet[0] ? d->outlet : NULL);
+    fputs(", \"source_type\": ", f);
+    lt__jstr(f, d->source_type[0] ? d->source_type : NULL);
+    lt_bj_format_time(d->created_at, cb, sizeof cb);
+    fprintf(f, ", \"crc_mask\": %u, \"enabled\": %s, \"password_set\": %s, \"created_at\": ",
+            d->crc_mask, d->enabled ? "true" : "false", d->pw[0] ? "true" : "false");
+    lt_json_str(f, cb);
+    fputc('}', f);
+}
+
+static void lt__quarantine_json(FILE *f, const struct lt_quarantine *e)
+{
+    char fb[32], lb[32];
+    lt_bj_format_time(e->first_ms / 1000, fb, sizeof fb);
+    lt_bj_format_time(e->last_ms / 1000, lb, sizeof lb);
+    fputs("{\"mn\": ", f);
+    lt_json_str(f, e->mn);
+    fputs(", \"first_seen\": ", f);
+    lt_json_str(f, fb);
+    fputs(", \"last_seen\": ", f);
+    lt_json_str(f, lb);
+    fprintf(f, ", \"frames\": %lld, \"last_peer\": ", (long long)e->frames);
+    lt_json_str(f, e->last_peer);
+    fprintf(f, ", \"last_raw_id\": %lld}", (long long)e->last_raw_id);
+}
+
+int lt__api_adopt(struct lt__req *q)
+{
+    static const char *const kinds[] = {"air", "cems", "dust", "voc", "power"};
+    struct lt__jobj *o = malloc(sizeof *o);
+    const char *kind = NULL;
+    char *before = NULL, *after = NULL;
+    size_t blen = 0, alen = 0;
+    struct lt_device d;
+    bool has_site, has_outlet, has_pw, has_type;
+    int rc;
+    if (!o)
+        return lt__fail(q, 503, "out_of_memory", "the server is out of memory; try again later");
+    memset(&d, 0, sizeof d);
+    rc = lt__need_role(q, " admin ");
+    if (!rc)
+        rc = lt__body_object(q, " kind site outlet pw source_type ", o);
+    if (!rc)
+        rc = lt__jreq_str(q, o, "kind", &kind);
+    if (!rc)
+        rc = lt__jopt_str(q, o, "site", d.site, sizeof d.site, &has_site);
+    if (!rc)
+        rc = lt__jopt_str(q, o, "outlet", d.outlet, sizeof d.outlet, &has_outlet);
+    if (!rc)
+        rc = lt__jopt_str(q, o, "pw", d.pw, sizeof d.pw, &has_pw);
+    if (!rc)
+        rc = lt__jopt_str(q, o, "source_type", d.source_type, sizeof d.source_type, &has_type);
+    if (rc)
+        goto out;
+    bool known = false;
+    for (size_t i = 0; i < sizeof kinds / sizeof kinds[0]; i++)
+        known = known || !strcmp(kind, kinds[i]);
+    if (!known) {
+        rc = lt__fail(q, 400, "bad_field", "kind '%.40s' is not one of air, cems, dust, voc, power",
+                      kind);
+        goto out;
+    }
+    bool air = !strcmp(kind, "air");
+    if (has_site == has_outlet) {
+        rc = lt__fail(q, 400, has_site ? "bad_field" : "missing_field",
+                      "give one of site (a site code, air stations) or outlet (an enterprise "
+                      "outlet id, other kinds)");
+        goto out;
+    }
+    if (air && !has_site) {
+        rc = lt__fail(q, 400, "missing_field", "site is required: an air device needs a site");
+        goto out;
+    }
+    if (!air && !has_outlet) {
+        rc = lt__fail(q, 400, "bad_field",
+                      "site: a %s device belongs to an outlet (give outlet, not site)", kind);
+        goto out;
+    }
+    if (has_type && air) {
+        rc = lt__fail(q, 400, "bad_field",
+                      "source_type: an air-station device has none (it is for outlets)");
+        goto out;
+    }
+    if (strlen(q->pp[0]) >= sizeof d.mn) {
+        rc = lt__fail(q, 404, "not_found", "no MN '%.40s' in quarantine", q->pp[0]);
+        goto out;
+    }
+    snprintf(d.mn, sizeof d.mn, "%s", q->pp[0]);
+    snprintf(d.kind, sizeof d.kind, "%s", kind);
+    d.crc_mask = LT_CRC_MASK_STD;
+    d.enabled = true;
+    d.created_at = (int64_t)time(NULL);
+    if (has_type) {
+        int k = lt__source_type_known(d.source_type);
+        if (k < 0) {
+            rc = lt__fail(q, 500, "internal", "the built-in emission limits could not be read");
+            goto out;
+        }
+        if (!k) {
+            rc = lt__fail(q, 400, "bad_field",
+                          "source_type '%.40s' is not a type of the emission limits "
+                          "(config/emission_limits.ini)",
+                          d.source_type);
+            goto out;
+        }
+    }
+    if (air) {
+        struct lt_site s;
+        int src = lt_store_site_get(q->st, d.site, &s);
+        if (src == LT_ENOTFOUND || src == LT_EINVAL) {
+            rc = lt__fail(q, 400, "bad_field", "site: no site with code '%.40s'", d.site);
+            goto out;
+        }
+        if (src) {
+            rc = lt__fail_store(q, src, "get site");
+            goto out;
+        }
+    }
+    int64_t now_ms = lt__now_ms();
+    int src = lt_store_begin(q->st);
+    if (src) {
+        rc = lt__fail_store(q, src, "begin");
+        goto out;
+    }
+    struct lt_quarantine *qv = NULL, *e = NULL;
+    int nq = 0;
+    src = lt_store_quarantine_list(q->st, &qv, &nq);
+    for (int i = 0; !src && i < nq; i++)
+        if (!strcmp(qv[i].mn, d.mn))
+            e = &qv[i];
+    if (!src && !e) {
+        free(qv);
+        lt_store_rollback(q->st);
+        rc = lt__fail(q, 404, "not_found", "no MN '%.40s' in quarantine", d.mn);
+        goto out;
+    }
+    if (!src)
+        src = lt_store_quarantine_adopt(q->st, &d);
+    if (!src) {
+        FILE *bf = open_memstream(&before, &blen), *af = open_memstream(&after, &alen);
+        if (!bf || !af) {
+            if (bf)
+                fclose(bf);
+            if (af)
+                fclose(af);
+            src = LT_ENOMEM;
+        } else {
+            lt__quarantine_json(bf, e);
+            lt__device_json(af, &d);
+            fclose(bf);
+            fclose(af);
+            char obj[64];
+            snprintf(obj, sizeof obj, "device/%s", d.mn);
+            src = lt_store_audit_append(q->st, now_ms, q->user.name, "quarantine_adopt", obj,
+                                        before, after, NULL);
+        }
+    }
+    free(qv);
+    if (src) {
+        lt_store_rollback(q->st);
+        if (src == LT_EEXIST)
+            rc = lt__fail(q, 409, "conflict", "%s is a device already", d.mn);
+        else if (src == LT_ENOTFOUND)
+            rc = lt__fail(q, 400, "bad_field", "site: no site with code '%.40s'", d.site);
+        else if (src == LT_EINVAL)
+            rc = lt__fail(q, 400, "bad_field", "the device is not valid (kind, site or outlet)");
+        else
+            rc = lt__fail_store(q, src, "adopt");
+        goto out;
+    }
+    src = lt_store_commit(q->st);
+    if (src) {
+        lt_store_rollback(q->st);
+        rc = lt__fail_store(q, src, "commit");
+        goto out;
+    }
+    q->status = 201;
+    fprintf(q->out, "{\"device\": %s, \"was\": %s}\n", after, before);
+    rc = 200;
+out:
+    free(before);
+    free(after);
+    free(o);
+    return rc;
+}
+
+/* ---- POST /api/dust ------------------------------------------------------------------------ */
+
+/* A county user (or any scoped user) may flag an area only when every site of it lies in the
+ * scope: the name is taken as a county when some site has that county, else as a city. */
+static int lt__scope_dust_area(struct lt__req *q, const char *area)
+{
+    if (!lt__scoped(q))
+        return 0;
+    struct lt_site_filter f = {.county = area};
+    struct lt_site *v = NULL;
+    int n = 0;
+    int rc = lt_store_sites(q->st, &f, &v, &n);
+    free(v);
+    if (rc)
+        return lt__fail_store(q, rc, "list sites");
+    return lt__scope_area(q, n > 0 ? 2 : 1, area);
+}
+
+/* The flags of days d0 .. d1 of area as {"area", "from", "to", "flagged", "flags"}: flags[i] is
+ * '1' when day d0 + i is flagged. */
+static int lt__dust_json(struct lt_store *st, const char *area, int32_t d0, int32_t d1, char **out)
+{
+    size_t len = 0;
+    char b0[16], b1[16], bits[LT__HTTP_DAILY_DAYS + 1];
+    int flagged = 0;
+    for (int32_t day = d0; day <= d1; day++) {
+        bool on = false;
+        int rc = lt_store_dust_get(st, area, day, &on);
+        if (rc)
+            return rc;
+        bits[day - d0] = on ? '1' : '0';
+        flagged += on;
+    }
+    bits[d1 - d0 + 1] = '\0';
+    FILE *f = open_memstream(out, &len);
+    if (!f)
+        return LT_ENOMEM;
+    lt_date_format(d0, b0, sizeof b0);
+    lt_date_format(d1, b1, sizeof b1);
+    fputs("{\"area\": ", f);
+    lt_json_str(f, area);
+    fprintf(f, ", \"from\": \"%s\", \"to\": \"%s\", \"flagged\": %d, \"flags\": \"%s\"}", b0, b1,
+            flagged, bits);
+    fclose(f);
+    return 0;
+}
+
+static int lt__jreq_date(struct lt__req *q, const struct lt__jobj *o, const char *key, int32_t *day)
+{
+    const char *s = NULL;
+    int rc = lt__jreq_str(q, o, key, &s);
+    if (rc)
+        return rc;
+    if (strlen(s) != 10 || lt_date_parse(lt_str_of(s), day))
+        return lt__fail(q, 400, "bad_field", "%s '%.40s' is not a date YYYY-MM-DD", key, s);
+    return 0;
+}
+
+int lt__api_dust(struct lt__req *q)
+{
+    struct lt__jobj *o = malloc(sizeof *o);
+    const char *area_in = NULL;
+    char *before = NULL, *after = NULL, area[64];
+    int32_t d0 = 0, d1 = 0;
+    int rc;
+    if (!o)
+        return lt__fail(q, 503, "out_of_memory", "the server is out of memory; try again later");
+    rc = lt__need_role(q, " admin analyst county ");
+    if (!rc)
+        rc = lt__body_object(q, " area from to clear ", o);
+    if (!rc)
+        rc = lt__jreq_str(q, o, "area", &area_in);
+    if (!rc)
+        rc = lt__jreq_date(q, o, "from", &d0);
+    if (!rc)
+        rc = lt__jreq_date(q, o, "to", &d1);
+    if (rc)
+        goto out;
+    const struct lt__jmember *cl = lt__jget(o, "clear");
+    if (cl && cl->type != LT__JBOOL) {
+        rc = lt__fail(q, 400, "bad_field", "clear must be true or false");
+        goto out;
+    }
+    bool clear = cl && cl->b;
+    struct lt_str an = lt_str_trim(lt_str_of(area_in));
+    if (!an.len || an.len >= sizeof area) {
+        rc = lt__fail(q, 400, "bad_field", "area must be 1 to 63 bytes");
+        goto out;
+    }
+    lt_str_copy(area, sizeof area, an);
+    if (d1 < d0 || d1 - d0 >= LT__HTTP_DAILY_DAYS) {
+        rc = lt__fail(q, 400, "bad_field",
+                      "to: the range from .. to is reversed or longer than %d days",
+                      LT__HTTP_DAILY_DAYS);
+        goto out;
+    }
+    rc = lt__scope_dust_area(q, area);
+    if (rc)
+        goto out;
+    int64_t now_ms = lt__now_ms();
+    int src = lt_store_begin(q->st);
+    if (src) {
+        rc = lt__fail_store(q, src, "begin");
+        goto out;
+    }
+    src = lt__dust_json(q->st, area, d0, d1, &before);
+    for (int32_t day = d0; !src && day <= d1; day++)
+        src = lt_store_dust_set(q->st, area, day, !clear);
+    if (!src)
+        src = lt__dust_json(q->st, area, d0, d1, &after);
+    if (!src) {
+        char obj[128], b0[16], b1[16];
+        lt_date_format(d0, b0, sizeof b0);
+        lt_date_format(d1, b1, sizeof b1);
+        snprintf(obj, sizeof obj, "dust/%s/%s:%s", area, b0, b1);
+        src = lt_store_audit_append(q->st, now_ms, q->user.name, clear ? "dust_clear" : "dust_set",
+                                    obj, before, after, NULL);
+    }
+    if (src) {
+        lt_store_rollback(q->st);
+        rc = lt__fail_store(q, src, "set dust days");
+        goto out;
+    }
+    src = lt_store_commit(q->st);
+    if (src) {
+        lt_store_rollback(q->st);
+        rc = lt__fail_store(q, src, "commit");
+        goto out;
+    }
+    q->status = 201;
+    fprintf(q->out, "{\"days\": %d, \"clear\": %s, \"before\": %s, \"after\": %s}\n", d1 - d0 + 1,
+            clear ? "true" : "false", before, after);
     rc = 200;
 out:
     free(before);

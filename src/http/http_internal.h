@@ -131,6 +131,8 @@ int lt__api_login(struct lt__req *q);
 int lt__api_logout(struct lt__req *q);
 int lt__api_me(struct lt__req *q);
 int lt__api_correct(struct lt__req *q);
+int lt__api_adopt(struct lt__req *q);
+int lt__api_dust(struct lt__req *q);
 int lt__api_audit(struct lt__req *q);
 
 /* The dashboard's files under dir (static.c), for paths outside /api: the status queued (200 or

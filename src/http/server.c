@@ -322,6 +322,8 @@ static const struct lt__route lt__post_routes[] = {
     {"/api/login", lt__api_login, true, " "},
     {"/api/logout", lt__api_logout, true, " "},
     {"/api/corrections", lt__api_correct, true, " "},
+    {"/api/quarantine/{}/adopt", lt__api_adopt, true, " "},
+    {"/api/dust", lt__api_dust, true, " "},
 };
 
 /* Match path against a pattern, capturing {} segments into pp. */

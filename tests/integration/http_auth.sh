@@ -4,7 +4,8 @@
 # garbage, logged-out, disabled and expired tokens (401); public endpoints without login; a county
 # user confined to its county (403 for another county's site, stats, series, corrections, devices,
 # and no row written when it tries to correct another county's value); the write endpoint
-# POST /api/corrections with every 4xx path; the audit log with before/after, admins only.
+# POST /api/corrections with every 4xx path; the audit log with before/after, admins only;
+# POST /api/quarantine/{mn}/adopt and POST /api/dust with every 4xx path and their audit rows.
 set -euo pipefail
 : "${LANTIAN:?}" "${LT_SHARED:?}" "${LT_SRC:?}" "${LT_TMP:?}"
 T="$LT_TMP/http_auth"
@@ -303,6 +304,110 @@ for sql in ("UPDATE audit_log SET user = 'x'", "DELETE FROM audit_log"):
     except sqlite3.DatabaseError:
         pass
 PY
+
+# ---- POST /api/quarantine/{mn}/adopt ----------------------------------------------------------
+# The server notes unknown MNs; here the rows are written the way lt_store_quarantine_note does.
+now_ms=$(($(date +%s) * 1000))
+sqlite3 "$DB" "INSERT INTO quarantine VALUES ('UNK0000000001', $((now_ms - 60000)), $now_ms, 42, '10.1.2.3:40000', 7)"
+sqlite3 "$DB" "INSERT INTO quarantine VALUES ('UNK0000000002', $now_ms, $now_ms, 1, '10.1.2.4:40001', 8)"
+nwrites() { sqlite3 "$DB" "SELECT (SELECT count(*) FROM audit_log) || ' ' || (SELECT count(*) FROM devices) || ' ' || (SELECT count(*) FROM quarantine) || ' ' || (SELECT count(*) FROM dust_days)"; }
+before=$(nwrites)
+QA=/api/quarantine/UNK0000000001/adopt
+A='{"kind": "air", "site": "1317A"}'
+err ad_ana POST $QA 403 forbidden "$ANA" "$A"
+err ad_zy POST $QA 403 forbidden "$ZYT" "$A"
+err ad_enf POST $QA 403 forbidden "$ENF" "$A"
+err ad_kind POST $QA 400 bad_field "$ADM" '{"kind": "bus", "site": "1317A"}'
+grep -q kind "$T/ad_kind" || fail "ad_kind does not name the field"
+err ad_nokind POST $QA 400 missing_field "$ADM" '{"site": "1317A"}'
+grep -q kind "$T/ad_nokind" || fail "ad_nokind does not name the field"
+err ad_kindnum POST $QA 400 bad_field "$ADM" '{"kind": 1, "site": "1317A"}'
+err ad_airnosite POST $QA 400 missing_field "$ADM" '{"kind": "air", "outlet": "ENT9-DA001"}'
+grep -q site "$T/ad_airnosite" || fail "ad_airnosite does not name the field"
+err ad_neither POST $QA 400 missing_field "$ADM" '{"kind": "air"}'
+err ad_both POST $QA 400 bad_field "$ADM" '{"kind": "air", "site": "1317A", "outlet": "X"}'
+err ad_sitebad POST $QA 400 bad_field "$ADM" '{"kind": "air", "site": "9999Z"}'
+grep -q 'site' "$T/ad_sitebad" || fail "ad_sitebad does not name the field"
+err ad_cemssite POST $QA 400 bad_field "$ADM" '{"kind": "cems", "site": "1317A"}'
+err ad_airtype POST $QA 400 bad_field "$ADM" '{"kind": "air", "site": "1317A", "source_type": "cement_kiln"}'
+err ad_type POST $QA 400 bad_field "$ADM" '{"kind": "cems", "outlet": "X", "source_type": "no_such_type"}'
+grep -q source_type "$T/ad_type" || fail "ad_type does not name the field"
+err ad_pwnum POST $QA 400 bad_field "$ADM" '{"kind": "cems", "outlet": "X", "pw": 5}'
+err ad_pwlong POST $QA 400 bad_field "$ADM" '{"kind": "cems", "outlet": "X", "pw": "0123456789abcdefg"}'
+err ad_field POST $QA 400 unknown_field "$ADM" '{"kind": "air", "site": "1317A", "crc": "any"}'
+err ad_json POST $QA 400 malformed_json "$ADM" '{"kind": '
+err ad_empty POST $QA 400 malformed_json "$ADM"
+err ad_big POST $QA 413 body_too_large "$ADM" "@$T/big.json"
+err ad_query POST "$QA?x=1" 400 unknown_parameter "$ADM" "$A"
+err ad_unknown POST /api/quarantine/NOSUCHMN/adopt 404 not_found "$ADM" "$A"
+err ad_device POST /api/quarantine/AIR00000000001/adopt 404 not_found "$ADM" "$A"
+err ad_get GET $QA 404 not_found "$ADM"
+err ad_nl POST $QA 401 login_required "" "$A"
+[ "$(nwrites)" = "$before" ] || fail "a refused adopt wrote: $before -> $(nwrites)"
+req ad_ok POST $QA 201 "$ADM" '{"kind": "air", "site": "1317A", "pw": "secret-pw-12"}'
+jq_ ad_ok 'x=d["device"]; assert x["mn"]=="UNK0000000001" and x["kind"]=="air" and x["site"]=="1317A" and x["outlet"] is None and x["password_set"] is True and x["enabled"] is True and "pw" not in x, d
+assert d["was"]["frames"]==42 and d["was"]["last_peer"]=="10.1.2.3:40000", d'
+! grep -q secret-pw "$T/ad_ok" || fail "the answer shows the password"
+req ad_ok2 POST /api/quarantine/UNK0000000002/adopt 201 "$ADM" '{"kind": "cems", "outlet": "ENT2-DA001", "source_type": "cement_kiln"}'
+jq_ ad_ok2 'x=d["device"]; assert x["outlet"]=="ENT2-DA001" and x["source_type"]=="cement_kiln" and x["password_set"] is False, d'
+err ad_again POST $QA 404 not_found "$ADM" "$A"
+"$LANTIAN" device list --db "$DB" --format csv > "$T/devs.csv" || fail "device list"
+grep -q '^UNK0000000001,air,1317A,' "$T/devs.csv" || { cat "$T/devs.csv" >&2; fail "adopted air device not in device list"; }
+grep -q '^UNK0000000002,cems,.*ENT2-DA001' "$T/devs.csv" || { cat "$T/devs.csv" >&2; fail "adopted cems device not in device list"; }
+"$LANTIAN" device quarantine --db "$DB" --format csv > "$T/quar.csv" || fail "device quarantine"
+! grep -q UNK000000000 "$T/quar.csv" || fail "adopted MNs still in quarantine"
+[ "$(sqlite3 "$DB" "SELECT pw FROM devices WHERE mn = 'UNK0000000001'")" = secret-pw-12 ] || fail "pw not stored"
+
+# ---- POST /api/dust ----------------------------------------------------------------------------
+before=$(nwrites)
+DZ='{"area": "中原区", "from": "2019-01-01", "to": "2019-01-03"}'
+err du_boss POST /api/dust 403 forbidden "$BOSS" "$DZ"
+err du_enf POST /api/dust 403 forbidden "$ENF" "$DZ"
+err du_zy_other POST /api/dust 403 out_of_scope "$ZYT" '{"area": "金水区", "from": "2019-01-01", "to": "2019-01-03"}'
+err du_zy_city POST /api/dust 403 out_of_scope "$ZYT" '{"area": "郑州", "from": "2019-01-01", "to": "2019-01-03"}'
+err du_zy_unknown POST /api/dust 403 out_of_scope "$ZYT" '{"area": "无此区", "from": "2019-01-01", "to": "2019-01-03"}'
+err du_noarea POST /api/dust 400 missing_field "$ZYT" '{"from": "2019-01-01", "to": "2019-01-03"}'
+grep -q area "$T/du_noarea" || fail "du_noarea does not name the field"
+err du_area_empty POST /api/dust 400 bad_field "$ZYT" '{"area": "", "from": "2019-01-01", "to": "2019-01-03"}'
+err du_noto POST /api/dust 400 missing_field "$ZYT" '{"area": "中原区", "from": "2019-01-01"}'
+err du_from POST /api/dust 400 bad_field "$ZYT" '{"area": "中原区", "from": "2019-13-01", "to": "2019-01-03"}'
+grep -q from "$T/du_from" || fail "du_from does not name the field"
+err du_fromnum POST /api/dust 400 bad_field "$ZYT" '{"area": "中原区", "from": 20190101, "to": "2019-01-03"}'
+err du_rev POST /api/dust 400 bad_field "$ZYT" '{"area": "中原区", "from": "2019-01-05", "to": "2019-01-01"}'
+err du_long POST /api/dust 400 bad_field "$ADM" '{"area": "中原区", "from": "2019-01-01", "to": "2020-01-02"}'
+err du_clear POST /api/dust 400 bad_field "$ZYT" '{"area": "中原区", "from": "2019-01-01", "to": "2019-01-03", "clear": "yes"}'
+err du_field POST /api/dust 400 unknown_field "$ZYT" '{"area": "中原区", "from": "2019-01-01", "to": "2019-01-03", "on": true}'
+err du_json POST /api/dust 400 malformed_json "$ZYT" '{"area": "中原区",}'
+err du_big POST /api/dust 413 body_too_large "$ZYT" "@$T/big.json"
+err du_nl POST /api/dust 401 login_required "" "$DZ"
+[ "$(nwrites)" = "$before" ] || fail "a refused dust request wrote: $before -> $(nwrites)"
+req du_zy POST /api/dust 201 "$ZYT" "$DZ"
+jq_ du_zy 'assert d["days"]==3 and d["before"]["flags"]=="000" and d["after"]["flags"]=="111" and d["after"]["flagged"]==3 and d["after"]["area"]=="中原区", d'
+req du_ana POST /api/dust 201 "$ANA" '{"area": "郑州", "from": "2019-01-02", "to": "2019-01-02", "clear": false}'
+req du_clr POST /api/dust 201 "$ADM" '{"area": "中原区", "from": "2019-01-03", "to": "2019-01-04", "clear": true}'
+jq_ du_clr 'assert d["clear"] is True and d["before"]["flags"]=="10" and d["after"]["flags"]=="00", d'
+req du_year POST /api/dust 201 "$ADM" '{"area": "金水区", "from": "2019-01-01", "to": "2020-01-01", "clear": true}'
+jq_ du_year 'assert d["days"]==366 and len(d["after"]["flags"])==366, d'
+"$LANTIAN" dust --db "$DB" --list --format csv > "$T/dust.csv" || fail "dust --list"
+[ "$(grep -c . "$T/dust.csv")" = 4 ] || { cat "$T/dust.csv" >&2; fail "dust --list rows"; }
+grep -q '^中原区,2019-01-01$' "$T/dust.csv" && grep -q '^中原区,2019-01-02$' "$T/dust.csv" &&
+    grep -q '^郑州,2019-01-02$' "$T/dust.csv" || { cat "$T/dust.csv" >&2; fail "dust --list content"; }
+
+# The audit rows of both endpoints.
+req audit2 GET "/api/audit?limit=8" 200 "$ADM"
+jq_ audit2 '
+it=d["items"]; assert d["total"]==9, d["total"]
+y=it[0]; assert y["action"]=="dust_clear" and y["user"]=="admin" and y["object"]=="dust/金水区/2019-01-01:2020-01-01", y
+c=it[1]; assert c["action"]=="dust_clear" and c["before"]["flags"]=="10" and c["after"]["flags"]=="00", c
+a=it[2]; assert a["user"]=="ana" and a["action"]=="dust_set" and a["after"]["area"]=="郑州" and a["after"]["flags"]=="1" and a["before"]["flags"]=="0", a
+z=it[3]; assert z["user"]=="zy" and z["action"]=="dust_set" and z["object"]=="dust/中原区/2019-01-01:2019-01-03", z
+assert z["before"]["flagged"]==0 and z["after"]["flags"]=="111" and z["after"]["from"]=="2019-01-01" and z["after"]["to"]=="2019-01-03", z
+k=it[4]; assert k["action"]=="quarantine_adopt" and k["object"]=="device/UNK0000000002" and k["after"]["source_type"]=="cement_kiln", k
+q=it[5]; assert q["user"]=="admin" and q["action"]=="quarantine_adopt" and q["object"]=="device/UNK0000000001", q
+assert q["before"]["mn"]=="UNK0000000001" and q["before"]["frames"]==42 and q["before"]["last_raw_id"]==7, q
+assert q["after"]["kind"]=="air" and q["after"]["site"]=="1317A" and q["after"]["password_set"] is True and "pw" not in q["after"], q
+assert it[6]["action"]=="correction", it[6]'
+! grep -q secret-pw "$T/audit2" || fail "the audit log shows the password"
 
 # ---- the IP limit: 20 failures from one address, whatever the names ---------------------------
 n=0
