@@ -2,7 +2,8 @@
 // playwright-core (web/node_modules). Builds a store with January 2019 Henan (as
 // tests/integration/http_api.sh does), starts `lantian api --web web/dist` on loopback, opens
 // every page at 1920×1080 and 390×844, checks the numbers shown against the API's answers, and
-// saves full-page screenshots into $LT_TMP/web-screens/. Also checks static serving over raw HTTP
+// saves full-page screenshots into $LT_TMP/web-screens/. The devices page: a device added with
+// `lantian device add`, MNs put into the quarantine with the sqlite3 CLI, adopted through the form. Also checks static serving over raw HTTP
 // (types, caching, traversal refused). Ends with "N passed, N failed".
 //
 // Env: LANTIAN (binary), LT_SRC (source tree), LT_SHARED (shared data), LT_TMP (scratch dir),
@@ -51,6 +52,20 @@ try {
   auth = true;
 } catch { /* no accounts in this build: every endpoint is open */ }
 if (auth) execFileSync(LANTIAN, ['user', 'add', '--db', db, '--name', USER, '--role', 'admin', '--password-stdin'], { input: `${PASS}\n`, stdio: ['pipe', 'ignore', 'pipe'] });
+
+// Devices: one registered air device that sent frames a minute ago (a device_health row of the
+// current hour: online), and unknown MNs in quarantine (inserted as tests/integration/device_cli.sh
+// does), one to adopt through the form at each viewport size.
+const DEV = 'AIRWEB0000000001';
+const QMN = { wall: 'UNKWEB0000000001', phone: 'UNKWEB0000000002' };
+execFileSync(LANTIAN, ['device', 'add', '--db', db, '--mn', DEV, '--kind', 'air', '--site', '1316A'], { stdio: ['ignore', 'ignore', 'pipe'] });
+{
+  const now = Date.now();
+  const sql = (q) => execFileSync('sqlite3', [db, q], { stdio: ['ignore', 'ignore', 'pipe'] });
+  sql(`INSERT INTO device_health (mn, hour, frames, vals, e6, e7, last_ms, last_peer) VALUES ('${DEV}', ${Math.floor(now / 3600000) * 3600}, 12, 60, 2, 1, ${now - 60000}, '10.9.8.7:40000')`);
+  sql(`INSERT INTO quarantine VALUES ('${QMN.wall}', ${now - 3600000}, ${now - 60000}, 42, '10.1.2.3:40000', NULL)`);
+  sql(`INSERT INTO quarantine VALUES ('${QMN.phone}', ${now - 7200000}, ${now - 120000}, 3, '10.1.2.4:40001', NULL)`);
+}
 
 const portFile = join(T, 'port');
 const srv = spawn(LANTIAN, ['api', '--db', db, '--http', '127.0.0.1:0', '--port-file', portFile,
@@ -218,8 +233,64 @@ for (const v of VIEWS) {
   eq(`${v.name} public monthly ranking order`, porder.join(','), rankMonth.items.map((r) => r.area).join(','));
   await shot('public');
 
+  // 设备 (needs a login; the quarantine and adopting need an admin)
+  if (auth) {
+    await open('#/devices', 'devices');
+    const devs = await api('/api/devices', { limit: 5000 });
+    const quar = await api('/api/quarantine', { limit: 5000 });
+    const exc = await api('/api/exceedances', { limit: 1000 });
+    eq(`${v.name} devices rows`, await page.locator('[data-testid=device-list] tbody tr').count(), devs.total);
+    const d = devs.items.find((r) => r.mn === DEV);
+    const dh = await api(`/api/devices/${DEV}/health`);
+    check(`${v.name} devices API has the device`, !!d && dh.summary.frames === 12 && dh.summary.errors === 3, JSON.stringify(dh.summary));
+    eq(`${v.name} device kind`, await text(page, `dev-kind-${DEV}`), d.kind);
+    eq(`${v.name} device site`, await text(page, `dev-place-${DEV}`), d.site);
+    eq(`${v.name} device enabled`, await text(page, `dev-enabled-${DEV}`), d.enabled ? '是' : '否');
+    eq(`${v.name} device last seen`, await text(page, `dev-last-${DEV}`), dh.summary.last_seen);
+    eq(`${v.name} device frames`, await text(page, `dev-frames-${DEV}`), dh.summary.frames);
+    eq(`${v.name} device errors`, await text(page, `dev-errors-${DEV}`), dh.summary.errors);
+    eq(`${v.name} device online`, await text(page, `dev-status-${DEV}`), '在线');
+    check(`${v.name} device error reasons`, /crc:2/.test(await page.locator('[data-testid=device-list] tbody tr', { hasText: DEV }).innerText()));
+    eq(`${v.name} quarantine rows`, await page.locator('[data-testid=quarantine-list] tbody tr').count(), quar.total);
+    for (const r of quar.items) {
+      eq(`${v.name} quarantine ${r.mn} first seen`, await text(page, `q-first-${r.mn}`), r.first_seen);
+      eq(`${v.name} quarantine ${r.mn} last seen`, await text(page, `q-last-${r.mn}`), r.last_seen);
+      eq(`${v.name} quarantine ${r.mn} frames`, await text(page, `q-frames-${r.mn}`), r.frames);
+      eq(`${v.name} quarantine ${r.mn} peer`, await text(page, `q-peer-${r.mn}`), r.last_peer);
+    }
+    check(`${v.name} quarantine has ${QMN[v.name]}`, quar.items.some((r) => r.mn === QMN[v.name]));
+    eq(`${v.name} exceedances`, exc.total ? await page.locator('[data-testid=exceedance-list] tbody tr').count() : await page.getByTestId('exceedance-empty').count(), exc.total || 1);
+    await shot('devices');
+    // 领用: wall adopts an air device at a site, phone a CEMS outlet with a password.
+    const mn = QMN[v.name];
+    await page.getByTestId(`adopt-${mn}`).click();
+    await page.waitForSelector('[data-testid=adopt-form]');
+    if (v.name === 'wall') {
+      await page.selectOption('[data-testid=adopt-form] select[name=kind]', 'air');
+      await page.fill('[data-testid=adopt-form] input[name=place]', '1316A');
+    } else {
+      await page.selectOption('[data-testid=adopt-form] select[name=kind]', 'cems');
+      await page.fill('[data-testid=adopt-form] input[name=place]', 'ENTWEB-DA001');
+      await page.fill('[data-testid=adopt-form] input[name=pw]', '123456');
+    }
+    await shot('devices-adopt');
+    await page.click('[data-testid=adopt-form] button[type=submit]');
+    await page.waitForSelector(`[data-testid=dev-mn-${mn}]`, { timeout: 15000 }).catch(async (e) => { console.log(await page.locator('main').innerText()); throw e; });
+    await page.waitForSelector('body[data-ready="devices"]', { timeout: 15000 });
+    eq(`${v.name} adopted MN left the quarantine list`, await page.getByTestId(`q-mn-${mn}`).count(), 0);
+    eq(`${v.name} adopted MN in the devices list`, await page.getByTestId(`dev-mn-${mn}`).count(), 1);
+    const after = await api('/api/devices', { limit: 5000 });
+    const ad = after.items.find((r) => r.mn === mn);
+    check(`${v.name} adopted MN in GET /api/devices`, !!ad && ad.kind === (v.name === 'wall' ? 'air' : 'cems') && (v.name === 'wall' ? ad.site === '1316A' : ad.outlet === 'ENTWEB-DA001' && ad.pw_check === true), JSON.stringify(ad));
+    check(`${v.name} adopted MN not in GET /api/quarantine`, !(await api('/api/quarantine')).items.some((r) => r.mn === mn));
+    eq(`${v.name} adopted device place`, await text(page, `dev-place-${mn}`), v.name === 'wall' ? '1316A' : 'ENTWEB-DA001');
+    eq(`${v.name} adopted device offline`, await text(page, `dev-status-${mn}`), '离线');
+    eq(`${v.name} devices rows after adopting`, await page.locator('[data-testid=device-list] tbody tr').count(), after.total);
+    await shot('devices-adopted');
+  }
+
   // Nothing overflows the viewport sideways (tables scroll inside their cards).
-  for (const hash of ['#/overview', '#/city?city=郑州', '#/targets?city=郑州', '#/public']) {
+  for (const hash of ['#/overview', '#/city?city=郑州', '#/targets?city=郑州', '#/public', ...(auth ? ['#/devices'] : [])]) {
     await open(hash, hash.slice(2).split('?')[0]);
     const w = await page.evaluate(() => document.documentElement.scrollWidth);
     check(`${v.name} ${hash} fits ${v.width}px`, w <= v.width, `scrollWidth ${w}`);

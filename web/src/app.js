@@ -2,7 +2,7 @@
 // ECharts is the global `echarts` (echarts.min.js, loaded first). Every number shown comes from
 // the API as it is: the dashboard rounds nothing and computes only the diurnal profile's means.
 //
-// Routes: #/overview  #/city?city=郑州 (or ?county=…)  #/targets?city=…  #/public
+// Routes: #/overview  #/city?city=郑州 (or ?county=…)  #/targets?city=…  #/public  #/devices
 // Common query: province (default 河南), at (a Beijing hour YYYY-MM-DDTHHMM; default: real time,
 // else the last hour the store has).
 
@@ -42,6 +42,21 @@ async function api(path, params = {}) {
 // The same, but null when the endpoint needs a login we do not have (public pages go on without).
 async function apiOpt(path, params) {
   try { return await api(path, params); } catch (e) { if (e instanceof AuthError) return null; throw e; }
+}
+
+// A write: POST a JSON body; the answer's body, or an Error with the API's message.
+async function apiPost(path, body) {
+  const headers = { Accept: 'application/json', 'Content-Type': 'application/json' };
+  const tok = sessionStorage.getItem(TOKEN_KEY);
+  if (tok) headers.Authorization = `Bearer ${tok}`;
+  const r = await fetch(new URL(path, location.origin), { method: 'POST', headers, body: JSON.stringify(body) });
+  if (r.status === 401) {
+    if (tok) sessionStorage.removeItem(TOKEN_KEY);
+    throw new AuthError('需要登录');
+  }
+  const b = await r.json().catch(() => null);
+  if (!r.ok) throw new Error(b?.error?.message || `HTTP ${r.status}`);
+  return b;
 }
 
 // ---- small DOM helpers ----------------------------------------------------------------------
@@ -134,7 +149,9 @@ async function referenceHour(q, province) {
   return { hour: one.last_hour, live: false };
 }
 
-const PAGES = { overview, city, targets, public: publicPage };
+const PAGES = { overview, city, targets, public: publicPage, devices };
+// Pages that do not need an hour of AQI data (they show what the store has now).
+const NO_HOUR = new Set(['devices']);
 
 async function render() {
   const { page, q } = route();
@@ -155,8 +172,8 @@ async function render() {
       h('span', { 'data-testid': 'ref-hour' }, ref.hour || '无数据'),
       ref.hour && !ref.live ? h('span', { class: 'warn' }, q.get('at') ? '（指定时次）' : '（近 7 天无实时数据，显示库中最后时次）') : null,
       tok ? h('a', { href: '#', class: 'auth', 'data-testid': 'logout', onclick: logout }, '退出') : h('a', { href: '#', class: 'auth', 'data-testid': 'login-link', onclick: (e) => { e.preventDefault(); document.getElementById('main').replaceChildren(loginForm()); } }, '登录'));
-    if (ref.login) throw new AuthError('需要登录');
-    const kids = ref.hour ? await fn({ q, province, hour: ref.hour, day: dayOf(ref.hour) }) : [h('p', { 'data-testid': 'no-data' }, '近 7 天没有实时数据。可在地址中用 at=YYYY-MM-DDTHHMM 指定时次，或登录后查看库中最后时次。')];
+    if (ref.login && !NO_HOUR.has(page)) throw new AuthError('需要登录');
+    const kids = ref.hour || NO_HOUR.has(page) ? await fn({ q, province, hour: ref.hour, day: dayOf(ref.hour) }) : [h('p', { 'data-testid': 'no-data' }, '近 7 天没有实时数据。可在地址中用 at=YYYY-MM-DDTHHMM 指定时次，或登录后查看库中最后时次。')];
     main.replaceChildren(...kids);
     charts.forEach((c) => c.resize());
     document.body.dataset.ready = page;
@@ -461,6 +478,128 @@ async function publicPage({ q, province, hour, day }) {
       card('站点分布', sites ? mapEl : needLogin('站点分布')),
       card(`${month} 月城市排名（综合指数，由好到差）`, rankTable(rank, null, 'public-rank'))),
   ];
+}
+
+// ---- 设备 Devices -------------------------------------------------------------------------
+// A device is online when its last frame is within the last 2 hours (Beijing labels as the API
+// gives them, "YYYY-MM-DD HH:MM").
+const ONLINE_MS = 2 * 3600 * 1000;
+export function isOnline(lastSeen, now = Date.now()) {
+  if (!lastSeen) return false;
+  const t = Date.parse(`${lastSeen.replace(' ', 'T')}${lastSeen.length <= 16 ? ':00' : ''}+08:00`);
+  return Number.isFinite(t) && now - t <= ONLINE_MS;
+}
+// Errors by reason over the health rows' "reasons" ("crc:2 syntax:1"), summed per reason.
+export function reasonTotals(items) {
+  const sum = new Map();
+  for (const r of items || []) for (const part of String(r.reasons || '').split(' ')) {
+    const [k, n] = part.split(':');
+    if (k && n) sum.set(k, (sum.get(k) || 0) + Number(n));
+  }
+  return [...sum].map(([k, n]) => `${k}:${n}`).join(' ');
+}
+const KINDS = ['air', 'cems', 'dust', 'voc', 'power'];
+const KIND_NAMES = { air: '空气站', cems: 'CEMS', dust: '扬尘', voc: 'VOCs', power: '用电' };
+// Run f over xs with at most n at a time (one health request per device).
+async function mapLimit(xs, n, f) {
+  const out = new Array(xs.length);
+  let i = 0;
+  await Promise.all(Array.from({ length: Math.min(n, xs.length) }, async () => { while (i < xs.length) { const k = i++; out[k] = await f(xs[k]); } }));
+  return out;
+}
+async function devices() {
+  // GET /api/me: {"user": {"name", "role", ...}}; a build without accounts has no /api/me and
+  // every endpoint open (role taken as admin).
+  const [me, list, exc] = await Promise.all([
+    api('/api/me').catch((e) => { if (e instanceof AuthError) throw e; return null; }),
+    api('/api/devices', { limit: 5000 }), api('/api/exceedances', { limit: 1000 })]);
+  const role = me ? me.user?.role || '' : 'admin';
+  const seeQ = role === 'admin' || role === 'enforcement';
+  const quar = seeQ ? await api('/api/quarantine', { limit: 5000 }) : null;
+  const health = await mapLimit(list.items, 8, (d) => api(`/api/devices/${encodeURIComponent(d.mn)}/health`).catch(() => null));
+  const rows = list.items.map((d, i) => {
+    const hh = health[i];
+    const s = hh?.summary || {};
+    // The summary's last seen, else the newest health row's hour.
+    const last = s.last_seen || (hh?.items?.length ? hh.items[hh.items.length - 1].hour_start : null);
+    return { ...d, last, frames: s.frames, errors: s.errors, reasons: reasonTotals(hh?.items), online: isOnline(last), range: hh ? `${hh.from} 至 ${hh.to}` : '' };
+  });
+  const nOn = rows.filter((r) => r.online).length;
+  const range = rows.find((r) => r.range)?.range;
+  const out = [
+    h('h1', {}, '设备'),
+    card(`设备（${list.total} 台，在线 ${nOn} 台${range ? `；帧数、错误为 ${range}` : ''}）`,
+      h('p', { class: 'small' }, '在线：最近 2 小时内收到过数据帧。'),
+      table([
+        { t: 'MN', f: (r) => h('span', { 'data-testid': `dev-mn-${r.mn}` }, r.mn) },
+        { t: '类型', f: (r) => h('span', { 'data-testid': `dev-kind-${r.mn}` }, r.kind) },
+        { t: '站点 / 排口', f: (r) => h('span', { 'data-testid': `dev-place-${r.mn}` }, fmt(r.site ?? r.outlet)) },
+        { t: '污染源类型', f: (r) => fmt(r.source_type) },
+        { t: '启用', f: (r) => h('span', { 'data-testid': `dev-enabled-${r.mn}` }, r.enabled ? '是' : '否') },
+        { t: '状态', f: (r) => h('span', { class: `status ${r.online ? 'on' : 'off'}`, 'data-testid': `dev-status-${r.mn}` }, r.online ? '在线' : '离线') },
+        { t: '最后数据', f: (r) => h('span', { 'data-testid': `dev-last-${r.mn}` }, fmt(r.last)) },
+        { t: '帧数', f: (r) => h('span', { 'data-testid': `dev-frames-${r.mn}` }, fmt(r.frames)) },
+        { t: '错误', f: (r) => h('span', { 'data-testid': `dev-errors-${r.mn}` }, fmt(r.errors)) },
+        { t: '错误原因', f: (r) => r.reasons || '—' },
+      ], rows, 'device-list')),
+  ];
+  if (quar) {
+    const admin = role === 'admin';
+    out.push(card(`隔离区（未登记的 MN，${quar.total} 个）`,
+      quar.items.length ? table([
+        { t: 'MN', f: (r) => h('span', { 'data-testid': `q-mn-${r.mn}` }, r.mn) },
+        { t: '首次出现', f: (r) => h('span', { 'data-testid': `q-first-${r.mn}` }, fmt(r.first_seen)) },
+        { t: '最后出现', f: (r) => h('span', { 'data-testid': `q-last-${r.mn}` }, fmt(r.last_seen)) },
+        { t: '帧数', f: (r) => h('span', { 'data-testid': `q-frames-${r.mn}` }, fmt(r.frames)) },
+        { t: '最后来源', f: (r) => h('span', { 'data-testid': `q-peer-${r.mn}` }, fmt(r.last_peer)) },
+        ...(admin ? [{ t: '操作', f: (r) => h('button', { type: 'button', 'data-testid': `adopt-${r.mn}`, onclick: (e) => openAdopt(e.target, r.mn) }, '领用') }] : []),
+      ], quar.items, 'quarantine-list') : h('p', { class: 'small', 'data-testid': 'quarantine-empty' }, '隔离区为空。'),
+      h('div', { id: 'adopt-slot' })));
+  }
+  out.push(card(`CEMS 超标（${exc.total} 条）`, exc.items.length ? table([
+    { t: '时次', f: (r) => fmt(r.hour_start) },
+    { t: 'MN', f: (r) => fmt(r.mn) },
+    { t: '排口', f: (r) => fmt(r.outlet) },
+    { t: '因子', f: (r) => fmt(r.factor) },
+    { t: '实测', f: (r) => fmt(r.measured) },
+    { t: 'O₂', f: (r) => fmt(r.o2) },
+    { t: '基准 O₂', f: (r) => fmt(r.o2_ref) },
+    { t: '折算', f: (r) => fmt(r.corrected) },
+    { t: '限值', f: (r) => fmt(r.limit) },
+    { t: '标记', f: (r) => fmt(r.flag) },
+    { t: '规则', f: (r) => fmt(r.rule) },
+  ], exc.items, 'exceedance-list') : h('p', { class: 'small', 'data-testid': 'exceedance-empty' }, '没有超标记录。')));
+  return out;
+}
+// The adopt form (admins): kind, site (air) or outlet (the other kinds), optional password;
+// POST /api/quarantine/{mn}/adopt, then the page is drawn again.
+function openAdopt(btn, mn) {
+  const slot = document.getElementById('adopt-slot');
+  const kind = h('select', { name: 'kind' }, KINDS.map((k) => h('option', { value: k }, `${k} ${KIND_NAMES[k]}`)));
+  const place = h('input', { name: 'place', required: true, size: 16 });
+  const placeLabel = h('span', {}, '站点代码');
+  const pw = h('input', { name: 'pw', type: 'password', maxlength: 15, autocomplete: 'new-password', size: 16 });
+  const msg = h('p', { class: 'error', 'data-testid': 'adopt-error' });
+  const sync = () => { placeLabel.textContent = kind.value === 'air' ? '站点代码' : '排口编号'; };
+  kind.addEventListener('change', sync);
+  const f = h('form', { class: 'adopt', 'data-testid': 'adopt-form', onsubmit: async (ev) => {
+    ev.preventDefault();
+    msg.textContent = '';
+    const body = { kind: kind.value, [kind.value === 'air' ? 'site' : 'outlet']: place.value.trim() };
+    if (pw.value) body.pw = pw.value;
+    try {
+      await apiPost(`/api/quarantine/${encodeURIComponent(mn)}/adopt`, body);
+      render();
+    } catch (e) {
+      if (e instanceof AuthError) { document.getElementById('main').replaceChildren(loginForm()); return; }
+      msg.textContent = e.message;
+    }
+  } },
+  h('h3', {}, `领用 ${mn}`),
+  h('label', {}, '类型', kind), h('label', {}, placeLabel, place), h('label', {}, '设备密码（可选）', pw),
+  h('div', { class: 'row' }, h('button', { type: 'submit' }, '领用'), h('button', { type: 'button', class: 'plain', onclick: () => slot.replaceChildren() }, '取消')), msg);
+  slot.replaceChildren(f);
+  place.focus();
 }
 
 render();
