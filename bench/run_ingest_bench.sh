@@ -7,6 +7,13 @@
 #   - resident memory per idle connection: the server's VmRSS before and after N idle connections
 # Goals (issue): >= 100k frames/s, p99 < 50 ms. The simulator runs on the same cores as the server.
 #
+# Traffic: each simulated logger sends real-time (CN 2011) uploads and, every K-th frame, an hourly
+# (CN 2061) one. The headline runs use K = 60 (a logger with 1-minute real-time data sends one
+# hourly upload per ~60 real-time ones; 30-s loggers send one per 120); one run repeats the
+# hourly-heavy traffic of the tests (K = 4), where every hourly upload of an air station also
+# writes the station's 6 hourly values. For each saturated run the CPU time the server's threads
+# (loop, writer, checkpointer) and the simulator spent per acknowledged frame is printed too.
+#
 # usage: bench/run_ingest_bench.sh [--duration S] [--window W]     (LANTIAN=path overrides binary)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -46,35 +53,56 @@ stop_server() {
 rss_kb() { awk '/^VmRSS:/ {print $2}' "/proc/$1/status"; }
 val() { grep "^$1=" "$2" | cut -d= -f2; }
 
-printf "%-34s %12s %10s %10s %10s\n" "run" "frames/s" "p50 ms" "p99 ms" "acked"
-for N in 1000 10000; do
-    db="$T/bench-$N.db"
+# CPU seconds (user + system) of each thread of process $1, as "name seconds" lines.
+thread_cpu() {
+    local t
+    for t in /proc/"$1"/task/*; do
+        awk -v n="$(cat "$t/comm")" -v hz="$(getconf CLK_TCK)" '{print n, ($14 + $15) / hz}' "$t/stat"
+    done 2> /dev/null | awk '{s[$1] += $2} END {for (k in s) print k, s[k]}' | sort
+}
+
+printf "%-40s %10s %9s %9s %9s  %s\n" "run" "frames/s" "p50 ms" "p99 ms" "acked" \
+    "CPU us/frame: loop writer ckpt sim"
+saturated() { # $1 = connections, $2 = hourly every K, $3 = label
+    local N=$1 K=$2 db="$T/bench-$1-$2.db"
     "$LANTIAN" simulate --target 127.0.0.1:1 --devices "$N" --register "$db" --register-only \
         2> /dev/null
     start_server "$db" $((N + 100))
-    "$LANTIAN" simulate --target "127.0.0.1:$PORT" --devices "$N" --rate 0 --window "$WIN" \
-        --duration "$DUR" > "$T/sim-$N.out"
+    thread_cpu "$SPID" > "$T/cpu0"
+    /usr/bin/time -f "%U %S" -o "$T/simtime" "$LANTIAN" simulate --target "127.0.0.1:$PORT" \
+        --devices "$N" --rate 0 --window "$WIN" --hourly-every "$K" --duration "$DUR" \
+        > "$T/sim-$N.out"
+    thread_cpu "$SPID" > "$T/cpu1"
     stop_server
     stored=$(sqlite3 "$db" "SELECT count(*) FROM raw_frames WHERE status = 0")
     acked=$(val acked "$T/sim-$N.out")
     [ "$stored" -ge "$acked" ] || { echo "BUG: $acked acked but $stored stored" >&2; exit 1; }
-    printf "%-34s %12s %10s %10s %10s\n" "e2e ack-after-commit, $N conns" \
-        "$(val acked_per_s "$T/sim-$N.out")" "$(val latency_p50_ms "$T/sim-$N.out")" \
-        "$(val latency_p99_ms "$T/sim-$N.out")" "$acked"
-done
+    cpu=$(join "$T/cpu0" "$T/cpu1" | awk -v a="$acked" -v sim="$(awk '{print $1 + $2}' "$T/simtime")" '
+        { d[$1] = $3 - $2 }
+        END { printf "%.1f %.1f %.1f %.1f", d["lantian"] * 1e6 / a, d["lt-writer"] * 1e6 / a,
+              d["lt-checkpoint"] * 1e6 / a, sim * 1e6 / a }')
+    printf "%-40s %10s %9s %9s %9s  %s\n" "$3" "$(val acked_per_s "$T/sim-$N.out")" \
+        "$(val latency_p50_ms "$T/sim-$N.out")" "$(val latency_p99_ms "$T/sim-$N.out")" "$acked" \
+        "$cpu"
+    rm -f "$db" "$db"-wal "$db"-shm
+}
+saturated 1000 60 "saturated, 1000 conns, real-time traffic"
+saturated 10000 60 "saturated, 10000 conns, real-time traffic"
+saturated 1000 4 "saturated, 1000 conns, hourly-heavy"
 
 # Latency below saturation: 1,000 devices at R frames/s each (R x 1,000 frames/s offered).
-for R in 5 20; do
+for R in 5 20 50; do
     db="$T/bench-rate-$R.db"
     "$LANTIAN" simulate --target 127.0.0.1:1 --devices 1000 --register "$db" --register-only \
         2> /dev/null
     start_server "$db" 1100
     "$LANTIAN" simulate --target "127.0.0.1:$PORT" --devices 1000 --rate "$R" --window 8 \
-        --duration "$DUR" > "$T/sim-rate.out"
+        --hourly-every 60 --duration "$DUR" > "$T/sim-rate.out"
     stop_server
-    printf "%-34s %12s %10s %10s %10s\n" "1000 conns x $R frames/s offered" \
+    printf "%-40s %10s %9s %9s %9s\n" "1000 conns x $R frames/s offered" \
         "$(val acked_per_s "$T/sim-rate.out")" "$(val latency_p50_ms "$T/sim-rate.out")" \
         "$(val latency_p99_ms "$T/sim-rate.out")" "$(val acked "$T/sim-rate.out")"
+    rm -f "$db" "$db"-wal "$db"-shm
 done
 
 N=10000

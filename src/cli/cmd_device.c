@@ -10,6 +10,8 @@
  *   lantian device adopt --db PATH --mn MN --kind KIND (--site CODE | --outlet ID) [--pw PW]
  * [--crc] lantian device health --db PATH [--mn MN] [--from YYYY-MM-DD --to YYYY-MM-DD] [--summary]
  *   lantian device exceedances --db PATH [--mn MN] [--format ...]
+ *   lantian device values --db PATH --mn MN --from YYYY-MM-DD --to YYYY-MM-DD [--cn CN]
+ *                         [--format ...]
  */
 #include <math.h>
 #include <stdbool.h>
@@ -44,6 +46,8 @@ static void lt__usage(FILE *f)
         "       lantian device health --db PATH [--mn MN] [--from YYYY-MM-DD --to YYYY-MM-DD]\n"
         "                          [--summary] [--format ...]\n"
         "       lantian device exceedances --db PATH [--mn MN] [--format ...]\n"
+        "       lantian device values --db PATH --mn MN --from YYYY-MM-DD --to YYYY-MM-DD\n"
+        "                          [--cn 2011|2051|2061|2031] [--format table|csv|json]\n"
         "\n"
         "Air-station devices (kind air) belong to a monitoring site of the registry; CEMS, dust,\n"
         "VOC and electricity devices to an enterprise outlet. --crc lists the CRC variants\n"
@@ -61,7 +65,7 @@ static void lt__usage(FILE *f)
 
 struct lt__opts {
     const char *db, *mn, *kind, *site, *outlet, *pw, *crc, *format, *code, *pollutant, *unit,
-        *scale, *from, *to, *source_type, *limits_file;
+        *scale, *from, *to, *source_type, *limits_file, *cn;
     bool summary;
 };
 
@@ -91,7 +95,8 @@ static int lt__parse(int argc, char **argv, struct lt__opts *o)
             (r = lt_cli_opt(CMD, argc, argv, &i, "--from", &o->from)) ||
             (r = lt_cli_opt(CMD, argc, argv, &i, "--to", &o->to)) ||
             (r = lt_cli_opt(CMD, argc, argv, &i, "--source-type", &o->source_type)) ||
-            (r = lt_cli_opt(CMD, argc, argv, &i, "--limits-file", &o->limits_file))) {
+            (r = lt_cli_opt(CMD, argc, argv, &i, "--limits-file", &o->limits_file)) ||
+            (r = lt_cli_opt(CMD, argc, argv, &i, "--cn", &o->cn))) {
             if (r < 0)
                 return -1;
             continue;
@@ -109,12 +114,12 @@ static int lt__parse(int argc, char **argv, struct lt__opts *o)
 /* Options a form does not take, named for the message; NULL when all given ones are allowed. */
 static const char *lt__extra(const struct lt__opts *o, const char *allowed)
 {
-    static const char *const names[] = {"mn",   "kind", "site",   "outlet",      "pw",
-                                        "crc",  "code", "scale",  "unit",        "pollutant",
-                                        "from", "to",   "format", "source-type", "limits-file"};
-    const char *vals[] = {o->mn,   o->kind, o->site,   o->outlet,      o->pw,
-                          o->crc,  o->code, o->scale,  o->unit,        o->pollutant,
-                          o->from, o->to,   o->format, o->source_type, o->limits_file};
+    static const char *const names[] = {
+        "mn",   "kind",      "site", "outlet", "pw",     "crc",         "code",        "scale",
+        "unit", "pollutant", "from", "to",     "format", "source-type", "limits-file", "cn"};
+    const char *vals[] = {o->mn,     o->kind,        o->site,        o->outlet,    o->pw,   o->crc,
+                          o->code,   o->scale,       o->unit,        o->pollutant, o->from, o->to,
+                          o->format, o->source_type, o->limits_file, o->cn};
     for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
         if (!vals[i])
             continue;
@@ -640,6 +645,80 @@ static int lt__exceedances(struct lt_store *st, const struct lt__opts *o)
     return lt__print(t, fmt);
 }
 
+/* The values a device sent (CN 2011 real-time, 2051 minute, 2061 hourly, 2031 daily), as stored:
+ * each value as sent and after the factor's scale, with its flag and the raw archive row. */
+#define LT__VALUES_MAX_DAYS 31
+
+static int lt__values_row(void *arg, const struct lt_dev_value_row *v)
+{
+    struct lt_table *t = arg;
+    if (lt_table_row(t))
+        return LT_ENOMEM;
+    char b[24];
+    lt_bj_format_time(v->data_time, b, sizeof b);
+    lt_table_str(t, 0, b);
+    lt_table_int(t, 1, v->cn);
+    lt_table_str(t, 2, v->factor);
+    lt_table_str(t, 3, lt_hj212_vk_name((enum lt_hj212_vk)v->vk));
+    lt_table_num(t, 4, v->value, lt_rows_decimals(v->value));
+    lt_table_num(t, 5, v->value_conv, lt_rows_decimals(v->value_conv));
+    if (v->flag[0])
+        lt_table_str(t, 6, v->flag);
+    if (v->raw_id > 0)
+        lt_table_int(t, 7, v->raw_id);
+    return 0;
+}
+
+static int lt__values(struct lt_store *st, const struct lt__opts *o)
+{
+    static const char *const hdr[] = {"data_time", "cn",         "factor", "kind",
+                                      "value",     "value_conv", "flag",   "raw_id"};
+    const char *extra = lt__extra(o, " mn from to cn format ");
+    int fmt = lt__format(o);
+    if (extra || fmt < 0) {
+        if (extra)
+            lt_cli_err(CMD, "values does not take --%s", extra);
+        return LT_EXIT_USAGE;
+    }
+    int32_t d0 = 0, d1 = 0;
+    long long cn = 0;
+    if (!o->mn) {
+        lt_cli_err(CMD, "values needs --mn MN");
+        return LT_EXIT_USAGE;
+    }
+    if (!o->from || !o->to || lt_date_parse(lt_str_of(o->from), &d0) ||
+        lt_date_parse(lt_str_of(o->to), &d1) || d1 < d0) {
+        lt_cli_err(CMD, "--from and --to must both be YYYY-MM-DD dates, from <= to");
+        return LT_EXIT_USAGE;
+    }
+    if (d1 - d0 + 1 > LT__VALUES_MAX_DAYS) {
+        lt_cli_err(CMD, "--from .. --to: at most %d days at a time", LT__VALUES_MAX_DAYS);
+        return LT_EXIT_USAGE;
+    }
+    if (o->cn && (lt_parse_int(lt_str_of(o->cn), 0, 9999, &cn) ||
+                  (cn != 2011 && cn != 2051 && cn != 2061 && cn != 2031))) {
+        lt_cli_err(CMD,
+                   "--cn: one of 2011 (real-time), 2051 (minute), 2061 (hourly), 2031 "
+                   "(daily); '%s' is not",
+                   o->cn);
+        return LT_EXIT_USAGE;
+    }
+    /* DataTime is Beijing time in the frame (HJ 212-2017 Table 4): the Beijing days d0 .. d1. */
+    struct lt_table *t = lt_table_new(8, hdr);
+    if (!t) {
+        lt_cli_err(CMD, "out of memory");
+        return LT_EXIT_USAGE;
+    }
+    int rc = lt_store_dev_value_list(st, o->mn, (int)cn, lt_bj_to_utc(d0, 0),
+                                     lt_bj_to_utc(d1, 24) - 1, lt__values_row, t);
+    if (rc) {
+        lt_table_free(t);
+        lt_cli_err(CMD, "%s", rc == LT_ENOMEM ? "out of memory" : lt_store_errmsg(st));
+        return LT_EXIT_USAGE;
+    }
+    return lt__print(t, fmt);
+}
+
 int lt_cmd_device(int argc, char **argv)
 {
     struct lt__opts o;
@@ -653,8 +732,8 @@ int lt_cmd_device(int argc, char **argv)
         return argc < 2 ? LT_EXIT_USAGE : LT_EXIT_OK;
     }
     const char *sub = argv[1];
-    static const char *const subs[] = {"add",   "list",   "map",        "quarantine",
-                                       "adopt", "health", "exceedances"};
+    static const char *const subs[] = {"add",   "list",   "map",    "quarantine",
+                                       "adopt", "health", "values", "exceedances"};
     bool known = false;
     for (size_t i = 0; i < sizeof subs / sizeof subs[0]; i++)
         known = known || !strcmp(sub, subs[i]);
@@ -686,6 +765,8 @@ int lt_cmd_device(int argc, char **argv)
         status = lt__quarantine(st, &o);
     else if (!strcmp(sub, "health"))
         status = lt__health(st, &o);
+    else if (!strcmp(sub, "values"))
+        status = lt__values(st, &o);
     else
         status = lt__exceedances(st, &o);
     lt_store_close(st);

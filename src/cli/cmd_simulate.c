@@ -1,16 +1,18 @@
 /* lantian simulate — a loopback HJ 212 device fleet for load and fault tests.
  *
  *   lantian simulate --target 127.0.0.1:8212 --devices N --rate R --duration S [--faults]
- *                    [--window W] [--register DB] [--ack-log FILE] [--mn-prefix HEX8] [--idle]
+ *                    [--window W] [--hourly-every K] [--register DB] [--ack-log FILE]
+ *                    [--mn-prefix HEX8] [--idle]
  *   lantian simulate --target 127.0.0.1:8212 --replay FILE... [--register DB] [--duration S]
  *   lantian simulate --target 127.0.0.1:8212 --frames FILE [--hold S]
  *
  * Fleet: N devices, one TCP connection each; 4 in 5 are air stations (ST=22: a34004, a34002,
  * a21026, a21004, a21005, a05024), 1 in 5 CEMS outlets (ST=31: a19001 O2, a21026, a21002, a34013
  * with -ZsAvg/-ZsRtd). Every frame is HJ 212-2017 with Flag=5 (acknowledgement requested); every
- * fourth is an hourly (2061) upload, the others real-time (2011). Each frame has its own QN and
- * DataTime, so the store keeps each exactly once. R is frames per second per device (0: as fast
- * as the window allows); at most W frames per device wait for their 9014. --faults makes one
+ * K-th is an hourly (2061) upload (--hourly-every K, default 4: hourly-heavy; a real logger sends
+ * one hourly upload per 60-120 real-time ones), the others real-time (2011). Each frame has its own
+ * QN and DataTime, so the store keeps each exactly once. R is frames per second per device (0: as
+ * fast as the window allows); at most W frames per device wait for their 9014. --faults makes one
  * device in ten misbehave: corrupted CRCs, frames split over several writes, oversized junk,
  * byte-at-a-time senders, garbage between frames. --idle opens the connections and sends nothing.
  *
@@ -105,6 +107,7 @@ struct lt__sim {
     struct lt__dev *dev;
     double rate;
     int window;
+    int hourly_every; /* frame k is an hourly (2061) upload when k % hourly_every == last */
     double duration;
     bool faults, idle, replay;
     int64_t start_ms;
@@ -117,6 +120,11 @@ struct lt__sim {
     uint32_t *hist;
     bool stopping;
     int open_handles;
+    /* Frames of one well-behaved device gathered in one tick, sent in one write (a logger with
+     * several frames due sends them back to back; one syscall instead of one per frame keeps the
+     * simulator's share of the CPUs it shares with the server small). */
+    char stage[LT__SIM_MAX_WINDOW > 16 ? 16 * 2048 : 2048];
+    size_t stage_len;
 };
 
 /* ---- helpers ------------------------------------------------------------------------------- */
@@ -201,11 +209,11 @@ static size_t lt__build(const struct lt__sim *s, const struct lt__dev *d, int64_
     uint64_t r = (uint64_t)(d->idx + 1) * 0x9E3779B97F4A7C15ull + (uint64_t)k;
     lt__rand(&r);
     lt_hj212_qn(s->start_ms + k, qn, sizeof qn);
-    bool hourly = k % 4 == 3;
+    bool hourly = k % s->hourly_every == s->hourly_every - 1;
     /* DataTime: hourly frames walk forward an hour each, real-time frames a second each, from
      * the start of the run (unique per device, CN and frame). */
     int64_t base = s->start_ms / 1000;
-    int64_t t = hourly ? (base - base % 3600) + (k / 4) * 3600 : base + k;
+    int64_t t = hourly ? (base - base % 3600) + (k / s->hourly_every) * 3600 : base + k;
     lt__bj14(t, dt, sizeof dt);
     const char *vk = hourly ? "Avg" : "Rtd";
     int n;
@@ -320,6 +328,9 @@ static void lt__dev_send_frame(struct lt__dev *d, uint64_t now_ns)
         memcpy(d->tail, buf, n);
         d->tail_len = n;
         d->tail_off = 0;
+    } else if (d->fault == LT__F_NONE && s->stage_len + n <= sizeof s->stage) {
+        memcpy(s->stage + s->stage_len, buf, n);
+        s->stage_len += n;
     } else {
         lt__dev_write(d, buf, n);
     }
@@ -570,10 +581,18 @@ static void lt__tick_cb(uv_timer_t *t)
             owe = (int64_t)(elapsed * s->rate + (double)d->idx / s->ndev) - d->due_base;
         else
             owe = s->window;
+        s->stage_len = 0;
         while (owe-- > 0 && d->wlen < s->window && !d->tail) {
+            if (s->stage_len + 2048 > sizeof s->stage && s->stage_len) {
+                lt__dev_write(d, s->stage, s->stage_len);
+                s->stage_len = 0;
+            }
             lt__dev_send_frame(d, now);
             d->due_base++;
         }
+        if (s->stage_len)
+            lt__dev_write(d, s->stage, s->stage_len);
+        s->stage_len = 0;
         if (s->rate > 0 && owe > 0)
             d->due_base += owe + 1; /* a full window: those frames are not owed later */
     }
@@ -939,8 +958,8 @@ static void lt__usage(FILE *f)
     fprintf(
         f,
         "usage: lantian simulate --target 127.0.0.1:PORT --devices N --rate R --duration S\n"
-        "                        [--faults] [--window W] [--register DB] [--ack-log FILE]\n"
-        "                        [--mn-prefix HEX8] [--idle]\n"
+        "                        [--faults] [--window W] [--hourly-every K] [--register DB]\n"
+        "                        [--ack-log FILE] [--mn-prefix HEX8] [--idle]\n"
         "       lantian simulate --target 127.0.0.1:PORT --replay FILE... [--register DB]\n"
         "                        [--duration S]\n"
         "       lantian simulate --target 127.0.0.1:PORT --frames FILE [--hold S]\n"
@@ -950,6 +969,8 @@ static void lt__usage(FILE *f)
         "                   CEMS outlets\n"
         "  --rate R         frames per second per device; 0 = as fast as the window allows\n"
         "  --window W       frames per device waiting for their 9014 at most (default 8)\n"
+        "  --hourly-every K every K-th frame is an hourly (2061) upload, the others real-time\n"
+        "                   (2011); default 4. Real loggers: about 60 (1-min real-time data)\n"
         "  --duration S     seconds to run (default 10, at most 3600); replay: time limit\n"
         "  --faults         one device in ten misbehaves (corrupt CRC, split writes, oversized\n"
         "                   junk, byte-at-a-time, garbage between frames)\n"
@@ -985,7 +1006,7 @@ int lt_cmd_simulate(int argc, char **argv)
 {
     const char *target = NULL, *db = NULL, *ack_log = NULL, *prefix = "5A3D0000", *frames = NULL;
     double hold = 0;
-    long long ndev = 10, window = 8, tmp;
+    long long ndev = 10, window = 8, hourly_every = 4, tmp;
     double rate = 1, duration = 10;
     bool faults = false, idle = false, duration_set = false, register_only = false;
     char **replay = NULL;
@@ -1050,6 +1071,13 @@ int lt_cmd_simulate(int argc, char **argv)
         if ((r = lt_cli_opt(CMD, argc, argv, &i, "--window", &v)) != 0) {
             if (r < 0 || lt_parse_int(lt_str_of(v), 1, LT__SIM_MAX_WINDOW, &window)) {
                 lt_cli_err(CMD, "--window: an integer in [1, %d]", LT__SIM_MAX_WINDOW);
+                goto out;
+            }
+            continue;
+        }
+        if ((r = lt_cli_opt(CMD, argc, argv, &i, "--hourly-every", &v)) != 0) {
+            if (r < 0 || lt_parse_int(lt_str_of(v), 1, 3600, &hourly_every)) {
+                lt_cli_err(CMD, "--hourly-every: an integer in [1, 3600]");
                 goto out;
             }
             continue;
@@ -1128,6 +1156,7 @@ int lt_cmd_simulate(int argc, char **argv)
     s->ndev = (int)ndev;
     s->rate = rate;
     s->window = (int)window;
+    s->hourly_every = (int)hourly_every;
     s->duration = duration;
     s->faults = faults;
     s->idle = idle;

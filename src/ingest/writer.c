@@ -14,6 +14,7 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 
 #include "ingest/ingest.h"
 #include "lantian/common.h"
@@ -79,6 +80,10 @@ struct lt__writer {
     int ck_last; /* writer: log pages when the checkpointer was last woken */
 
     struct lt_hj212_msg *msg;
+    /* The record of the frame being stored (lt__store_values). */
+    struct lt_dev_item items[LT_HJ212_ITEMS_MAX * LT_VK_N];
+    enum lt_put_result item_res[LT_HJ212_ITEMS_MAX * LT_VK_N];
+    char item_txt[LT_HJ212_ITEMS_MAX][2][16];
     const struct lt_limits *limits; /* NULL: no judgement; owned by the server, read only */
     struct lt__ratelog *rl;
 };
@@ -368,45 +373,28 @@ static int lt__store_values(struct lt__writer *w, const struct lt__dev *e,
     if (!m->has_data_time)
         return 0; /* archived raw; values without a time cannot be keyed */
     bool air_hourly = cn == 2061 && !strcmp(e->d.kind, "air") && e->d.site[0];
+    /* All values of the frame go to the store as one record (one packed row, schema v6). */
+    struct lt_dev_item *items = w->items;
+    char(*txt)[2][16] = w->item_txt;
+    int n = 0;
     for (int i = 0; i < m->nitems; i++) {
         const struct lt_hj212_item *it = &m->item[i];
-        if (!it->has)
-            continue;
-        char code[16], flag[8];
-        if (it->code.len >= sizeof code)
-            continue; /* not a factor code (the parser keeps what it cannot name) */
-        lt_str_copy(code, sizeof code, it->code);
-        lt_str_copy(flag, sizeof flag, it->flag);
+        if (!it->has || it->code.len >= sizeof txt[0][0] || it->flag.len >= sizeof txt[0][1])
+            continue; /* not a factor code (the parser keeps what it cannot name): raw only */
+        lt_str_copy(txt[i][0], sizeof txt[i][0], it->code);
+        lt_str_copy(txt[i][1], sizeof txt[i][1], it->flag);
         const struct lt_device_factor *map = lt__dev_factor(e, it->code);
         double scale = map ? map->scale : lt_hj212_factor_find(it->code) ? 1.0 : NAN;
         for (int k = 0; k < LT_VK_N; k++) {
             if (!((it->has >> k) & 1))
                 continue;
-            struct lt_dev_value v = {.mn = e->d.mn,
-                                     .cn = cn,
-                                     .data_time = m->data_time,
-                                     .factor = code,
-                                     .vk = k,
-                                     .value = it->v[k],
-                                     .value_conv = it->v[k] * scale,
-                                     .flag = flag,
-                                     .raw_id = raw_id};
-            enum lt_put_result res;
-            int rc = lt_store_dev_value_put(w->st, &v, &res);
-            if (rc == LT_EINVAL)
-                continue; /* e.g. a field too long for the key: kept in the raw archive only */
-            if (rc)
-                return rc;
-            if (res == LT_PUT_INSERTED)
-                w->stats.values++;
-            else if (res == LT_PUT_SAME)
-                w->stats.dup_values++;
-            else
-                w->stats.conflicts++;
-            if (h)
-                h->values++;
+            items[n++] = (struct lt_dev_item){.factor = txt[i][0],
+                                              .vk = k,
+                                              .value = it->v[k],
+                                              .value_conv = it->v[k] * scale,
+                                              .flag = txt[i][1]};
         }
-        if (air_hourly && ((it->has >> LT_VK_AVG) & 1) && lt__flag_valid_for_hourly(flag)) {
+        if (air_hourly && ((it->has >> LT_VK_AVG) & 1) && lt__flag_valid_for_hourly(txt[i][1])) {
             int pol = map ? map->pollutant : lt__default_pollutant(it->code);
             double val = it->v[LT_VK_AVG] * (map ? map->scale : 1.0);
             if (pol >= 0 && pol < LT_POLL_N && val >= 0 && m->data_time % 3600 == 0) {
@@ -423,6 +411,34 @@ static int lt__store_values(struct lt__writer *w, const struct lt__dev *e,
                                 "device value only",
                                 e->d.mn, e->d.site);
             }
+        }
+    }
+    if (n > 0) {
+        struct lt_dev_record r = {.mn = e->d.mn,
+                                  .cn = cn,
+                                  .data_time = m->data_time,
+                                  .raw_id = raw_id,
+                                  .n = n,
+                                  .items = items};
+        enum lt_put_result *res = w->item_res;
+        int rc = lt_store_dev_record_put(w->st, &r, res);
+        if (rc == LT_EINVAL) {
+            lt__ratelog(w->rl, e->d.mn, now_ms,
+                        "MN=%s: values of CN %d at %lld not storable; kept in the raw archive",
+                        e->d.mn, cn, (long long)m->data_time);
+        } else if (rc) {
+            return rc;
+        } else {
+            for (int i = 0; i < n; i++) {
+                if (res[i] == LT_PUT_INSERTED)
+                    w->stats.values++;
+                else if (res[i] == LT_PUT_SAME)
+                    w->stats.dup_values++;
+                else
+                    w->stats.conflicts++;
+            }
+            if (h)
+                h->values += n;
         }
     }
     if (cn == 2061 && !strcmp(e->d.kind, "cems"))
@@ -575,6 +591,8 @@ static int lt__batch(struct lt__writer *w, struct lt__job **jobs, int n)
 static void *lt__writer_main(void *arg)
 {
     struct lt__writer *w = arg;
+    prctl(PR_SET_NAME,
+          "lt-writer"); /* visible in top -H, perf and /proc: operators see who works */
     struct lt__job **batch = malloc((size_t)w->o.batch_max * sizeof *batch);
     if (!batch) {
         lt__log("writer: out of memory");
@@ -664,6 +682,7 @@ static void lt__ck_notify(void *arg, int pages)
 static void *lt__ck_main(void *arg)
 {
     struct lt__writer *w = arg;
+    prctl(PR_SET_NAME, "lt-checkpoint");
     pthread_mutex_lock(&w->ck_mu);
     for (;;) {
         while (!w->ck_due && !w->ck_stop)

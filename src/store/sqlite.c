@@ -19,7 +19,7 @@
 #include "lantian/util.h"
 #include "store/store.h"
 
-#define LT__SCHEMA_VERSION 5
+#define LT__SCHEMA_VERSION 6
 
 /* The schema (version 1). Times are UTC seconds of the hour's end; days are Beijing day numbers;
  * NULL lon/lat/valid_* mean unknown or open. A NULL hourly value is a value not monitored ("NM")
@@ -228,10 +228,54 @@ static const char lt__schema_v5_sql[] =
     "  SELECT RAISE(ABORT, 'the audit log is append-only'); END;\n"
     "INSERT INTO schema_version (version) VALUES (5);\n";
 
+/* Version 6: device values packed per frame (docs/INGEST.md, "Packed device values"). A frame's
+ * values of one (MN, CN, DataTime) are one row of dev_records, their items packed in a BLOB
+ * (format in lt__vals_encode), instead of one dev_values row per value: one B-tree insert per
+ * frame instead of 6-30. Idempotency per (MN, CN, DataTime, factor, kind) is unchanged: a later
+ * frame for the same key adds a row with the next seq holding only the values not stored yet.
+ * n = the number of values in the row, so that counts need no decoding.
+ * device_health is keyed (hour, mn): the counters of the current hour of every device are a few
+ * adjacent pages (per device first, each commit dirtied one page per device).
+ * The raw archive's MN index is dropped: no query used it, and it cost a random-position insert
+ * per frame. The existing values are copied by lt__migrate_v6 between these two scripts. */
+static const char lt__schema_v6_sql[] =
+    "CREATE TABLE dev_records (\n"
+    "  data_time INTEGER NOT NULL,\n"
+    "  mn TEXT NOT NULL,\n"
+    "  cn INTEGER NOT NULL,\n"
+    "  seq INTEGER NOT NULL,\n"
+    "  n INTEGER NOT NULL,\n"
+    "  raw_id INTEGER,\n"
+    "  vals BLOB NOT NULL,\n"
+    "  PRIMARY KEY (data_time, mn, cn, seq)) WITHOUT ROWID;\n"
+    "CREATE TRIGGER dev_records_no_update BEFORE UPDATE ON dev_records BEGIN\n"
+    "  SELECT RAISE(ABORT, 'device values are never updated'); END;\n"
+    "CREATE TRIGGER dev_records_no_delete BEFORE DELETE ON dev_records BEGIN\n"
+    "  SELECT RAISE(ABORT, 'device values are never deleted'); END;\n"
+    "DROP INDEX IF EXISTS raw_frames_mn;\n"
+    "ALTER TABLE device_health RENAME TO device_health_v5;\n"
+    "CREATE TABLE device_health (\n"
+    "  mn TEXT NOT NULL,\n"
+    "  hour INTEGER NOT NULL,\n"
+    "  frames INTEGER NOT NULL DEFAULT 0,\n"
+    "  vals INTEGER NOT NULL DEFAULT 0,\n"
+    "  e0 INTEGER NOT NULL DEFAULT 0, e1 INTEGER NOT NULL DEFAULT 0,\n"
+    "  e2 INTEGER NOT NULL DEFAULT 0, e3 INTEGER NOT NULL DEFAULT 0,\n"
+    "  e4 INTEGER NOT NULL DEFAULT 0, e5 INTEGER NOT NULL DEFAULT 0,\n"
+    "  e6 INTEGER NOT NULL DEFAULT 0, e7 INTEGER NOT NULL DEFAULT 0,\n"
+    "  last_ms INTEGER,\n"
+    "  last_peer TEXT,\n"
+    "  PRIMARY KEY (hour, mn)) WITHOUT ROWID;\n"
+    "INSERT INTO device_health SELECT * FROM device_health_v5 ORDER BY hour, mn;\n"
+    "DROP TABLE device_health_v5;\n";
+static const char lt__schema_v6_end_sql[] = "DROP TABLE dev_values;\n"
+                                            "INSERT INTO schema_version (version) VALUES (6);\n";
+
 /* Migrations by the version they produce: lt__migrations[v] turns version v into v + 1. Version 0
- * is an empty database. */
-static const char *const lt__migrations[LT__SCHEMA_VERSION] = {
-    lt__schema_sql, lt__schema_v2_sql, lt__schema_v3_sql, lt__schema_v4_sql, lt__schema_v5_sql};
+ * is an empty database. NULL: done in C (lt__migrate_step). */
+static const char *const lt__migrations[LT__SCHEMA_VERSION] = {lt__schema_sql,    lt__schema_v2_sql,
+                                                               lt__schema_v3_sql, lt__schema_v4_sql,
+                                                               lt__schema_v5_sql, NULL};
 
 #define LT__SITE_COLS                                                                              \
     "id, code, name, city, county, province, lon, lat, is_eval, valid_from, valid_to"
@@ -275,6 +319,7 @@ enum lt__stmt {
     ST_V_INS,
     ST_V_GET,
     ST_V_COUNT,
+    ST_V_LIST,
     ST_X_INS,
     ST_X_ALL,
     ST_X_MN,
@@ -377,12 +422,13 @@ static const char *const lt__stmt_sql[ST_N] = {
     [ST_SP_ADOPT] = "SAVEPOINT lt_adopt",
     [ST_SP_RELEASE] = "RELEASE lt_adopt",
     [ST_SP_ROLLBACK] = "ROLLBACK TO lt_adopt",
-    [ST_V_INS] = "INSERT INTO dev_values (mn, cn, data_time, factor, vk, value, value_conv, flag, "
-                 "raw_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) "
-                 "ON CONFLICT (mn, cn, data_time, factor, vk) DO NOTHING",
-    [ST_V_GET] = "SELECT value, flag FROM dev_values WHERE mn = ?1 AND cn = ?2 AND data_time = ?3 "
-                 "AND factor = ?4 AND vk = ?5",
-    [ST_V_COUNT] = "SELECT count(*) FROM dev_values WHERE ?1 IS NULL OR mn = ?1",
+    [ST_V_INS] = "INSERT INTO dev_records (data_time, mn, cn, seq, n, raw_id, vals) "
+                 "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT DO NOTHING",
+    [ST_V_GET] = "SELECT seq, vals FROM dev_records WHERE data_time = ?1 AND mn = ?2 AND cn = ?3 "
+                 "ORDER BY seq",
+    [ST_V_COUNT] = "SELECT coalesce(sum(n), 0) FROM dev_records WHERE ?1 IS NULL OR mn = ?1",
+    [ST_V_LIST] = "SELECT data_time, cn, raw_id, vals FROM dev_records WHERE data_time BETWEEN ?2 "
+                  "AND ?3 AND mn = ?1 AND (?4 = 0 OR cn = ?4) ORDER BY data_time, cn, seq",
     [ST_X_INS] = "INSERT INTO exceedances (mn, outlet, factor, data_time, measured, o2, o2_ref, "
                  "corrected, limit_value, flag, rule, detected_ms) VALUES (?1, ?2, ?3, ?4, ?5, "
                  "?6, ?7, ?8, ?9, ?10, ?11, ?12) ON CONFLICT (mn, factor, data_time) DO NOTHING",
@@ -400,8 +446,8 @@ static const char *const lt__stmt_sql[ST_N] = {
                   "coalesce(excluded.last_ms, last_ms))",
     [ST_HL_ALL] = "SELECT " LT__HL_COLS " FROM device_health WHERE hour BETWEEN ?2 AND ?3 "
                   "ORDER BY mn, hour",
-    [ST_HL_MN] = "SELECT " LT__HL_COLS " FROM device_health WHERE mn = ?1 "
-                 "AND hour BETWEEN ?2 AND ?3 ORDER BY hour",
+    [ST_HL_MN] = "SELECT " LT__HL_COLS " FROM device_health WHERE hour BETWEEN ?2 AND ?3 "
+                 "AND mn = ?1 ORDER BY hour",
     [ST_U_INS] = "INSERT INTO users (" LT__U_INS_COLS ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, "
                  "?9)",
     [ST_U_GET] = "SELECT " LT__U_COLS " FROM users WHERE name = ?1",
@@ -438,6 +484,8 @@ struct lt_store {
     int wal_hard;         /* lt_store_wal_notify: checkpoint here at this many log pages */
     void (*wal_fn)(void *arg, int pages);
     void *wal_arg;
+    unsigned char *vbuf; /* packed device values being written (lt__vals_encode) */
+    size_t vcap;
     char err[256];
 };
 
@@ -667,6 +715,8 @@ out:
 /* Bring the schema to LT__SCHEMA_VERSION, one migration after the other, in one IMMEDIATE
  * transaction: a second process opening the same file meanwhile waits and then finds the work
  * done (the version is read again under the write lock). */
+static int lt__migrate_v6(struct lt_store *s);
+
 static int lt__migrate(struct lt_store *s, struct lt_diag *d, const char *path)
 {
     int rc, version = 0;
@@ -689,7 +739,7 @@ static int lt__migrate(struct lt_store *s, struct lt_diag *d, const char *path)
         goto out;
     }
     for (; version < LT__SCHEMA_VERSION; version++) {
-        rc = lt__exec(s, lt__migrations[version]);
+        rc = lt__migrations[version] ? lt__exec(s, lt__migrations[version]) : lt__migrate_v6(s);
         if (rc)
             goto out;
     }
@@ -718,8 +768,12 @@ int lt_store_open(struct lt_store **out, const char *path, struct lt_diag *d)
     s = calloc(1, sizeof *s);
     if (!s)
         return lt_diag_set(d, LT_ENOMEM, 0, "out of memory");
-    if (sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) !=
-        SQLITE_OK) {
+    /* NOMUTEX: a handle is used by one thread at a time (the ingest writer, the checkpointer, one
+     * HTTP request at a time from the pool each have their own), so SQLite's per-call mutexes are
+     * pure cost (~4 % of the ingest writer's time, docs/INGEST.md). */
+    if (sqlite3_open_v2(path, &s->db,
+                        SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
+                        NULL) != SQLITE_OK) {
         rc = lt_diag_set(d, LT_ESTORE, 0, "%s: %s", path,
                          s->db ? sqlite3_errmsg(s->db) : "out of memory");
         goto out;
@@ -761,6 +815,7 @@ void lt_store_close(struct lt_store *s)
     for (int i = 0; i < ST_N; i++)
         sqlite3_finalize(s->st[i]);
     sqlite3_close(s->db);
+    free(s->vbuf);
     free(s->slots);
     free(s);
 }
@@ -1818,57 +1873,248 @@ out:
 
 /* ---- device values --------------------------------------------------------------------------- */
 
-int lt_store_dev_value_put(struct lt_store *s, const struct lt_dev_value *v,
-                           enum lt_put_result *res)
-{
-    int rc;
+/* The packed values of a dev_records row (schema version 6). Byte 0 is the format (1); then per
+ * value: factor length (1..63) and bytes, kind (lt_hj212_vk), presence bits (1 value, 2 converted
+ * value), flag length (0..15) and bytes, then the value and the converted value when present, as
+ * IEEE 754 doubles in little-endian byte order. */
+#define LT__VALS_FORMAT 1
+#define LT__VAL_MAX     (1 + 63 + 1 + 1 + 1 + 15 + 8 + 8)
 
-    if (!s || !v || !res || !v->mn || !*v->mn || !v->factor || !*v->factor || v->vk < 0 ||
-        v->vk >= LT_VK_N || isinf(v->value) || isinf(v->value_conv))
-        return LT_EINVAL;
-    const char *flag = v->flag ? v->flag : "";
+static unsigned char *lt__put_f64(unsigned char *p, double v)
+{
+    uint64_t u;
+    memcpy(&u, &v, sizeof u);
+    for (int i = 0; i < 8; i++)
+        p[i] = (unsigned char)(u >> (8 * i));
+    return p + 8;
+}
+
+static double lt__get_f64(const unsigned char *p)
+{
+    uint64_t u = 0;
+    for (int i = 0; i < 8; i++)
+        u |= (uint64_t)p[i] << (8 * i);
+    double v;
+    memcpy(&v, &u, sizeof v);
+    return v;
+}
+
+static int lt__vals_reserve(struct lt_store *s, size_t need)
+{
+    if (need <= s->vcap)
+        return 0;
+    size_t cap = s->vcap ? s->vcap : 4096;
+    while (cap < need)
+        cap *= 2;
+    unsigned char *p = realloc(s->vbuf, cap);
+    if (!p)
+        return LT_ENOMEM;
+    s->vbuf = p;
+    s->vcap = cap;
+    return 0;
+}
+
+/* Pack the items of r whose bit in pick is set (pick NULL: all) into s->vbuf; *len its length. */
+static int lt__vals_encode(struct lt_store *s, const struct lt_dev_record *r, const bool *pick,
+                           size_t *len)
+{
+    int rc = lt__vals_reserve(s, 1 + (size_t)r->n * LT__VAL_MAX);
+    if (rc)
+        return rc;
+    unsigned char *p = s->vbuf;
+    *p++ = LT__VALS_FORMAT;
+    for (int i = 0; i < r->n; i++) {
+        if (pick && !pick[i])
+            continue;
+        const struct lt_dev_item *it = &r->items[i];
+        size_t fl = strlen(it->factor), gl = it->flag ? strlen(it->flag) : 0;
+        *p++ = (unsigned char)fl;
+        memcpy(p, it->factor, fl);
+        p += fl;
+        *p++ = (unsigned char)it->vk;
+        *p++ = (unsigned char)((isnan(it->value) ? 0 : 1) | (isnan(it->value_conv) ? 0 : 2));
+        *p++ = (unsigned char)gl;
+        memcpy(p, it->flag ? it->flag : "", gl);
+        p += gl;
+        if (!isnan(it->value))
+            p = lt__put_f64(p, it->value);
+        if (!isnan(it->value_conv))
+            p = lt__put_f64(p, it->value_conv);
+    }
+    *len = (size_t)(p - s->vbuf);
+    return 0;
+}
+
+/* One decoded value; factor and flag are NUL-terminated copies. */
+struct lt__val {
+    char factor[64];
+    char flag[16];
+    int vk;
+    double value, value_conv;
+};
+
+/* Decode the value at *off of blob b (n bytes); advances *off. LT_ESTORE on a malformed blob. */
+static int lt__vals_next(struct lt_store *s, const unsigned char *b, size_t n, size_t *off,
+                         struct lt__val *v)
+{
+    size_t o = *off;
+    if (o >= n || b[o] == 0 || b[o] > 63 || n - o < 1u + b[o] + 3u)
+        goto bad;
+    size_t fl = b[o++];
+    memcpy(v->factor, b + o, fl);
+    v->factor[fl] = '\0';
+    o += fl;
+    v->vk = b[o++];
+    unsigned has = b[o++];
+    size_t gl = b[o++];
+    if (v->vk >= LT_VK_N || has > 3 || gl > 15 || n - o < gl + 8u * ((has & 1) + (has >> 1)))
+        goto bad;
+    memcpy(v->flag, b + o, gl);
+    v->flag[gl] = '\0';
+    o += gl;
+    v->value = v->value_conv = NAN;
+    if (has & 1) {
+        v->value = lt__get_f64(b + o);
+        o += 8;
+    }
+    if (has & 2) {
+        v->value_conv = lt__get_f64(b + o);
+        o += 8;
+    }
+    *off = o;
+    return 0;
+bad:
+    lt__err(s, "device values: malformed packed row at byte %zu of %zu", o, n);
+    return LT_ESTORE;
+}
+
+static int lt__vals_check_format(struct lt_store *s, const unsigned char *b, size_t n)
+{
+    if (n >= 1 && b[0] == LT__VALS_FORMAT)
+        return 0;
+    lt__err(s, "device values: packed row of unknown format %d", n ? b[0] : -1);
+    return LT_ESTORE;
+}
+
+static int lt__record_insert(struct lt_store *s, const struct lt_dev_record *r, int seq, int nvals,
+                             size_t len)
+{
     sqlite3_stmt *q = lt__stmt(s, ST_V_INS);
     if (!q)
         return LT_ESTORE;
-    sqlite3_bind_text(q, 1, v->mn, -1, SQLITE_STATIC);
-    sqlite3_bind_int(q, 2, v->cn);
-    sqlite3_bind_int64(q, 3, v->data_time);
-    sqlite3_bind_text(q, 4, v->factor, -1, SQLITE_STATIC);
-    sqlite3_bind_int(q, 5, v->vk);
-    lt__bind_double_or_null(q, 6, v->value);
-    lt__bind_double_or_null(q, 7, v->value_conv);
-    sqlite3_bind_text(q, 8, flag, -1, SQLITE_STATIC);
-    if (v->raw_id > 0)
-        sqlite3_bind_int64(q, 9, v->raw_id);
-    rc = lt__step_done(s, q, "store device value");
+    sqlite3_bind_int64(q, 1, r->data_time);
+    sqlite3_bind_text(q, 2, r->mn, -1, SQLITE_STATIC);
+    sqlite3_bind_int(q, 3, r->cn);
+    sqlite3_bind_int(q, 4, seq);
+    sqlite3_bind_int(q, 5, nvals);
+    if (r->raw_id > 0)
+        sqlite3_bind_int64(q, 6, r->raw_id);
+    else
+        sqlite3_bind_null(q, 6);
+    sqlite3_bind_blob(q, 7, s->vbuf, (int)len, SQLITE_STATIC);
+    return lt__step_done(s, q, "store device values");
+}
+
+/* The key has rows already: compare each item with the stored values (the first value received
+ * stays: a device resending the hour, HJ 212-2017 6.5 resend on a missing 9014, is SAME; another
+ * value or flag is a CONFLICT; value_conv is not compared, it follows the mapping in force), and
+ * store the items not yet there as the next row of the key. */
+static int lt__record_merge(struct lt_store *s, const struct lt_dev_record *r,
+                            enum lt_put_result *res)
+{
+    sqlite3_stmt *q = lt__stmt(s, ST_V_GET);
+    if (!q)
+        return LT_ESTORE;
+    for (int i = 0; i < r->n; i++)
+        res[i] = LT_PUT_INSERTED;
+    sqlite3_bind_int64(q, 1, r->data_time);
+    sqlite3_bind_text(q, 2, r->mn, -1, SQLITE_STATIC);
+    sqlite3_bind_int(q, 3, r->cn);
+    int rc = 0, step, seq = 0;
+    while (!rc && (step = sqlite3_step(q)) == SQLITE_ROW) {
+        seq = sqlite3_column_int(q, 0);
+        const unsigned char *b = sqlite3_column_blob(q, 1);
+        size_t n = (size_t)sqlite3_column_bytes(q, 1), off = 1;
+        rc = lt__vals_check_format(s, b, n);
+        while (!rc && off < n) {
+            struct lt__val v;
+            rc = lt__vals_next(s, b, n, &off, &v);
+            for (int i = 0; !rc && i < r->n; i++) {
+                const struct lt_dev_item *it = &r->items[i];
+                if (it->vk != v.vk || strcmp(it->factor, v.factor))
+                    continue;
+                res[i] = lt__same_double(v.value, it->value) &&
+                                 lt__flag_eq(v.flag, it->flag ? it->flag : "")
+                             ? LT_PUT_SAME
+                             : LT_PUT_CONFLICT;
+            }
+        }
+    }
+    if (!rc && step != SQLITE_DONE)
+        rc = lt__dberr(s, "read device values");
+    sqlite3_reset(q);
+    if (rc)
+        return rc;
+    bool pick[LT_HJ212_ITEMS_MAX * LT_VK_N];
+    int nnew = 0;
+    for (int i = 0; i < r->n; i++)
+        nnew += pick[i] = res[i] == LT_PUT_INSERTED;
+    if (!nnew)
+        return 0;
+    size_t len;
+    rc = lt__vals_encode(s, r, pick, &len);
+    return rc ? rc : lt__record_insert(s, r, seq + 1, nnew, len);
+}
+
+int lt_store_dev_record_put(struct lt_store *s, const struct lt_dev_record *r,
+                            enum lt_put_result *res)
+{
+    if (!s || !r || !res || !r->mn || !*r->mn || r->n < 0 || r->n > LT_HJ212_ITEMS_MAX * LT_VK_N ||
+        (r->n && !r->items))
+        return LT_EINVAL;
+    for (int i = 0; i < r->n; i++) {
+        const struct lt_dev_item *it = &r->items[i];
+        size_t fl = it->factor ? strlen(it->factor) : 0;
+        if (fl == 0 || fl > 63 || it->vk < 0 || it->vk >= LT_VK_N || isinf(it->value) ||
+            isinf(it->value_conv) || (it->flag && strlen(it->flag) > 15))
+            return LT_EINVAL;
+        for (int k = 0; k < i; k++)
+            if (r->items[k].vk == it->vk && !strcmp(r->items[k].factor, it->factor))
+                return LT_EINVAL;
+    }
+    if (r->n == 0)
+        return 0;
+    size_t len;
+    int rc = lt__vals_encode(s, r, NULL, &len);
+    if (!rc)
+        rc = lt__record_insert(s, r, 0, r->n, len);
     if (rc)
         return rc;
     if (sqlite3_changes(s->db) == 1) {
-        *res = LT_PUT_INSERTED;
+        for (int i = 0; i < r->n; i++)
+            res[i] = LT_PUT_INSERTED;
         return 0;
     }
-    /* The key exists: the value first received stays. A device resending the hour (HJ 212-2017
-     * 6.5, resend on missing 9014) is SAME; a different value or flag is a CONFLICT. value_conv is
-     * not compared: it follows the factor mapping in force, not the device. */
-    q = lt__stmt(s, ST_V_GET);
-    if (!q)
-        return LT_ESTORE;
-    sqlite3_bind_text(q, 1, v->mn, -1, SQLITE_STATIC);
-    sqlite3_bind_int(q, 2, v->cn);
-    sqlite3_bind_int64(q, 3, v->data_time);
-    sqlite3_bind_text(q, 4, v->factor, -1, SQLITE_STATIC);
-    sqlite3_bind_int(q, 5, v->vk);
-    if (sqlite3_step(q) != SQLITE_ROW) {
-        rc = lt__dberr(s, "read device value");
-        sqlite3_reset(q);
-        return rc;
-    }
-    double old = lt__col_double_or_nan(q, 0);
-    const char *oflag = (const char *)sqlite3_column_text(q, 1);
-    *res =
-        lt__same_double(old, v->value) && lt__flag_eq(oflag, flag) ? LT_PUT_SAME : LT_PUT_CONFLICT;
-    sqlite3_reset(q);
-    return 0;
+    return lt__record_merge(s, r, res);
+}
+
+int lt_store_dev_value_put(struct lt_store *s, const struct lt_dev_value *v,
+                           enum lt_put_result *res)
+{
+    if (!s || !v || !res)
+        return LT_EINVAL;
+    struct lt_dev_item it = {.factor = v->factor,
+                             .vk = v->vk,
+                             .value = v->value,
+                             .value_conv = v->value_conv,
+                             .flag = v->flag};
+    struct lt_dev_record r = {.mn = v->mn,
+                              .cn = v->cn,
+                              .data_time = v->data_time,
+                              .raw_id = v->raw_id,
+                              .n = 1,
+                              .items = &it};
+    return lt_store_dev_record_put(s, &r, res);
 }
 
 int lt_store_dev_value_count(struct lt_store *s, const char *mn, int64_t *n)
@@ -1887,6 +2133,103 @@ int lt_store_dev_value_count(struct lt_store *s, const char *mn, int64_t *n)
         rc = lt__dberr(s, "count device values");
     sqlite3_reset(q);
     return rc;
+}
+
+int lt_store_dev_value_list(struct lt_store *s, const char *mn, int cn, int64_t from, int64_t to,
+                            int (*cb)(void *arg, const struct lt_dev_value_row *v), void *arg)
+{
+    if (!s || !mn || !cb || from > to)
+        return LT_EINVAL;
+    sqlite3_stmt *q = lt__stmt(s, ST_V_LIST);
+    if (!q)
+        return LT_ESTORE;
+    sqlite3_bind_text(q, 1, mn, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(q, 2, from);
+    sqlite3_bind_int64(q, 3, to);
+    sqlite3_bind_int(q, 4, cn);
+    int rc = 0, step;
+    while (!rc && (step = sqlite3_step(q)) == SQLITE_ROW) {
+        struct lt_dev_value_row row = {.data_time = sqlite3_column_int64(q, 0),
+                                       .cn = sqlite3_column_int(q, 1),
+                                       .raw_id = sqlite3_column_int64(q, 2)};
+        const unsigned char *b = sqlite3_column_blob(q, 3);
+        size_t n = (size_t)sqlite3_column_bytes(q, 3), off = 1;
+        rc = lt__vals_check_format(s, b, n);
+        while (!rc && off < n) {
+            struct lt__val v;
+            rc = lt__vals_next(s, b, n, &off, &v);
+            if (rc)
+                break;
+            row.factor = v.factor;
+            row.vk = v.vk;
+            row.value = v.value;
+            row.value_conv = v.value_conv;
+            row.flag = v.flag;
+            rc = cb(arg, &row);
+        }
+    }
+    if (!rc && step != SQLITE_DONE)
+        rc = lt__dberr(s, "list device values");
+    sqlite3_reset(q);
+    return rc;
+}
+
+/* Version 5 -> 6: the schema script, the old per-value rows packed per (DataTime, MN, CN) into
+ * dev_records (their raw_id: the first value's), then the old table dropped. */
+static int lt__migrate_v6(struct lt_store *s)
+{
+    int rc = lt__exec(s, lt__schema_v6_sql);
+    if (rc)
+        return rc;
+    sqlite3_stmt *q = NULL;
+    if (sqlite3_prepare_v2(s->db,
+                           "SELECT data_time, mn, cn, factor, vk, value, value_conv, flag, raw_id "
+                           "FROM dev_values ORDER BY data_time, mn, cn, factor, vk",
+                           -1, &q, NULL) != SQLITE_OK)
+        return lt__dberr(s, "migrate device values");
+    enum { CAP = LT_HJ212_ITEMS_MAX * LT_VK_N };
+    struct lt_dev_item *items = calloc(CAP, sizeof *items);
+    char(*txt)[2][64] = calloc(CAP, sizeof *txt);
+    enum lt_put_result *res = calloc(CAP, sizeof *res);
+    char mn[64] = "";
+    struct lt_dev_record r = {.mn = mn, .items = items};
+    if (!items || !txt || !res)
+        rc = LT_ENOMEM;
+    int step = SQLITE_DONE;
+    while (!rc) {
+        step = sqlite3_step(q);
+        bool row = step == SQLITE_ROW;
+        const char *rmn = row ? (const char *)sqlite3_column_text(q, 1) : "";
+        bool same = row && r.n > 0 && r.n < CAP && sqlite3_column_int64(q, 0) == r.data_time &&
+                    sqlite3_column_int(q, 2) == r.cn && !strcmp(rmn, mn);
+        if (r.n > 0 && !same) {
+            rc = lt_store_dev_record_put(s, &r, res);
+            r.n = 0;
+        }
+        if (rc || !row)
+            break;
+        if (r.n == 0) {
+            r.data_time = sqlite3_column_int64(q, 0);
+            r.cn = sqlite3_column_int(q, 2);
+            r.raw_id = sqlite3_column_int64(q, 8);
+            lt__col_text(q, 1, mn, sizeof mn);
+        }
+        lt__col_text(q, 3, txt[r.n][0], sizeof txt[r.n][0]);
+        lt__col_text(q, 7, txt[r.n][1], 16);
+        items[r.n] = (struct lt_dev_item){.factor = txt[r.n][0],
+                                          .vk = sqlite3_column_int(q, 4),
+                                          .value = lt__col_double_or_nan(q, 5),
+                                          .value_conv = lt__col_double_or_nan(q, 6),
+                                          .flag = txt[r.n][1]};
+        r.n++;
+    }
+    if (!rc && step != SQLITE_DONE)
+        rc = lt__dberr(s, "migrate device values");
+    sqlite3_finalize(q);
+    free(items);
+    free(txt);
+    free(res);
+    return rc ? rc : lt__exec(s, lt__schema_v6_end_sql);
 }
 
 /* ---- exceedances ----------------------------------------------------------------------------- */

@@ -244,11 +244,49 @@ struct lt_dev_value {
     int64_t raw_id;     /* the raw archive row it came from */
 };
 /* The value and flag are compared for SAME/CONFLICT; value_conv is not (it follows the mapping in
- * force when it was received). The table is append-only. */
+ * force when it was received). The table is append-only. One value: a record of one item. */
 int lt_store_dev_value_put(struct lt_store *s, const struct lt_dev_value *v,
                            enum lt_put_result *res);
 /* Values stored for one device (all devices when mn is NULL). */
 int lt_store_dev_value_count(struct lt_store *s, const char *mn, int64_t *n);
+
+/* One value of a record (the items of one frame). */
+struct lt_dev_item {
+    const char *factor; /* code as sent, 1 .. 63 bytes */
+    int vk;             /* lt_hj212_vk */
+    double value;       /* as sent (NaN: none) */
+    double value_conv;  /* after the factor's scale (NaN when not converted) */
+    const char *flag;   /* data flag as sent, "" or NULL when none; at most 15 bytes */
+};
+/* The values of one (MN, CN, DataTime) that came in one frame, stored as one packed row (schema
+ * version 6): one insert per frame. (factor, vk) must be distinct within the record (LT_EINVAL).
+ * res[i] tells item i's fate exactly as lt_store_dev_value_put would: INSERTED, SAME or CONFLICT
+ * (a conflicting value is not stored, the first one stays). */
+struct lt_dev_record {
+    const char *mn;
+    int cn;
+    int64_t data_time;
+    int64_t raw_id; /* the raw archive row it came from (0: none) */
+    int n;
+    const struct lt_dev_item *items;
+};
+int lt_store_dev_record_put(struct lt_store *s, const struct lt_dev_record *r,
+                            enum lt_put_result *res);
+
+/* Values of one device with DataTime in [from, to] (UTC seconds), CN = cn (0: any), in order of
+ * (DataTime, CN, arrival). cb is called for each value; a non-zero return stops the walk and is
+ * returned. Strings passed to cb are valid during the call only. */
+struct lt_dev_value_row {
+    int cn;
+    int64_t data_time;
+    int64_t raw_id;
+    const char *factor;
+    int vk;
+    double value, value_conv; /* NaN: none */
+    const char *flag;
+};
+int lt_store_dev_value_list(struct lt_store *s, const char *mn, int cn, int64_t from, int64_t to,
+                            int (*cb)(void *arg, const struct lt_dev_value_row *v), void *arg);
 
 /* A CEMS exceedance found on arrival, with its evidence. */
 struct lt_exceedance {

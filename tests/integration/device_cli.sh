@@ -177,4 +177,19 @@ assert json.load(sys.stdin) == []
 ' || fail "exceedances of another device"
 [ "$(status D exceedances --db "$DB" --kind air)" = 2 ] || fail "exceedances takes no --kind"
 
+# ---- values: what a device sent, as stored ------------------------------------------------------
+[ "$(status D values --db "$DB" --from 2024-03-01 --to 2024-03-01)" = 2 ] || fail "values without --mn"
+grep -q "values needs --mn MN" "$W/err" || fail "values --mn message"
+[ "$(status D values --db "$DB" --mn CEMS0001 --from 2024-01-01 --to 2024-03-01)" = 2 ] \
+    || fail "values over 31 days"
+grep -q "at most 31 days" "$W/err" || fail "values range message"
+[ "$(status D values --db "$DB" --mn CEMS0001 --from 2024-03-01 --to 2024-03-01 --cn 9014)" = 2 ] \
+    || fail "values --cn 9014"
+grep -q "'9014' is not" "$W/err" || fail "values --cn message"
+[ "$(status D values --db "$DB" --mn CEMS0001 --from 2024-03-01 --to 2024-03-01 --kind air)" = 2 ] \
+    || fail "values takes no --kind"
+D values --db "$DB" --mn CEMS0001 --from 2024-03-01 --to 2024-03-01 --format json >"$W/v.json"
+python3 -c 'import json, sys; assert json.load(open(sys.argv[1])) == []' "$W/v.json" \
+    || fail "values of a device that sent nothing"
+
 echo "device_cli: ok"

@@ -103,8 +103,13 @@ q "SELECT factor, measured, o2, o2_ref, corrected, limit_value, flag, rule FROM 
     || fail "flagged data judged"
 [ "$(q "SELECT count(*) FROM exceedances WHERE mn = 'NOTYPE00000001'")" = 0 ] || fail "device without a type judged"
 # Flagged values were stored as device values all the same (with their flags).
-[ "$(q "SELECT flag FROM dev_values WHERE mn = '$K' AND factor = 'a21026' AND data_time = strftime('%s', '2024-03-01 04:00:00')")" = M ] \
+# (DataTime 2024-03-01 12:00 Beijing = 04:00 UTC; read back with `lantian device values`.)
+"$LANTIAN" device values --db "$DB" --mn "$K" --from 2024-03-01 --to 2024-03-01 --cn 2061 \
+    --format csv > "$T/values.csv" || fail "device values"
+[ "$(awk -F, '$1 == "2024-03-01 12:00:00" && $3 == "a21026" && $4 == "Avg" {print $7}' "$T/values.csv")" = M ] \
     || fail "flagged value not stored"
+head -1 "$T/values.csv" | grep -qx "data_time,cn,factor,kind,value,value_conv,flag,raw_id" \
+    || fail "values header"
 # Why nothing was judged is visible: one log line per value not judged, with the reason, and
 # the count in the stop summary.
 grep -q "MN=$K outlet ENT1-DA001: a21026 hourly value of 2024-03-01 12:00:00 not judged: flag M (maintenance)" \

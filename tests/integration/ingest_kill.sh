@@ -55,7 +55,7 @@ CREATE TEMP TABLE raw AS
   SELECT id, mn, substr(CAST(bytes AS TEXT), 10, 17) AS qn, status FROM raw_frames
   WHERE substr(CAST(bytes AS TEXT), 7, 3) = 'QN=';
 CREATE INDEX raw_k ON raw (mn, qn);
-CREATE TEMP TABLE nv AS SELECT raw_id, count(*) AS n FROM dev_values GROUP BY raw_id;
+CREATE TEMP TABLE nv AS SELECT raw_id, sum(n) AS n FROM dev_records GROUP BY raw_id;
 CREATE INDEX nv_k ON nv (raw_id);
 SELECT 'acked', count(*) FROM acked;
 SELECT 'acked_distinct', count(*) FROM (SELECT DISTINCT mn, qn FROM acked);

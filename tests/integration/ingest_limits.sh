@@ -75,12 +75,12 @@ grep -q "too_long" "$T/server.log" || fail "no too_long logged"
 # Wrong password: archived with status 101, nothing stored, nothing acknowledged.
 [ "$(q "SELECT count(*) FROM raw_frames WHERE mn = '$BADPW' AND status = 101")" -gt 0 ] \
     || fail "bad password not archived as 101"
-[ "$(q "SELECT count(*) FROM dev_values WHERE mn = '$BADPW'")" = 0 ] || fail "bad PW values"
+[ "$(q "SELECT count(*) FROM dev_records WHERE mn = '$BADPW'")" = 0 ] || fail "bad PW values"
 grep -q "^$BADPW " "$T/acks.txt" && fail "bad password acknowledged"
 grep -q "MN=$BADPW: wrong password" "$T/server.log" || fail "bad password not logged"
 # Unknown MNs: in quarantine, archived as 100, never stored as data nor acknowledged.
 [ "$(q "SELECT count(*) FROM quarantine WHERE mn LIKE '5A3E0000%'")" = 10 ] || fail "quarantine"
-[ "$(q "SELECT count(*) FROM dev_values WHERE mn LIKE '5A3E0000%'")" = 0 ] || fail "unknown stored"
+[ "$(q "SELECT count(*) FROM dev_records WHERE mn LIKE '5A3E0000%'")" = 0 ] || fail "unknown stored"
 grep -q '^acked=0$' "$T/simB.out" || fail "unknown devices acknowledged"
 # Per-MN log rate limiting: at most log_per_mn (10) lines a minute for one MN.
 # The limiter counts per clock minute, so a run that straddles a minute may log in two of them:

@@ -60,11 +60,11 @@ q "SELECT status, count(*) FROM raw_frames GROUP BY status" | sed 's/^/  status|
 # Every MN known: nothing in quarantine, nothing refused by password.
 [ "$(q "SELECT count(*) FROM quarantine")" = 0 ] || fail "quarantine not empty"
 # Values: duplicates (same MN, CN, DataTime, factor, kind) are idempotent.
-vals=$(q "SELECT count(*) FROM dev_values")
+vals=$(q "SELECT sum(n) FROM dev_records")
 echo "device values: $vals"
 [ "$vals" = 1659474 ] || fail "device values $vals != 1659474"
 # Heartbeats (9015, 8013) are archived, never stored as data.
-[ "$(q "SELECT count(*) FROM dev_values WHERE cn NOT IN (2011, 2051, 2061, 2031)")" = 0 ] \
+[ "$(q "SELECT count(*) FROM dev_records WHERE cn NOT IN (2011, 2051, 2061, 2031)")" = 0 ] \
     || fail "non-data CNs stored as values"
 # Health: frames per device and hour add up to the stored frames.
 [ "$(q "SELECT sum(frames) FROM device_health")" = "$stored" ] || fail "health frames"

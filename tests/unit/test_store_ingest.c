@@ -18,6 +18,7 @@
 #include "lantian/hj212.h"
 #include "lantian/util.h"
 #include "store/store.h"
+#include "store_fixtures.h"
 
 static char tmpdir[512];
 static char dbpath[600];
@@ -81,6 +82,43 @@ static int64_t query_int(sqlite3 *db, const char *sql)
     int64_t v = sqlite3_column_int64(q, 0);
     sqlite3_finalize(q);
     return v;
+}
+
+/* Values read back through lt_store_dev_value_list. */
+struct collect {
+    int n;
+    struct {
+        char factor[64], flag[16];
+        int vk, cn;
+        int64_t data_time, raw_id;
+        double value, value_conv;
+    } v[32];
+};
+
+static int collect_cb(void *arg, const struct lt_dev_value_row *r)
+{
+    struct collect *c = arg;
+    if (c->n >= 32)
+        return 1;
+    snprintf(c->v[c->n].factor, sizeof c->v[c->n].factor, "%s", r->factor);
+    snprintf(c->v[c->n].flag, sizeof c->v[c->n].flag, "%s", r->flag);
+    c->v[c->n].vk = r->vk;
+    c->v[c->n].cn = r->cn;
+    c->v[c->n].data_time = r->data_time;
+    c->v[c->n].raw_id = r->raw_id;
+    c->v[c->n].value = r->value;
+    c->v[c->n].value_conv = r->value_conv;
+    c->n++;
+    return 0;
+}
+
+/* The store at dbpath, opened again (no new file). */
+static struct lt_store *fresh_open(void)
+{
+    struct lt_store *s = NULL;
+    struct lt_diag d = {0};
+    assert_int_equal(lt_store_open(&s, dbpath, &d), 0);
+    return s;
 }
 
 static void add_site(struct lt_store *s, const char *code)
@@ -425,22 +463,121 @@ static void test_dev_values(void **state)
     assert_int_equal(n, 5);
 
     /* The first value stays, with its raw row; the table refuses UPDATE and DELETE. */
+    struct collect c = {0};
+    assert_int_equal(
+        lt_store_dev_value_list(s, "CEMS01", 2061, v.data_time, v.data_time, collect_cb, &c), 0);
+    assert_int_equal(c.n, 2); /* a21026 Avg and ZsAvg */
+    assert_string_equal(c.v[0].factor, "a21026");
+    assert_int_equal(c.v[0].vk, LT_VK_AVG);
+    assert_true(c.v[0].value == 35.2);
+    assert_true(c.v[0].value_conv == 35.2);
+    assert_string_equal(c.v[0].flag, "N");
+    assert_int_equal(c.v[0].raw_id, 7);
+    assert_int_equal(c.v[1].vk, LT_VK_ZSAVG);
+    lt_store_close(s);
     sqlite3 *db = raw_db();
-    sqlite3_stmt *q = NULL;
-    assert_int_equal(sqlite3_prepare_v2(db,
-                                        "SELECT value, value_conv, flag, raw_id FROM dev_values "
-                                        "WHERE mn = 'CEMS01' AND cn = 2061 AND vk = 2",
-                                        -1, &q, NULL),
-                     SQLITE_OK);
-    assert_int_equal(sqlite3_step(q), SQLITE_ROW);
-    assert_true(sqlite3_column_double(q, 0) == 35.2);
-    assert_true(sqlite3_column_double(q, 1) == 35.2);
-    assert_string_equal((const char *)sqlite3_column_text(q, 2), "N");
-    assert_int_equal(sqlite3_column_int64(q, 3), 7);
-    sqlite3_finalize(q);
-    assert_int_not_equal(exec(db, "UPDATE dev_values SET value = 1"), SQLITE_OK);
-    assert_int_not_equal(exec(db, "DELETE FROM dev_values"), SQLITE_OK);
+    assert_int_not_equal(exec(db, "UPDATE dev_records SET n = 1"), SQLITE_OK);
+    assert_int_not_equal(exec(db, "DELETE FROM dev_records"), SQLITE_OK);
     sqlite3_close(db);
+}
+
+/* ---- records: the values of one frame in one packed row (schema version 6) ------------------- */
+
+static void test_dev_records(void **state)
+{
+    (void)state;
+    struct lt_store *s = fresh("records");
+    const int64_t t = 1700000000;
+    struct lt_dev_item it[4] = {
+        {.factor = "a34004", .vk = LT_VK_RTD, .value = 35, .value_conv = 35, .flag = "N"},
+        {.factor = "a34004", .vk = LT_VK_ZSRTD, .value = 0.125, .value_conv = NAN, .flag = "N"},
+        {.factor = "a21026", .vk = LT_VK_RTD, .value = NAN, .value_conv = NAN, .flag = "F"},
+        {.factor = "a01012", .vk = LT_VK_RTD, .value = -12.5, .value_conv = -12.5, .flag = ""},
+    };
+    struct lt_dev_record r = {
+        .mn = "AIR001", .cn = 2011, .data_time = t, .raw_id = 3, .n = 3, .items = it};
+    enum lt_put_result res[4] = {9, 9, 9, 9};
+    assert_int_equal(lt_store_begin(s), 0);
+    assert_int_equal(lt_store_dev_record_put(s, &r, res), 0);
+    for (int i = 0; i < 3; i++)
+        assert_int_equal(res[i], LT_PUT_INSERTED);
+    /* The frame again, with one more value and one changed: per item SAME, SAME, CONFLICT, and
+     * the new one INSERTED (into a second row of the key; the conflicting value is not stored). */
+    it[2].value = 7;
+    r.n = 4;
+    r.raw_id = 4;
+    assert_int_equal(lt_store_dev_record_put(s, &r, res), 0);
+    assert_int_equal(res[0], LT_PUT_SAME);
+    assert_int_equal(res[1], LT_PUT_SAME);
+    assert_int_equal(res[2], LT_PUT_CONFLICT);
+    assert_int_equal(res[3], LT_PUT_INSERTED);
+    /* All of it once more: nothing new, no row added. */
+    assert_int_equal(lt_store_dev_record_put(s, &r, res), 0);
+    assert_int_equal(res[3], LT_PUT_SAME);
+    /* Invalid records store nothing: a repeated (factor, kind), an empty factor, an infinite
+     * value, a flag too long, no MN. */
+    struct lt_dev_item bad[2] = {it[0], it[0]};
+    struct lt_dev_record rb = {
+        .mn = "AIR001", .cn = 2011, .data_time = t + 1, .n = 2, .items = bad};
+    assert_int_equal(lt_store_dev_record_put(s, &rb, res), LT_EINVAL);
+    rb.n = 1;
+    bad[0].factor = "";
+    assert_int_equal(lt_store_dev_record_put(s, &rb, res), LT_EINVAL);
+    bad[0] = it[0];
+    bad[0].value = INFINITY;
+    assert_int_equal(lt_store_dev_record_put(s, &rb, res), LT_EINVAL);
+    bad[0] = it[0];
+    bad[0].flag = "0123456789abcdef";
+    assert_int_equal(lt_store_dev_record_put(s, &rb, res), LT_EINVAL);
+    rb.mn = "";
+    assert_int_equal(lt_store_dev_record_put(s, &rb, res), LT_EINVAL);
+    assert_int_equal(lt_store_commit(s), 0);
+
+    int64_t n = 0;
+    assert_int_equal(lt_store_dev_value_count(s, "AIR001", &n), 0);
+    assert_int_equal(n, 4);
+    /* Listed in arrival order, each value exactly as sent (NaN stays NaN, negative values). */
+    struct collect c = {0};
+    assert_int_equal(lt_store_dev_value_list(s, "AIR001", 0, t, t, collect_cb, &c), 0);
+    assert_int_equal(c.n, 4);
+    assert_true(c.v[0].value == 35 && c.v[0].value_conv == 35);
+    assert_true(c.v[1].value == 0.125 && isnan(c.v[1].value_conv));
+    assert_string_equal(c.v[2].factor, "a21026");
+    assert_true(isnan(c.v[2].value));
+    assert_string_equal(c.v[2].flag, "F");
+    assert_int_equal(c.v[2].raw_id, 3);
+    assert_string_equal(c.v[3].factor, "a01012");
+    assert_true(c.v[3].value == -12.5);
+    assert_string_equal(c.v[3].flag, "");
+    assert_int_equal(c.v[3].raw_id, 4);
+    /* Other ranges, CNs and devices see nothing; a bad range is refused. */
+    c.n = 0;
+    assert_int_equal(lt_store_dev_value_list(s, "AIR001", 2061, t, t, collect_cb, &c), 0);
+    assert_int_equal(lt_store_dev_value_list(s, "AIR001", 0, t + 1, t + 9, collect_cb, &c), 0);
+    assert_int_equal(lt_store_dev_value_list(s, "AIR002", 0, t, t, collect_cb, &c), 0);
+    assert_int_equal(c.n, 0);
+    assert_int_equal(lt_store_dev_value_list(s, "AIR001", 0, t, t - 1, collect_cb, &c), LT_EINVAL);
+    lt_store_close(s);
+
+    sqlite3 *db = raw_db();
+    assert_int_equal(query_int(db, "SELECT count(*) FROM dev_records"), 2);
+    assert_int_equal(query_int(db, "SELECT sum(n) FROM dev_records"), 4);
+    /* A damaged row is reported, not read past its end. */
+    assert_int_equal(exec(db, "INSERT INTO dev_records VALUES (1700000100, 'AIR001', 2011, 0, 1, "
+                              "NULL, x'0106613334303034')"),
+                     SQLITE_OK);
+    assert_int_equal(exec(db, "INSERT INTO dev_records VALUES (1700000200, 'AIR001', 2011, 0, 1, "
+                              "NULL, x'02')"),
+                     SQLITE_OK);
+    sqlite3_close(db);
+    s = fresh_open();
+    c.n = 0;
+    assert_int_equal(lt_store_dev_value_list(s, "AIR001", 0, t + 100, t + 100, collect_cb, &c),
+                     LT_ESTORE);
+    assert_non_null(strstr(lt_store_errmsg(s), "malformed"));
+    assert_int_equal(lt_store_dev_value_list(s, "AIR001", 0, t + 200, t + 200, collect_cb, &c),
+                     LT_ESTORE);
+    assert_non_null(strstr(lt_store_errmsg(s), "unknown format"));
     lt_store_close(s);
 }
 
@@ -641,8 +778,8 @@ static void test_migration(void **state)
     lt_store_close(s);
 
     db = raw_db();
-    assert_int_equal(query_int(db, "SELECT max(version) FROM schema_version"), 5);
-    assert_int_equal(query_int(db, "SELECT count(*) FROM schema_version"), 5);
+    assert_int_equal(query_int(db, "SELECT max(version) FROM schema_version"), 6);
+    assert_int_equal(query_int(db, "SELECT count(*) FROM schema_version"), 6);
     assert_int_equal(query_int(db, "SELECT count(*) FROM hourly"), 1);
     assert_int_not_equal(exec(db, "DELETE FROM raw_frames"), SQLITE_OK);
     sqlite3_close(db);
@@ -653,26 +790,26 @@ static void test_migration(void **state)
     assert_int_equal(lt_store_device_get(s, "AIR001", &got), 0);
     lt_store_close(s);
     db = raw_db();
-    assert_int_equal(query_int(db, "SELECT count(*) FROM schema_version"), 5);
+    assert_int_equal(query_int(db, "SELECT count(*) FROM schema_version"), 6);
     /* A database from a newer lantian is refused, not touched. */
-    assert_int_equal(exec(db, "INSERT INTO schema_version VALUES (6)"), SQLITE_OK);
+    assert_int_equal(exec(db, "INSERT INTO schema_version VALUES (7)"), SQLITE_OK);
     sqlite3_close(db);
     s = NULL;
     assert_int_equal(lt_store_open(&s, dbpath, &d), LT_ESTORE);
     assert_null(s);
-    assert_non_null(strstr(d.msg, "version 6"));
+    assert_non_null(strstr(d.msg, "version 7"));
 
-    /* A new database gets version 5 directly. */
+    /* A new database gets version 6 directly. */
     s = fresh("new");
     lt_store_close(s);
     db = raw_db();
-    assert_int_equal(query_int(db, "SELECT max(version) FROM schema_version"), 5);
+    assert_int_equal(query_int(db, "SELECT max(version) FROM schema_version"), 6);
     assert_int_equal(query_int(db, "SELECT count(*) FROM pragma_table_info('devices') "
                                    "WHERE name = 'source_type'"),
                      1);
     assert_int_equal(query_int(db, "SELECT count(*) FROM sqlite_master WHERE name IN "
                                    "('raw_frames', 'devices', 'device_factors', 'quarantine', "
-                                   "'dev_values', 'exceedances', 'device_health')"),
+                                   "'dev_records', 'exceedances', 'device_health')"),
                      7);
     sqlite3_close(db);
 }
@@ -698,6 +835,7 @@ static void test_migration_v2(void **state)
     struct lt_store *s = fresh("v2");
     lt_store_close(s);
     sqlite3 *db = raw_db();
+    assert_int_equal(exec(db, V5_FROM_TODAY_SQL), SQLITE_OK);
     assert_int_equal(exec(db, "DROP TABLE sessions; DROP TABLE users; DROP TABLE audit_log; "
                               "DROP TABLE device_factors; DROP TABLE devices; "
                               "DELETE FROM schema_version WHERE version >= 3; "
@@ -732,8 +870,8 @@ static void test_migration_v2(void **state)
     lt_store_close(s);
 
     db = raw_db();
-    assert_int_equal(query_int(db, "SELECT max(version) FROM schema_version"), 5);
-    assert_int_equal(query_int(db, "SELECT count(*) FROM schema_version"), 5);
+    assert_int_equal(query_int(db, "SELECT max(version) FROM schema_version"), 6);
+    assert_int_equal(query_int(db, "SELECT count(*) FROM schema_version"), 6);
     sqlite3_close(db);
     assert_int_equal(lt_store_open(&s, dbpath, &d), 0);
     assert_int_equal(lt_store_device_get(s, "OLDCEMS", &got), 0);
@@ -768,7 +906,7 @@ static void test_migration_v3(void **state)
     struct lt_store *s = fresh("v3");
     lt_store_close(s);
     sqlite3 *db = raw_db();
-    assert_int_equal(exec(db,
+    assert_int_equal(exec(db, V5_FROM_TODAY_SQL
                           "DROP TABLE sessions; DROP TABLE users; DROP TABLE audit_log; "
                           "DROP TABLE dev_values; DELETE FROM schema_version WHERE version >= 4"),
                      SQLITE_OK);
@@ -810,33 +948,125 @@ static void test_migration_v3(void **state)
     v.data_time += 30;
     assert_int_equal(lt_store_dev_value_put(s, &v, &r), 0);
     assert_int_equal(r, LT_PUT_INSERTED);
+
+    /* Through versions 4, 5 and 6: the values are packed records now, exactly as they were. */
+    struct collect c = {0};
+    assert_int_equal(lt_store_dev_value_list(s, "MNA", 0, 0, 2000000000, collect_cb, &c), 0);
+    assert_int_equal(c.n, 3);
+    assert_int_equal(c.v[0].cn, 2061);
+    assert_int_equal(c.v[0].raw_id, 8);
+    assert_true(c.v[0].value == 40 && isnan(c.v[0].value_conv));
+    assert_string_equal(c.v[0].flag, "");
+    assert_int_equal(c.v[1].data_time, 1700000000);
+    assert_true(isnan(c.v[1].value));
+    assert_string_equal(c.v[1].flag, "M");
+    assert_int_equal(c.v[2].data_time, 1700000030);
+    c.n = 0;
+    assert_int_equal(lt_store_dev_value_list(s, "MNB", 2011, 0, 2000000000, collect_cb, &c), 0);
+    assert_int_equal(c.n, 1);
+    assert_true(c.v[0].value == 12.5 && c.v[0].value_conv == 12.5);
+    assert_string_equal(c.v[0].flag, "N");
+    assert_int_equal(c.v[0].raw_id, 7);
     lt_store_close(s);
 
     db = raw_db();
-    assert_int_equal(query_int(db, "SELECT max(version) FROM schema_version"), 5);
-    assert_int_equal(query_int(db, "SELECT count(*) FROM schema_version"), 5);
-    assert_int_equal(query_int(db, "SELECT count(*) FROM dev_values"), 4);
-    assert_int_equal(query_int(db, "SELECT raw_id FROM dev_values WHERE mn = 'MNA' AND cn = 2061"),
-                     8);
-    assert_int_equal(query_int(db, "SELECT count(*) FROM dev_values WHERE mn = 'MNB' AND "
-                                   "value = 12.5 AND value_conv = 12.5 AND flag = 'N'"),
-                     1);
-    /* The key is time first now; the old table is gone; the rows are still append-only. */
-    assert_int_equal(query_int(db, "SELECT pk FROM pragma_table_info('dev_values') "
-                                   "WHERE name = 'data_time'"),
-                     1);
-    assert_int_equal(query_int(db, "SELECT pk FROM pragma_table_info('dev_values') "
-                                   "WHERE name = 'mn'"),
-                     2);
+    assert_int_equal(query_int(db, "SELECT max(version) FROM schema_version"), 6);
+    assert_int_equal(query_int(db, "SELECT count(*) FROM schema_version"), 6);
+    assert_int_equal(query_int(db, "SELECT sum(n) FROM dev_records"), 4);
+    /* The old tables are gone; the records are append-only. */
     assert_int_equal(query_int(db, "SELECT count(*) FROM sqlite_master WHERE name LIKE "
-                                   "'dev_values_v3%'"),
+                                   "'dev_values%'"),
                      0);
     assert_int_equal(query_int(db, "SELECT count(*) FROM sqlite_master WHERE type = 'trigger' "
-                                   "AND tbl_name = 'dev_values'"),
+                                   "AND tbl_name = 'dev_records'"),
                      2);
-    assert_int_not_equal(exec(db, "UPDATE dev_values SET value = 1"), SQLITE_OK);
-    assert_int_not_equal(exec(db, "DELETE FROM dev_values"), SQLITE_OK);
-    assert_int_equal(query_int(db, "SELECT count(*) FROM dev_values"), 4);
+    assert_int_not_equal(exec(db, "UPDATE dev_records SET n = 1"), SQLITE_OK);
+    assert_int_not_equal(exec(db, "DELETE FROM dev_records"), SQLITE_OK);
+    sqlite3_close(db);
+}
+
+/* ---- migration from schema version 5 (one row per device value) ----------------------------- */
+
+static void test_migration_v5(void **state)
+{
+    (void)state;
+    struct lt_store *s = fresh("v5");
+    struct lt_health_delta h = {.mn = "MNA", .hour = 1699999200, .frames = 3, .last_ms = 5};
+    assert_int_equal(lt_store_health_add(s, &h), 0);
+    lt_store_close(s);
+    sqlite3 *db = raw_db();
+    assert_int_equal(exec(db, V5_FROM_TODAY_SQL), SQLITE_OK);
+    /* Seven values: three of one frame, two of another CN of the same time, one per other key. */
+    assert_int_equal(
+        exec(db, "INSERT INTO dev_values VALUES ('MNA', 2011, 1700000000, 'a34004', 0, 35, 35, "
+                 "'N', 11);"
+                 "INSERT INTO dev_values VALUES ('MNA', 2011, 1700000000, 'a34004', 5, 0.5, NULL, "
+                 "'N', 11);"
+                 "INSERT INTO dev_values VALUES ('MNA', 2011, 1700000000, 'a21026', 0, NULL, NULL, "
+                 "'D', 11);"
+                 "INSERT INTO dev_values VALUES ('MNA', 2061, 1700000000, 'a34004', 2, 30, 30, "
+                 "'N', 12);"
+                 "INSERT INTO dev_values VALUES ('MNA', 2061, 1700000000, 'a34004', 3, 44, 44, "
+                 "'N', 12);"
+                 "INSERT INTO dev_values VALUES ('MNB', 2011, 1700000000, 'a34004', 0, 9, 9, '', "
+                 "13);"
+                 "INSERT INTO dev_values VALUES ('MNA', 2011, 1700000030, 'a34004', 0, 36, 36, "
+                 "'N', 14);"),
+        SQLITE_OK);
+    assert_int_equal(query_int(db, "SELECT max(version) FROM schema_version"), 5);
+    sqlite3_close(db);
+
+    s = fresh_open();
+    int64_t n = 0;
+    assert_int_equal(lt_store_dev_value_count(s, NULL, &n), 0);
+    assert_int_equal(n, 7);
+    struct collect c = {0};
+    assert_int_equal(
+        lt_store_dev_value_list(s, "MNA", 2011, 1700000000, 1700000000, collect_cb, &c), 0);
+    assert_int_equal(c.n, 3);
+    /* Idempotency on the migrated records: the same value SAME, another CONFLICT. */
+    struct lt_dev_value v = {.mn = "MNA",
+                             .cn = 2011,
+                             .data_time = 1700000000,
+                             .factor = "a21026",
+                             .vk = 0,
+                             .value = NAN,
+                             .value_conv = NAN,
+                             .flag = "D"};
+    enum lt_put_result r;
+    assert_int_equal(lt_store_dev_value_put(s, &v, &r), 0);
+    assert_int_equal(r, LT_PUT_SAME);
+    v.factor = "a34004";
+    v.vk = 5;
+    v.value = 0.6;
+    v.flag = "N";
+    assert_int_equal(lt_store_dev_value_put(s, &v, &r), 0);
+    assert_int_equal(r, LT_PUT_CONFLICT);
+    /* Health kept, now keyed by hour first. */
+    struct lt_health_row *hv = NULL;
+    int nh = 0;
+    assert_int_equal(lt_store_health(s, "MNA", 1699999200, 1699999200, &hv, &nh), 0);
+    assert_int_equal(nh, 1);
+    assert_int_equal(hv[0].frames, 3);
+    free(hv);
+    lt_store_close(s);
+
+    db = raw_db();
+    assert_int_equal(query_int(db, "SELECT max(version) FROM schema_version"), 6);
+    /* One record per (DataTime, MN, CN): 4 rows for the 7 values, each with the raw row of its
+     * frame. */
+    assert_int_equal(query_int(db, "SELECT count(*) FROM dev_records"), 4);
+    assert_int_equal(query_int(db, "SELECT n FROM dev_records WHERE mn = 'MNA' AND cn = 2011 AND "
+                                   "data_time = 1700000000"),
+                     3);
+    assert_int_equal(query_int(db, "SELECT raw_id FROM dev_records WHERE mn = 'MNA' AND cn = 2061"),
+                     12);
+    assert_int_equal(query_int(db, "SELECT pk FROM pragma_table_info('device_health') "
+                                   "WHERE name = 'hour'"),
+                     1);
+    assert_int_equal(query_int(db, "SELECT count(*) FROM sqlite_master WHERE name IN "
+                                   "('raw_frames_mn', 'dev_values', 'device_health_v5')"),
+                     0);
     sqlite3_close(db);
 }
 
@@ -919,11 +1149,13 @@ int main(void)
         cmocka_unit_test(test_devices),
         cmocka_unit_test(test_quarantine),
         cmocka_unit_test(test_dev_values),
+        cmocka_unit_test(test_dev_records),
         cmocka_unit_test(test_exceedances),
         cmocka_unit_test(test_health),
         cmocka_unit_test(test_migration),
         cmocka_unit_test(test_migration_v2),
         cmocka_unit_test(test_migration_v3),
+        cmocka_unit_test(test_migration_v5),
         cmocka_unit_test(test_source_type),
         cmocka_unit_test(test_site_added_elsewhere),
     };
