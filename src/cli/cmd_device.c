@@ -489,6 +489,17 @@ static int lt__quarantine(struct lt_store *st, const struct lt__opts *o)
 static const char *const lt__bucket[8] = {"server",  "garbage",    "length", "too_long",
                                           "trailer", "crc_format", "crc",    "syntax"};
 
+/* --from and --to as Beijing days d0 <= d1; -1 (said why) otherwise. */
+static int lt__days(const struct lt__opts *o, int32_t *d0, int32_t *d1)
+{
+    if (!o->from || !o->to || lt_date_parse(lt_str_of(o->from), d0) ||
+        lt_date_parse(lt_str_of(o->to), d1) || *d1 < *d0) {
+        lt_cli_err(CMD, "--from and --to must both be YYYY-MM-DD dates, from <= to");
+        return -1;
+    }
+    return 0;
+}
+
 static int lt__health(struct lt_store *st, const struct lt__opts *o)
 {
     static const char *const hdr[] = {"mn",     "hour_start", "frames",   "values",
@@ -507,11 +518,8 @@ static int lt__health(struct lt_store *st, const struct lt__opts *o)
     int32_t d0 = 0, d1 = 0;
     bool ranged = o->from || o->to;
     if (ranged) {
-        if (!o->from || !o->to || lt_date_parse(lt_str_of(o->from), &d0) ||
-            lt_date_parse(lt_str_of(o->to), &d1) || d1 < d0) {
-            lt_cli_err(CMD, "--from and --to must both be YYYY-MM-DD dates, from <= to");
+        if (lt__days(o, &d0, &d1))
             return LT_EXIT_USAGE;
-        }
         /* HJ 212 hours are labelled by their start (DataTime, HJ 212-2017 Table 4): the hours of
          * the Beijing days d0 .. d1 start at 00:00 of d0 and at 23:00 of d1 last. */
         h0 = lt_bj_to_utc(d0, 0);
@@ -686,11 +694,8 @@ static int lt__values(struct lt_store *st, const struct lt__opts *o)
         lt_cli_err(CMD, "values needs --mn MN");
         return LT_EXIT_USAGE;
     }
-    if (!o->from || !o->to || lt_date_parse(lt_str_of(o->from), &d0) ||
-        lt_date_parse(lt_str_of(o->to), &d1) || d1 < d0) {
-        lt_cli_err(CMD, "--from and --to must both be YYYY-MM-DD dates, from <= to");
+    if (lt__days(o, &d0, &d1))
         return LT_EXIT_USAGE;
-    }
     if (d1 - d0 + 1 > LT__VALUES_MAX_DAYS) {
         lt_cli_err(CMD, "--from .. --to: at most %d days at a time", LT__VALUES_MAX_DAYS);
         return LT_EXIT_USAGE;
