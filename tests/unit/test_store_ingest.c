@@ -19,6 +19,13 @@
 #include "lantian/util.h"
 #include "store/store.h"
 
+/* Take a database of today back to schema version 5: version 6's township column, targets and
+ * audit log indexes removed (the migration tests below then remove older versions' parts). */
+#define LT_UNDO_V6                                                                                 \
+    "DROP TABLE target_values; DROP TABLE targets; ALTER TABLE sites DROP COLUMN township; "       \
+    "DROP INDEX audit_log_action; DROP INDEX audit_log_user; "                                     \
+    "DELETE FROM schema_version WHERE version >= 6; "
+
 static char tmpdir[512];
 static char dbpath[600];
 
@@ -641,8 +648,9 @@ static void test_migration(void **state)
     lt_store_close(s);
 
     db = raw_db();
-    assert_int_equal(query_int(db, "SELECT max(version) FROM schema_version"), 5);
-    assert_int_equal(query_int(db, "SELECT count(*) FROM schema_version"), 5);
+    assert_int_equal(query_int(db, "SELECT max(version) FROM schema_version"),
+                     LT_STORE_SCHEMA_VERSION);
+    assert_int_equal(query_int(db, "SELECT count(*) FROM schema_version"), LT_STORE_SCHEMA_VERSION);
     assert_int_equal(query_int(db, "SELECT count(*) FROM hourly"), 1);
     assert_int_not_equal(exec(db, "DELETE FROM raw_frames"), SQLITE_OK);
     sqlite3_close(db);
@@ -653,20 +661,25 @@ static void test_migration(void **state)
     assert_int_equal(lt_store_device_get(s, "AIR001", &got), 0);
     lt_store_close(s);
     db = raw_db();
-    assert_int_equal(query_int(db, "SELECT count(*) FROM schema_version"), 5);
+    assert_int_equal(query_int(db, "SELECT count(*) FROM schema_version"), LT_STORE_SCHEMA_VERSION);
     /* A database from a newer lantian is refused, not touched. */
-    assert_int_equal(exec(db, "INSERT INTO schema_version VALUES (6)"), SQLITE_OK);
+    char newer[64], said[32];
+    snprintf(newer, sizeof newer, "INSERT INTO schema_version VALUES (%d)",
+             LT_STORE_SCHEMA_VERSION + 1);
+    snprintf(said, sizeof said, "version %d", LT_STORE_SCHEMA_VERSION + 1);
+    assert_int_equal(exec(db, newer), SQLITE_OK);
     sqlite3_close(db);
     s = NULL;
     assert_int_equal(lt_store_open(&s, dbpath, &d), LT_ESTORE);
     assert_null(s);
-    assert_non_null(strstr(d.msg, "version 6"));
+    assert_non_null(strstr(d.msg, said));
 
-    /* A new database gets version 5 directly. */
+    /* A new database gets the current version directly. */
     s = fresh("new");
     lt_store_close(s);
     db = raw_db();
-    assert_int_equal(query_int(db, "SELECT max(version) FROM schema_version"), 5);
+    assert_int_equal(query_int(db, "SELECT max(version) FROM schema_version"),
+                     LT_STORE_SCHEMA_VERSION);
     assert_int_equal(query_int(db, "SELECT count(*) FROM pragma_table_info('devices') "
                                    "WHERE name = 'source_type'"),
                      1);
@@ -698,13 +711,14 @@ static void test_migration_v2(void **state)
     struct lt_store *s = fresh("v2");
     lt_store_close(s);
     sqlite3 *db = raw_db();
-    assert_int_equal(exec(db, "DROP TABLE sessions; DROP TABLE users; DROP TABLE audit_log; "
-                              "DROP TABLE device_factors; DROP TABLE devices; "
-                              "DELETE FROM schema_version WHERE version >= 3; "
-                              "CREATE TABLE device_factors (mn TEXT NOT NULL REFERENCES "
-                              "devices(mn), code TEXT NOT NULL, pollutant INTEGER, unit TEXT NOT "
-                              "NULL DEFAULT '', scale REAL NOT NULL DEFAULT 1.0, PRIMARY KEY (mn, "
-                              "code)) WITHOUT ROWID;"),
+    assert_int_equal(exec(db, LT_UNDO_V6
+                          "DROP TABLE sessions; DROP TABLE users; DROP TABLE audit_log; "
+                          "DROP TABLE device_factors; DROP TABLE devices; "
+                          "DELETE FROM schema_version WHERE version >= 3; "
+                          "CREATE TABLE device_factors (mn TEXT NOT NULL REFERENCES "
+                          "devices(mn), code TEXT NOT NULL, pollutant INTEGER, unit TEXT NOT "
+                          "NULL DEFAULT '', scale REAL NOT NULL DEFAULT 1.0, PRIMARY KEY (mn, "
+                          "code)) WITHOUT ROWID;"),
                      SQLITE_OK);
     assert_int_equal(exec(db, v2_devices_sql), SQLITE_OK);
     assert_int_equal(query_int(db, "SELECT max(version) FROM schema_version"), 2);
@@ -732,8 +746,9 @@ static void test_migration_v2(void **state)
     lt_store_close(s);
 
     db = raw_db();
-    assert_int_equal(query_int(db, "SELECT max(version) FROM schema_version"), 5);
-    assert_int_equal(query_int(db, "SELECT count(*) FROM schema_version"), 5);
+    assert_int_equal(query_int(db, "SELECT max(version) FROM schema_version"),
+                     LT_STORE_SCHEMA_VERSION);
+    assert_int_equal(query_int(db, "SELECT count(*) FROM schema_version"), LT_STORE_SCHEMA_VERSION);
     sqlite3_close(db);
     assert_int_equal(lt_store_open(&s, dbpath, &d), 0);
     assert_int_equal(lt_store_device_get(s, "OLDCEMS", &got), 0);
@@ -768,7 +783,7 @@ static void test_migration_v3(void **state)
     struct lt_store *s = fresh("v3");
     lt_store_close(s);
     sqlite3 *db = raw_db();
-    assert_int_equal(exec(db,
+    assert_int_equal(exec(db, LT_UNDO_V6
                           "DROP TABLE sessions; DROP TABLE users; DROP TABLE audit_log; "
                           "DROP TABLE dev_values; DELETE FROM schema_version WHERE version >= 4"),
                      SQLITE_OK);
@@ -813,8 +828,9 @@ static void test_migration_v3(void **state)
     lt_store_close(s);
 
     db = raw_db();
-    assert_int_equal(query_int(db, "SELECT max(version) FROM schema_version"), 5);
-    assert_int_equal(query_int(db, "SELECT count(*) FROM schema_version"), 5);
+    assert_int_equal(query_int(db, "SELECT max(version) FROM schema_version"),
+                     LT_STORE_SCHEMA_VERSION);
+    assert_int_equal(query_int(db, "SELECT count(*) FROM schema_version"), LT_STORE_SCHEMA_VERSION);
     assert_int_equal(query_int(db, "SELECT count(*) FROM dev_values"), 4);
     assert_int_equal(query_int(db, "SELECT raw_id FROM dev_values WHERE mn = 'MNA' AND cn = 2061"),
                      8);
