@@ -343,8 +343,17 @@ static int lt__import_file(struct lt_store *st, const char *path, int idx, int n
         static const char *const layouts[] = {"wide", "per-hour", "stations"};
         rc = lt_audit_row_open(&r);
         if (!rc) {
+            /* The path as given, its last 1000 bytes when longer (an audit object holds at most
+             * LT_AUDIT_JSON_MAX bytes), cut where a UTF-8 character starts. */
+            const char *pp = path;
+            size_t plen = strlen(path);
+            if (plen > 1000) {
+                pp = path + plen - 1000;
+                while (((unsigned char)*pp & 0xC0) == 0x80)
+                    pp++;
+            }
             fputs("{\"file\": ", r.a);
-            lt_json_str(r.a, path);
+            lt_json_str(r.a, pp);
             fprintf(r.a,
                     ", \"layout\": \"%s\", \"rows\": %ld, \"values_new\": %ld, "
                     "\"values_present\": %ld, \"conflicts\": %ld, \"rejected\": %ld, "
