@@ -20,6 +20,7 @@
 
 #include "cli/audit.h"
 #include "cli/cli.h"
+#include "cli/table.h"
 #include "io/cnemc.h"
 #include "lantian/util.h"
 #include "store/store.h"

@@ -547,7 +547,7 @@ int lt__api_target_set(struct lt__req *q)
         for (int i = 0; i < LT_TGT_N; i++)
             nw.value[i] = NAN;
         snprintf(nw.area, sizeof nw.area, "%s", area);
-        snprintf(nw.name, sizeof nw.name, "%s %d", area, (int)y->num);
+        snprintf(nw.name, sizeof nw.name, "%.80s %d", area, (int)y->num);
         nw.year = (int)y->num;
     }
     nw.value[kind] = val.value[kind];
