@@ -1,4 +1,4 @@
-/* lantian api — run only the read-only HTTP API on a store; and the HTTP options `lantian serve`
+/* lantian api — run only the HTTP API on a store; and the HTTP options `lantian serve`
  * shares with it.
  *
  *   lantian api --db PATH [--http 127.0.0.1:8080] [--port-file FILE] [--rules FILE]
@@ -22,24 +22,29 @@
 
 static void lt__api_usage(FILE *f)
 {
-    fputs("usage: lantian api --db PATH [--http ADDR:PORT] [--port-file FILE] [--rules FILE]\n"
-          "                   [--targets FILE] [--threads N]\n"
-          "Serves the read-only HTTP API (docs/API.md) on the store: sites, real-time AQI, AQI\n"
-          "series, statistics, rankings, targets, devices, quarantine, exceedances, corrections.\n"
-          "JSON by default, CSV with ?format=csv on every table-shaped answer.\n"
-          "\n"
-          "  --db PATH         the store (must exist; see 'lantian import')\n"
-          "  --http ADDR:PORT  where to listen (default 127.0.0.1:8080; port 0 = any free port)\n"
-          "  --port-file FILE  write the port listened on (useful with port 0)\n"
-          "  --rules FILE      rule sets (default: the built-in config/rules.ini)\n"
-          "  --targets FILE    plan targets for /api/targets?config=NAME, NAME being the file's\n"
-          "                    name without 'targets-' and '.ini' (config/targets-demo.ini: demo)\n"
-          "  --threads N       worker threads, each with its own store handle (default 4)\n"
-          "  --web DIR         the dashboard's files, served at / (default ./web/dist, else the\n"
-          "                    source tree's web/dist; 'none': API only; scripts/build-web.sh)\n"
-          "SIGINT/SIGTERM stop the server; exit status 0, or 2 for a bad command line, store or\n"
-          "address.\n",
-          f);
+    fputs(
+        "usage: lantian api --db PATH [--http ADDR:PORT] [--port-file FILE] [--rules FILE]\n"
+        "                   [--targets FILE] [--threads N]\n"
+        "Serves the HTTP API (docs/API.md) on the store: sites, real-time AQI, AQI series,\n"
+        "statistics, rankings, targets, devices, quarantine, exceedances, corrections, and, for\n"
+        "users with a session, the audited writes (corrections, dust days, site, device and\n"
+        "target edits) and the audit log. JSON by default, CSV with ?format=csv on every\n"
+        "table-shaped answer.\n"
+        "\n"
+        "  --db PATH         the store (must exist; see 'lantian import')\n"
+        "  --http ADDR:PORT  where to listen (default 127.0.0.1:8080; port 0 = any free port)\n"
+        "  --port-file FILE  write the port listened on (useful with port 0)\n"
+        "  --rules FILE      rule sets (default: the built-in config/rules.ini)\n"
+        "  --targets FILE    plan targets for /api/targets?config=NAME, NAME being the file's\n"
+        "                    name without 'targets-' and '.ini' (config/targets-demo.ini: demo);\n"
+        "                    also the fallback when the store has no target (lantian target\n"
+        "                    import stores a file's targets)\n"
+        "  --threads N       worker threads, each with its own store handle (default 4)\n"
+        "  --web DIR         the dashboard's files, served at / (default ./web/dist, else the\n"
+        "                    source tree's web/dist; 'none': API only; scripts/build-web.sh)\n"
+        "SIGINT/SIGTERM stop the server; exit status 0, or 2 for a bad command line, store or\n"
+        "address.\n",
+        f);
 }
 
 int lt_cli_http_opt(const char *cmd, int argc, char **argv, int *i, struct lt_cli_http *h)

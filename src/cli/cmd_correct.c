@@ -6,6 +6,7 @@
  *
  * A correction never changes the raw value: it is a new record naming who, when, why, the value
  * before and the value after (DESIGN.md). Readers see the latest correction of each value.
+ * Each correction also appends its audit row (user "cli:<login>") in the same transaction.
  */
 #include <math.h>
 #include <stdio.h>
@@ -13,6 +14,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "cli/audit.h"
 #include "cli/cli.h"
 #include "cli/rows.h"
 #include "cli/table.h"
@@ -181,10 +183,21 @@ int lt_cmd_correct(int argc, char **argv)
         goto out;
     }
     int64_t id;
-    char tb[32], ob[64];
+    char tb[32], ob[64], user[64], *before = NULL, *after = NULL;
     lt_bj_format_hour(ts, tb, sizeof tb);
-    /* The CLI is the edge where the clock may be read: the store takes the time as an argument. */
-    int rc = lt_store_correct(st, site, p, ts, v, who, (int64_t)time(NULL), why, &id);
+    /* The correction and its audit row (by the operator's login; --who names the person on the
+     * record) in one transaction. */
+    lt_audit_cli_user(user, sizeof user);
+    int rc = lt_store_begin(st);
+    if (!rc)
+        rc = lt_audit_correct(st, site, p, ts, v, who, why, user, lt_audit_now_ms(), &id, &before,
+                              &after);
+    if (!rc)
+        rc = lt_store_commit(st);
+    free(before);
+    free(after);
+    if (rc)
+        lt_store_rollback(st);
     if (rc == LT_ENOTFOUND) {
         lt_cli_err(CMD, "no %s value stored for station %s at %s", lt_pollutant_name(p), site, tb);
         status = LT_EXIT_REJECTED;

@@ -12,6 +12,9 @@
  *   lantian device exceedances --db PATH [--mn MN] [--format ...]
  *   lantian device values --db PATH --mn MN --from YYYY-MM-DD --to YYYY-MM-DD [--cn CN]
  *                         [--format ...]
+ *
+ * add, adopt and map change the registry: each appends its audit row (user "cli:<login>") in the
+ * same transaction as the change.
  */
 #include <math.h>
 #include <stdbool.h>
@@ -20,6 +23,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "cli/audit.h"
 #include "cli/cli.h"
 #include "cli/rows.h"
 #include "cli/table.h"
@@ -143,33 +147,6 @@ static int lt__format(const struct lt__opts *o)
     return fmt;
 }
 
-/* "std", "modbus", "modbus-le", "any", comma-separated: the variants tolerated besides the
- * standard CRC (HJ 212-2017 App. A), which is always accepted. */
-static int lt__crc_mask(const char *s, unsigned *mask)
-{
-    *mask = LT_CRC_MASK_STD;
-    if (!s)
-        return 0;
-    struct lt_str rest = lt_str_of(s);
-    while (rest.len) {
-        const char *comma = memchr(rest.p, ',', rest.len);
-        struct lt_str w = {rest.p, comma ? (size_t)(comma - rest.p) : rest.len};
-        rest = comma ? (struct lt_str){comma + 1, rest.len - w.len - 1} : (struct lt_str){"", 0};
-        w = lt_str_trim(w);
-        if (lt_str_eq(w, "std"))
-            continue;
-        if (lt_str_eq(w, "modbus"))
-            *mask |= 1u << LT_CRC_MODBUS;
-        else if (lt_str_eq(w, "modbus-le"))
-            *mask |= 1u << LT_CRC_MODBUS_LE;
-        else if (lt_str_eq(w, "any"))
-            *mask |= (1u << LT_CRC_KIND_N) - 1;
-        else
-            return -1;
-    }
-    return 0;
-}
-
 static bool lt__copy(char *dst, size_t cap, const char *src, const char *what)
 {
     struct lt_str v = lt_str_trim(lt_str_of(src));
@@ -232,7 +209,7 @@ static int lt__device_of(const struct lt__opts *o, struct lt_device *d)
         lt_cli_err(CMD, "--limits-file is only used to check --source-type");
         return -1;
     }
-    if (lt__crc_mask(o->crc, &d->crc_mask)) {
+    if (lt_rows_crc_parse(o->crc, &d->crc_mask)) {
         lt_cli_err(CMD, "--crc '%s' is not a list of std, modbus, modbus-le, any", o->crc);
         return -1;
     }
@@ -287,9 +264,14 @@ static void lt__describe(const struct lt_device *d, const char *what)
            d->pw[0] ? ", password checked" : "");
 }
 
+/* Register (or adopt) the device and append its audit row in one transaction: "device_add"
+ * (before null, after the device) or, for an MN held in quarantine, "quarantine_adopt" (before
+ * the quarantine entry). */
 static int lt__add(struct lt_store *st, const struct lt__opts *o, bool adopt)
 {
     struct lt_device d, cur;
+    struct lt_quarantine qe;
+    char user[64];
     const char *extra = lt__extra(o, " mn kind site outlet pw crc source-type limits-file ");
     if (extra) {
         lt_cli_err(CMD, "%s does not take --%s", adopt ? "adopt" : "add", extra);
@@ -299,41 +281,61 @@ static int lt__add(struct lt_store *st, const struct lt__opts *o, bool adopt)
         return LT_EXIT_USAGE;
     if (d.source_type[0] && lt__check_source_type(o, d.source_type))
         return LT_EXIT_USAGE;
-    if (adopt) {
-        int rc = lt_store_quarantine_adopt(st, &d);
-        if (rc) {
-            lt_cli_err(CMD, "cannot adopt %s: %s", d.mn, lt_store_errmsg(st));
-            return LT_EXIT_USAGE;
-        }
-        lt__describe(&d, "adopted from quarantine");
-        return LT_EXIT_OK;
+    lt_audit_cli_user(user, sizeof user);
+    int64_t now_ms = lt_audit_now_ms();
+    if (lt_store_begin(st)) {
+        lt_cli_err(CMD, "%s", lt_store_errmsg(st));
+        return LT_EXIT_USAGE;
     }
     int rc = lt_store_device_get(st, d.mn, &cur);
     if (rc == 0) {
+        lt_store_rollback(st);
         lt_cli_err(CMD, "device %s is registered already (%s)", d.mn, cur.kind);
         return LT_EXIT_USAGE;
     }
-    if (rc != LT_ENOTFOUND) {
+    if (rc == LT_ENOTFOUND)
+        rc = lt_store_quarantine_get(st, d.mn, &qe);
+    bool quarantined = rc == 0;
+    if (rc && rc != LT_ENOTFOUND) {
+        lt_store_rollback(st);
         lt_cli_err(CMD, "%s", lt_store_errmsg(st));
+        return LT_EXIT_USAGE;
+    }
+    if (adopt && !quarantined) {
+        lt_store_rollback(st);
+        lt_cli_err(CMD,
+                   "cannot adopt %s: it is not in quarantine (lantian device quarantine "
+                   "lists the MNs held there)",
+                   d.mn);
         return LT_EXIT_USAGE;
     }
     /* An MN the server has already seen is adopted, so its quarantine entry goes with it. */
-    struct lt_quarantine *q = NULL;
-    int n = 0;
-    bool quarantined = false;
-    if (lt_store_quarantine_list(st, &q, &n)) {
-        lt_cli_err(CMD, "%s", lt_store_errmsg(st));
-        return LT_EXIT_USAGE;
+    if (quarantined) {
+        rc = lt_audit_adopt(st, &d, user, now_ms, NULL, NULL);
+    } else {
+        struct lt_audit_row r;
+        char obj[64];
+        rc = lt_store_device_put(st, &d);
+        if (!rc)
+            rc = lt_audit_row_open(&r);
+        if (!rc) {
+            lt_audit_device_json(r.a, &d, false);
+            snprintf(obj, sizeof obj, "device/%s", d.mn);
+            rc = lt_audit_row_append(&r, st, now_ms, user, "device_add", obj);
+            lt_audit_row_free(&r);
+        }
     }
-    for (int i = 0; i < n; i++)
-        quarantined = quarantined || !strcmp(q[i].mn, d.mn);
-    free(q);
-    rc = quarantined ? lt_store_quarantine_adopt(st, &d) : lt_store_device_put(st, &d);
+    if (!rc)
+        rc = lt_store_commit(st);
     if (rc) {
-        lt_cli_err(CMD, "cannot add %s: %s", d.mn, lt_store_errmsg(st));
+        lt_cli_err(CMD, "cannot %s %s: %s", adopt ? "adopt" : "add", d.mn,
+                   rc == LT_ENOMEM ? "out of memory" : lt_store_errmsg(st));
+        lt_store_rollback(st);
         return LT_EXIT_USAGE;
     }
-    lt__describe(&d, quarantined ? "added (was in quarantine)" : "added");
+    lt__describe(&d, adopt         ? "adopted from quarantine"
+                     : quarantined ? "added (was in quarantine)"
+                                   : "added");
     return LT_EXIT_OK;
 }
 
@@ -407,8 +409,41 @@ static int lt__map(struct lt_store *st, const struct lt__opts *o)
             lt_cli_err(CMD, "--scale '%s' is not a positive number", o->scale);
             return LT_EXIT_USAGE;
         }
-        if (lt_store_device_factor_put(st, &f)) {
-            lt_cli_err(CMD, "cannot map %s of %s: %s", f.code, f.mn, lt_store_errmsg(st));
+        /* The mapping and its audit row ("device_factor": before the mapping it replaces)
+         * in one transaction. */
+        struct lt_device_factor *old = NULL;
+        int nold = 0, rc = lt_store_begin(st);
+        char user[64], obj[128];
+        struct lt_audit_row r;
+        lt_audit_cli_user(user, sizeof user);
+        if (!rc)
+            rc = lt_store_device_factors(st, f.mn, &old, &nold);
+        if (!rc)
+            rc = lt_store_device_factor_put(st, &f);
+        if (!rc)
+            rc = lt_audit_row_open(&r);
+        if (!rc) {
+            bool same = false;
+            for (int i = 0; i < nold; i++)
+                if (!strcmp(old[i].code, f.code)) {
+                    lt_audit_factor_json(r.b, &old[i]);
+                    same = old[i].pollutant == f.pollutant && !strcmp(old[i].unit, f.unit) &&
+                           old[i].scale == f.scale;
+                }
+            lt_audit_factor_json(r.a, &f);
+            snprintf(obj, sizeof obj, "device/%s/factor/%s", f.mn, f.code);
+            /* Mapping a factor again as it was is not a change: no row. */
+            if (!same)
+                rc = lt_audit_row_append(&r, st, lt_audit_now_ms(), user, "device_factor", obj);
+            lt_audit_row_free(&r);
+        }
+        free(old);
+        if (!rc)
+            rc = lt_store_commit(st);
+        if (rc) {
+            lt_cli_err(CMD, "cannot map %s of %s: %s", f.code, f.mn,
+                       rc == LT_ENOMEM ? "out of memory" : lt_store_errmsg(st));
+            lt_store_rollback(st);
             return LT_EXIT_USAGE;
         }
         printf("device %s: %s -> %s, x %g%s%s\n", f.mn, f.code,

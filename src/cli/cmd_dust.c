@@ -4,12 +4,14 @@
  *   lantian dust --db PATH --list [--area NAME] [--format table|csv|json]
  *
  * PM10 and PM2.5 of a flagged day are excluded from the assessment of that area (STANDARDS.md);
- * the flag is stored per area name exactly as given (a city or a county).
+ * the flag is stored per area name exactly as given (a city or a county). Each run appends its
+ * audit row (user "cli:<login>") in the same transaction as the flags.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "cli/audit.h"
 #include "cli/cli.h"
 #include "cli/table.h"
 #include "lantian/util.h"
@@ -167,15 +169,22 @@ int lt_cmd_dust(int argc, char **argv)
         lt_cli_err(CMD, "cannot open database: %s", d.msg);
         return LT_EXIT_USAGE;
     }
+    /* The flags and their audit row (user "cli:<login>") in one transaction. */
+    char user[64], *before = NULL, *after = NULL;
+    lt_audit_cli_user(user, sizeof user);
     if (lt_store_begin(st))
         goto store_err;
-    for (int32_t day = d0; day <= d1; day++)
-        if (lt_store_dust_set(st, aname, day, !clear)) {
-            lt_store_rollback(st);
-            goto store_err;
-        }
-    if (lt_store_commit(st))
+    rc = lt_audit_dust(st, aname, d0, d1, clear, user, lt_audit_now_ms(), &before, &after);
+    free(before);
+    free(after);
+    if (rc) {
+        lt_store_rollback(st);
         goto store_err;
+    }
+    if (lt_store_commit(st)) {
+        lt_store_rollback(st);
+        goto store_err;
+    }
     char b0[16], b1[16];
     lt_date_format(d0, b0, sizeof b0);
     lt_date_format(d1, b1, sizeof b1);

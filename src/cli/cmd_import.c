@@ -6,13 +6,21 @@
  * Raw values are never overwritten: a value already stored for the same site, factor and hour is
  * kept, and the offer is counted as "already present" (same value, a re-import) or as a conflict.
  * Each file is one transaction, so an interrupted import leaves whole files behind.
+ *
+ * The audit log (user "cli:<login>"): every site added or changed (a registry row, or a station of
+ * a CNEMC station list) appends a "site_add" / "site_edit" row with the site before and after; a
+ * CNEMC file that stored new values appends one "import_cnemc" row summarizing it (measurements
+ * arrive, they are not edited: the row says which file and how many values). Each row is written
+ * in the transaction of its file.
  */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "cli/audit.h"
 #include "cli/cli.h"
+#include "cli/table.h"
 #include "io/cnemc.h"
 #include "lantian/util.h"
 #include "store/store.h"
@@ -54,7 +62,28 @@ struct lt__totals {
     long files, files_failed, rows, inserted, same, conflicts;
     long rejected[LT__REJ_N];
     long sites_new, sites_updated, sites_same;
+    char user[64];  /* who the audit rows name: "cli:<login>" */
+    int64_t now_ms; /* when (the import's start) */
 };
+
+/* The audit row of a site added (before NULL) or changed, in the caller's transaction. */
+static int lt__site_audit(struct lt_store *st, const struct lt__totals *tot,
+                          const struct lt_site *before, const struct lt_site *after)
+{
+    struct lt_audit_row r;
+    char obj[64];
+    int rc = lt_audit_row_open(&r);
+    if (rc)
+        return rc;
+    if (before)
+        lt_audit_site_json(r.b, before);
+    lt_audit_site_json(r.a, after);
+    snprintf(obj, sizeof obj, "site/%s", after->code);
+    rc =
+        lt_audit_row_append(&r, st, tot->now_ms, tot->user, before ? "site_edit" : "site_add", obj);
+    lt_audit_row_free(&r);
+    return rc;
+}
 
 /* State of the file being imported. */
 struct lt__imp {
@@ -83,11 +112,13 @@ static void lt__usage(FILE *f)
         "        list (监测点编码,监测点名称,城市,...); cells of stations not in the registry are\n"
         "        rejected.\n"
         "sites   a site registry CSV with the header\n"
-        "        code,name,city,county,province,lon,lat,eval,valid_from,valid_to\n"
-        "        (eval Y/N; dates YYYY-MM-DD or empty for open).\n"
+        "        code,name,city,county,province,lon,lat,eval,valid_from,valid_to[,township]\n"
+        "        (eval Y/N; dates YYYY-MM-DD or empty for open; township 乡镇/街道, optional).\n"
         "\n"
         "Values already stored are never overwritten: re-importing a file changes nothing, and\n"
         "a different value offered for a stored hour is reported as a conflict and not stored.\n"
+        "Every site added or changed, and every CNEMC file that stored new values, appends a row\n"
+        "to the audit log (user cli:<login>) in the same transaction.\n"
         "\n"
         "exit status: 0 all stored, 1 some input rejected or in conflict (valid rows stored),\n"
         "             2 bad command line or the database cannot be opened.\n");
@@ -222,6 +253,7 @@ static int lt__on_station(void *ctx, const struct lt_cnemc_station *cs)
         m->store_err = rc;
         return rc;
     }
+    struct lt_site was = site;
     lt_str_copy(site.name, sizeof site.name, cs->name);
     lt_str_copy(site.city, sizeof site.city, cs->city);
     lt_str_copy(site.province, sizeof site.province, cs->province);
@@ -230,6 +262,8 @@ static int lt__on_station(void *ctx, const struct lt_cnemc_station *cs)
     site.is_eval = !cs->is_control;
     int existed = rc == 0;
     rc = lt_store_site_put(m->st, &site, &changed);
+    if (!rc && changed)
+        rc = lt__site_audit(m->st, m->tot, existed ? &was : NULL, &site);
     if (rc) {
         m->store_err = rc;
         return rc;
@@ -254,6 +288,7 @@ static int lt__import_file(struct lt_store *st, const char *path, int idx, int n
     struct lt_diag d = {0};
     char b1[32], b2[32], b3[32], b4[32], b5[32];
     long sites0 = tot->sites_new + tot->sites_updated + tot->sites_same;
+    long new0 = tot->sites_new, upd0 = tot->sites_updated;
     int rc = lt_store_begin(st);
     if (rc) {
         lt_cli_err(CMD, "%s", lt_store_errmsg(st));
@@ -300,6 +335,43 @@ static int lt__import_file(struct lt_store *st, const char *path, int idx, int n
                 "lantian import: %s:%ld: %s values differ from those already stored "
                 "(first: station %s); the stored values are kept\n",
                 path, m.first_conflict_line, lt__num(m.conflicts, b1, sizeof b1), m.conflict_site);
+    }
+    long snew = tot->sites_new - new0, supd = tot->sites_updated - upd0;
+    if (m.inserted || snew || supd) {
+        /* One row per file that changed the store, in the file's transaction. */
+        struct lt_audit_row r;
+        char obj[128];
+        static const char *const layouts[] = {"wide", "per-hour", "stations"};
+        rc = lt_audit_row_open(&r);
+        if (!rc) {
+            /* The path as given, its last 1000 bytes when longer (an audit object holds at most
+             * LT_AUDIT_JSON_MAX bytes), cut where a UTF-8 character starts. */
+            const char *pp = path;
+            size_t plen = strlen(path);
+            if (plen > 1000) {
+                pp = path + plen - 1000;
+                while (((unsigned char)*pp & 0xC0) == 0x80)
+                    pp++;
+            }
+            fputs("{\"file\": ", r.a);
+            lt_json_str(r.a, pp);
+            fprintf(r.a,
+                    ", \"layout\": \"%s\", \"rows\": %ld, \"values_new\": %ld, "
+                    "\"values_present\": %ld, \"conflicts\": %ld, \"rejected\": %ld, "
+                    "\"sites_new\": %ld, \"sites_updated\": %ld, \"truncated\": %s}",
+                    (unsigned)cs.layout < 3 ? layouts[cs.layout] : "?", cs.lines, m.inserted,
+                    m.same, m.conflicts, cs.rejected + unk, snew, supd,
+                    rrc == LT_ETRUNC ? "true" : "false");
+            snprintf(obj, sizeof obj, "import/cnemc/%.100s", lt__base(path));
+            rc = lt_audit_row_append(&r, st, tot->now_ms, tot->user, "import_cnemc", obj);
+            lt_audit_row_free(&r);
+        }
+        if (rc) {
+            lt_cli_err(CMD, "%s: audit log: %s", path,
+                       rc == LT_ENOMEM ? "out of memory" : lt_store_errmsg(st));
+            lt_store_rollback(st);
+            goto out;
+        }
     }
     rc = lt_store_commit(st);
     if (rc) {
@@ -378,10 +450,12 @@ enum {
     RC_EVAL,
     RC_FROM,
     RC_TO,
+    RC_TOWNSHIP,
     RC_N
 };
 static const char *const lt__reg_cols[RC_N] = {
-    "code", "name", "city", "county", "province", "lon", "lat", "eval", "valid_from", "valid_to",
+    "code", "name", "city",       "county",   "province", "lon",
+    "lat",  "eval", "valid_from", "valid_to", "township",
 };
 
 static int lt__reg_double(struct lt_str s, double *v, double lim)
@@ -438,6 +512,7 @@ static int lt__reg_row(struct lt_store *st, const char *path, long ln, const int
         return rc;
     }
     bool existed = rc == 0;
+    struct lt_site was = site;
     /* Columns absent from the header keep what the store has; present ones are taken as given. */
     if (col[RC_NAME] >= 0)
         lt_str_copy(site.name, sizeof site.name, v[RC_NAME]);
@@ -447,6 +522,12 @@ static int lt__reg_row(struct lt_store *st, const char *path, long ln, const int
         lt_str_copy(site.county, sizeof site.county, v[RC_COUNTY]);
     if (col[RC_PROVINCE] >= 0)
         lt_str_copy(site.province, sizeof site.province, v[RC_PROVINCE]);
+    if (col[RC_TOWNSHIP] >= 0)
+        lt_str_copy(site.township, sizeof site.township, v[RC_TOWNSHIP]);
+    if (site.township[0] && !site.county[0]) {
+        why = "a township needs a county (the region tree is province > city > county > township)";
+        goto reject;
+    }
     if ((col[RC_LON] >= 0 && lt__reg_double(v[RC_LON], &site.lon, 180)) ||
         (col[RC_LAT] >= 0 && lt__reg_double(v[RC_LAT], &site.lat, 90))) {
         why = "lon/lat is not a number of degrees";
@@ -472,8 +553,10 @@ static int lt__reg_row(struct lt_store *st, const char *path, long ln, const int
         goto reject;
     }
     rc = lt_store_site_put(st, &site, &changed);
+    if (!rc && changed)
+        rc = lt__site_audit(st, tot, existed ? &was : NULL, &site);
     if (rc) {
-        lt_cli_err(CMD, "%s: %s", path, lt_store_errmsg(st));
+        lt_cli_err(CMD, "%s: %s", path, rc == LT_ENOMEM ? "out of memory" : lt_store_errmsg(st));
         return rc;
     }
     if (!existed)
@@ -660,6 +743,8 @@ int lt_cmd_import(int argc, char **argv)
         lt_cli_err(CMD, "cannot open database: %s", d.msg);
         goto out;
     }
+    lt_audit_cli_user(tot.user, sizeof tot.user);
+    tot.now_ms = lt_audit_now_ms();
 
     if (sites) {
         if (lt__import_sites(st, files[0], &tot))

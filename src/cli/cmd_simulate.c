@@ -40,7 +40,9 @@
 #include <uv.h>
 #include <zlib.h>
 
+#include "cli/audit.h"
 #include "cli/cli.h"
+#include "cli/table.h"
 #include "lantian/hj212.h"
 #include "lantian/util.h"
 #include "store/store.h"
@@ -866,6 +868,25 @@ static int lt__register(const char *db, struct lt__sim *s, struct lt__group *gs)
             snprintf(dev.pw, sizeof dev.pw, "123456");
         }
         rc = lt_store_device_put(st, &dev);
+    }
+    if (!rc && s->ndev > 0) {
+        /* A simulated fleet changes the registry too: one audit row says so (which MNs, how
+         * many sites), in the same transaction. */
+        struct lt_audit_row r;
+        char user[64];
+        lt_audit_cli_user(user, sizeof user);
+        rc = lt_audit_row_open(&r);
+        if (!rc) {
+            fprintf(r.a, "{\"devices\": %d, \"first_mn\": ", s->ndev);
+            lt_json_str(r.a, s->dev[0].mn);
+            fputs(", \"last_mn\": ", r.a);
+            lt_json_str(r.a, s->dev[s->ndev - 1].mn);
+            fprintf(r.a, ", \"kind\": \"%s\"}",
+                    gs ? "replayed loggers (cems)" : "simulated air stations and cems");
+            rc = lt_audit_row_append(&r, st, lt_audit_now_ms(), user, "simulate_register",
+                                     "simulate/register");
+            lt_audit_row_free(&r);
+        }
     }
     if (!rc)
         rc = lt_store_commit(st);

@@ -1,6 +1,8 @@
 /* lantian user — accounts of the HTTP API: add (the first administrator can only be made here),
  * list, disable. Passwords are read from stdin (never from the command line, where `ps` and the
- * shell history would show them) and stored as libsodium argon2id hashes (crypto_pwhash_str). */
+ * shell history would show them) and stored as libsodium argon2id hashes (crypto_pwhash_str).
+ * add and disable append their audit row (user "cli:<login>"; the hash is never in it) in the
+ * same transaction as the change. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -8,6 +10,7 @@
 
 #include <sodium.h>
 
+#include "cli/audit.h"
 #include "cli/cli.h"
 #include "lantian/util.h"
 #include "store/store.h"
@@ -19,13 +22,15 @@ static void lt__usage(FILE *f)
     fprintf(
         f,
         "usage: lantian user add --db PATH --name NAME --role ROLE [--province P [--city C\n"
-        "                        [--county X]]] --password-stdin\n"
+        "                        [--county X [--township T]]]] --password-stdin\n"
         "       lantian user list --db PATH\n"
         "       lantian user disable --db PATH --name NAME\n"
         "\n"
         "Roles: admin, analyst, county, enforcement, leader. The scope is a place in the region\n"
-        "tree: a county user needs --province, --city and --county; an admin has no scope;\n"
-        "other roles may have a province, city or county scope or none (the whole store).\n"
+        "tree: a county user needs --province, --city and --county (and --township for a\n"
+        "township user: it sees and changes only its township's sites); an admin has no scope;\n"
+        "other roles may have a province, city, county or township scope or none (the whole\n"
+        "store).\n"
         "The password (at least 8 bytes) is the first line of stdin.\n"
         "exit status: 0 done, 1 refused (name taken, unknown user), 2 bad command line or "
         "database.\n");
@@ -45,8 +50,26 @@ static int lt__read_password(char *pw, size_t cap)
     return 0;
 }
 
+/* The audit row of an account change: the user before (NULL when new) and after, no hash. */
+static int lt__audit_user(struct lt_store *st, const char *who, const char *action,
+                          const struct lt_user *before, const struct lt_user *after)
+{
+    struct lt_audit_row r;
+    char obj[96];
+    int rc = lt_audit_row_open(&r);
+    if (rc)
+        return rc;
+    if (before)
+        lt_audit_user_json(r.b, before);
+    lt_audit_user_json(r.a, after);
+    snprintf(obj, sizeof obj, "user/%s", after->name);
+    rc = lt_audit_row_append(&r, st, lt_audit_now_ms(), who, action, obj);
+    lt_audit_row_free(&r);
+    return rc;
+}
+
 static int lt__add(struct lt_store *st, const char *name, const char *role, const char *prov,
-                   const char *city, const char *county)
+                   const char *city, const char *county, const char *township)
 {
     struct lt_user u;
     char pw[256];
@@ -56,20 +79,22 @@ static int lt__add(struct lt_store *st, const char *name, const char *role, cons
         lt_cli_err(CMD, "unknown --role '%s' (admin, analyst, county, enforcement, leader)", role);
         return LT_EXIT_USAGE;
     }
-    if (!strcmp(role, "admin") && (prov || city || county)) {
-        lt_cli_err(CMD, "an admin has no scope (drop --province/--city/--county)");
+    if (!strcmp(role, "admin") && (prov || city || county || township)) {
+        lt_cli_err(CMD, "an admin has no scope (drop --province/--city/--county/--township)");
         return LT_EXIT_USAGE;
     }
     if (!strcmp(role, "county") && (!prov || !city || !county)) {
         lt_cli_err(CMD, "a county user needs --province, --city and --county");
         return LT_EXIT_USAGE;
     }
-    if ((county && !city) || (city && !prov)) {
-        lt_cli_err(CMD, "a scope names every level above its own (--province > --city > --county)");
+    if ((township && !county) || (county && !city) || (city && !prov)) {
+        lt_cli_err(CMD, "a scope names every level above its own (--province > --city > --county "
+                        "> --township)");
         return LT_EXIT_USAGE;
     }
     if (strlen(name) >= sizeof u.name || (prov && strlen(prov) >= sizeof u.province) ||
-        (city && strlen(city) >= sizeof u.city) || (county && strlen(county) >= sizeof u.county)) {
+        (city && strlen(city) >= sizeof u.city) || (county && strlen(county) >= sizeof u.county) ||
+        (township && strlen(township) >= sizeof u.township)) {
         lt_cli_err(CMD, "a name is too long (at most 63 bytes)");
         return LT_EXIT_USAGE;
     }
@@ -104,8 +129,19 @@ static int lt__add(struct lt_store *st, const char *name, const char *role, cons
     snprintf(u.province, sizeof u.province, "%s", prov ? prov : "");
     snprintf(u.city, sizeof u.city, "%s", city ? city : "");
     snprintf(u.county, sizeof u.county, "%s", county ? county : "");
+    snprintf(u.township, sizeof u.township, "%s", township ? township : "");
     u.created_at = (int64_t)time(NULL);
-    int rc = lt_store_user_add(st, &u, NULL);
+    char who[64];
+    lt_audit_cli_user(who, sizeof who);
+    int rc = lt_store_begin(st);
+    if (!rc)
+        rc = lt_store_user_add(st, &u, NULL);
+    if (!rc)
+        rc = lt__audit_user(st, who, "user_add", NULL, &u);
+    if (!rc)
+        rc = lt_store_commit(st);
+    if (rc)
+        lt_store_rollback(st);
     if (rc == LT_EEXIST) {
         lt_cli_err(CMD, "user '%s' exists already", name);
         status = LT_EXIT_REJECTED;
@@ -130,12 +166,12 @@ static int lt__list(struct lt_store *st)
         lt_cli_err(CMD, "%s", lt_store_errmsg(st));
         return LT_EXIT_USAGE;
     }
-    printf("name\trole\tprovince\tcity\tcounty\tcreated\tdisabled\n");
+    printf("name\trole\tprovince\tcity\tcounty\tcreated\tdisabled\ttownship\n");
     for (int i = 0; i < n; i++) {
         char tb[32];
         lt_bj_format_time(v[i].created_at, tb, sizeof tb);
-        printf("%s\t%s\t%s\t%s\t%s\t%s\t%s\n", v[i].name, v[i].role, v[i].province, v[i].city,
-               v[i].county, tb, v[i].disabled ? "yes" : "no");
+        printf("%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", v[i].name, v[i].role, v[i].province, v[i].city,
+               v[i].county, tb, v[i].disabled ? "yes" : "no", v[i].township);
     }
     free(v);
     return LT_EXIT_OK;
@@ -143,7 +179,8 @@ static int lt__list(struct lt_store *st)
 
 int lt_cmd_user(int argc, char **argv)
 {
-    const char *db = NULL, *name = NULL, *role = NULL, *prov = NULL, *city = NULL, *county = NULL;
+    const char *db = NULL, *name = NULL, *role = NULL, *prov = NULL, *city = NULL, *county = NULL,
+               *township = NULL;
     bool pw_stdin = false;
     struct lt_store *st = NULL;
     struct lt_diag d = {0};
@@ -165,7 +202,8 @@ int lt_cmd_user(int argc, char **argv)
             (r = lt_cli_opt(CMD, argc, argv, &i, "--role", &role)) ||
             (r = lt_cli_opt(CMD, argc, argv, &i, "--province", &prov)) ||
             (r = lt_cli_opt(CMD, argc, argv, &i, "--city", &city)) ||
-            (r = lt_cli_opt(CMD, argc, argv, &i, "--county", &county))) {
+            (r = lt_cli_opt(CMD, argc, argv, &i, "--county", &county)) ||
+            (r = lt_cli_opt(CMD, argc, argv, &i, "--township", &township))) {
             if (r < 0)
                 return LT_EXIT_USAGE;
             continue;
@@ -186,7 +224,7 @@ int lt_cmd_user(int argc, char **argv)
         lt_cli_err(CMD, "add needs --name, --role and --password-stdin");
         return LT_EXIT_USAGE;
     }
-    if (!add && (role || prov || city || county || pw_stdin || (list && name))) {
+    if (!add && (role || prov || city || county || township || pw_stdin || (list && name))) {
         lt_cli_err(CMD, "%s takes only --db%s", sub, list ? "" : " and --name");
         return LT_EXIT_USAGE;
     }
@@ -199,11 +237,30 @@ int lt_cmd_user(int argc, char **argv)
         return LT_EXIT_USAGE;
     }
     if (add)
-        status = lt__add(st, name, role, prov, city, county);
+        status = lt__add(st, name, role, prov, city, county, township);
     else if (list)
         status = lt__list(st);
     else {
-        int rc = lt_store_user_disable(st, name);
+        /* The account before and after, and the change, in one transaction. */
+        struct lt_user was, now;
+        char who[64];
+        lt_audit_cli_user(who, sizeof who);
+        int rc = lt_store_begin(st);
+        if (!rc)
+            rc = lt_store_user_get(st, name, &was);
+        if (!rc)
+            rc = lt_store_user_disable(st, name);
+        if (!rc)
+            rc = lt_store_user_get(st, name, &now);
+        if (!rc && was.disabled == now.disabled)
+            rc = lt_store_commit(st); /* disabled already: nothing changed, no row */
+        else if (!rc) {
+            rc = lt__audit_user(st, who, "user_disable", &was, &now);
+            if (!rc)
+                rc = lt_store_commit(st);
+        }
+        if (rc)
+            lt_store_rollback(st);
         if (rc == LT_ENOTFOUND) {
             lt_cli_err(CMD, "no user '%s'", name);
             status = LT_EXIT_REJECTED;

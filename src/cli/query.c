@@ -417,14 +417,16 @@ int lt_query_target_table(const struct lt_target *tg, const struct lt_target_sta
     return 0;
 }
 
-void lt_query_target_json(FILE *f, const struct lt_target *tg, const char *area, int nsites,
-                          const struct lt_target_status *s, const struct lt_table *items,
-                          const struct lt_rules *rules)
+void lt_query_target_json(FILE *f, const struct lt_target *tg, const char *origin, const char *area,
+                          int nsites, const struct lt_target_status *s,
+                          const struct lt_table *items, const struct lt_rules *rules)
 {
     char asof[16];
     lt_date_format(s->as_of, asof, sizeof(asof));
     fputs("{\"target\": ", f);
     lt_json_str(f, tg->name);
+    fputs(", \"origin\": ", f);
+    lt_json_str(f, origin);
     fputs(", \"area\": ", f);
     lt_json_str(f, area);
     fprintf(f, ", \"year\": %d, \"as_of\": \"%s\", \"ruleset\": ", tg->year, asof);

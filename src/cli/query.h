@@ -77,9 +77,10 @@ int lt_query_target_value(struct lt_target *t, enum lt_target_kind k, const char
 int lt_query_target_table(const struct lt_target *tg, const struct lt_target_status *s,
                           struct lt_table **out);
 
-/* The JSON object of `lantian target --format json` (no trailing newline). */
-void lt_query_target_json(FILE *f, const struct lt_target *tg, const char *area, int nsites,
-                          const struct lt_target_status *s, const struct lt_table *items,
-                          const struct lt_rules *rules);
+/* The JSON object of `lantian target --format json` (no trailing newline). origin says where the
+ * target came from: "store", "file" or "values". */
+void lt_query_target_json(FILE *f, const struct lt_target *tg, const char *origin, const char *area,
+                          int nsites, const struct lt_target_status *s,
+                          const struct lt_table *items, const struct lt_rules *rules);
 
 #endif

@@ -1,6 +1,10 @@
 /* lantian — table rows of stored records, shared by the CLI and the HTTP API. */
 #include <stdio.h>
 
+#include <math.h>
+#include <string.h>
+
+#include "cli/audit.h"
 #include "cli/rows.h"
 #include "lantian/hj212.h"
 #include "lantian/util.h"
@@ -14,6 +18,8 @@ static const char *const lt__exceedance_hdr[] = {
     "o2_ref", "corrected", "limit",  "flag",   "rule",       "detected"};
 static const char *const lt__correction_hdr[] = {"id",  "site", "pollutant", "time", "old",
                                                  "new", "who",  "at",        "why"};
+static const char *const lt__target_hdr[] = {"area",  "year",   "name",   "ruleset", "target",
+                                             "value", "set_by", "set_at", "source"};
 
 struct lt_table *lt_rows_new(enum lt_rows_kind kind)
 {
@@ -26,6 +32,8 @@ struct lt_table *lt_rows_new(enum lt_rows_kind kind)
         return lt_table_new(13, lt__exceedance_hdr);
     case LT_ROWS_CORRECTION:
         return lt_table_new(9, lt__correction_hdr);
+    case LT_ROWS_TARGET:
+        return lt_table_new(9, lt__target_hdr);
     }
     return NULL;
 }
@@ -42,6 +50,58 @@ void lt_rows_crc_names(unsigned mask, char *buf, size_t cap)
                 return;
             len += (size_t)w;
         }
+}
+
+int lt_rows_crc_parse(const char *s, unsigned *mask)
+{
+    *mask = LT_CRC_MASK_STD;
+    if (!s)
+        return 0;
+    struct lt_str rest = lt_str_of(s);
+    while (rest.len) {
+        const char *comma = memchr(rest.p, ',', rest.len);
+        struct lt_str w = {rest.p, comma ? (size_t)(comma - rest.p) : rest.len};
+        rest = comma ? (struct lt_str){comma + 1, rest.len - w.len - 1} : (struct lt_str){"", 0};
+        w = lt_str_trim(w);
+        if (lt_str_eq(w, "std"))
+            continue;
+        if (lt_str_eq(w, "modbus"))
+            *mask |= 1u << LT_CRC_MODBUS;
+        else if (lt_str_eq(w, "modbus-le"))
+            *mask |= 1u << LT_CRC_MODBUS_LE;
+        else if (lt_str_eq(w, "any"))
+            *mask |= (1u << LT_CRC_KIND_N) - 1;
+        else
+            return LT_EPARSE;
+    }
+    return 0;
+}
+
+int lt_rows_target(struct lt_table *t, const struct lt_store_target *x)
+{
+    static const char *const keys[LT_TGT_N] = {"pm25",      "pm10",        "good_ratio",
+                                               "good_days", "heavy_ratio", "index"};
+    for (int k = 0; k < LT_TGT_N; k++) {
+        char v[40], at[24];
+        if (isnan(x->t.value[k]))
+            continue;
+        if (lt_table_row(t))
+            return LT_ENOMEM;
+        lt_audit_target_value(v, sizeof v, k, x->t.value[k], x->t.strict[k]);
+        lt_table_str(t, 0, x->t.area);
+        lt_table_int(t, 1, x->t.year);
+        lt_table_str(t, 2, x->t.name);
+        if (x->t.ruleset[0])
+            lt_table_str(t, 3, x->t.ruleset);
+        lt_table_str(t, 4, keys[k]);
+        lt_table_str(t, 5, v);
+        lt_table_str(t, 6, x->set_by[k]);
+        lt_bj_format_time(x->set_at[k], at, sizeof at);
+        lt_table_str(t, 7, at);
+        if (x->t.source[0])
+            lt_table_str(t, 8, x->t.source);
+    }
+    return 0;
 }
 
 /* Beijing time of a UTC millisecond instant; nothing for 0 (unknown). */

@@ -456,6 +456,8 @@ int lt__api_targets(struct lt__req *q)
     if (as_of < jan1 || as_of > lt_days_from_civil((int)year, 12, 31))
         return lt__fail(q, 400, "bad_parameter", "as_of: %s is not in %lld", lt__param(q, "as_of"),
                         year);
+    if (level == LT_AREA_SITE)
+        return lt__fail(q, 400, "bad_parameter", "targets are set for a city or a county");
     for (int k = 0; k < LT_TGT_N; k++) {
         const char *v = lt__param(q, keys[k]);
         if (!v)
@@ -467,10 +469,33 @@ int lt__api_targets(struct lt__req *q)
                             keys[k], v);
         nvalues++;
     }
-    if (!config == !nvalues)
-        return lt__fail(q, 400, nvalues ? "bad_parameter" : "missing_parameter",
+    if (config && nvalues)
+        return lt__fail(q, 400, "bad_parameter",
                         "give either config=NAME or target values (pm25, pm10, good_ratio, "
-                        "good_days, heavy_ratio, index), not both or neither");
+                        "good_days, heavy_ratio, index), not both");
+    /* Where the target comes from (docs/API.md): values given > config=NAME (the server's
+     * targets file) > the store > the server's targets file when the store has none. */
+    const char *origin = nvalues ? "values" : "file";
+    struct lt_store_target stored;
+    if (!config && !nvalues) {
+        if (ruleset)
+            return lt__fail(q, 400, "bad_parameter",
+                            "ruleset goes with target values; a stored target names its own");
+        int src = lt_store_target_get(q->st, area, (int)year, &stored);
+        if (src && src != LT_ENOTFOUND && src != LT_EINVAL)
+            return lt__fail_store(q, src, "get target");
+        if (!src) {
+            tg = &stored.t;
+            origin = "store";
+        } else if (lt__http_targets_name(q->srv)) {
+            config = lt__http_targets_name(q->srv); /* the fallback: the file, as config=NAME */
+        } else {
+            return lt__fail(q, 404, "not_found",
+                            "no target for %s in %lld in the store (POST /api/targets, lantian "
+                            "target import) and this server has no --targets file",
+                            area, year);
+        }
+    }
     if (config) {
         int n;
         const struct lt_target *all = lt__http_targets(q->srv, config, &n);
@@ -492,7 +517,7 @@ int lt__api_targets(struct lt__req *q)
         if (!tg)
             return lt__fail(q, 404, "not_found", "targets '%s' have none for %s in %lld", config,
                             area, year);
-    } else {
+    } else if (nvalues) {
         snprintf(cli.name, sizeof cli.name, "%s %lld", area, year);
         snprintf(cli.area, sizeof cli.area, "%s", area);
         cli.year = (int)year;
@@ -531,7 +556,7 @@ int lt__api_targets(struct lt__req *q)
     if (q->fmt == LT_FMT_CSV)
         lt_table_print(t, q->out, LT_FMT_CSV);
     else {
-        lt_query_target_json(q->out, tg, areas[0].name,
+        lt_query_target_json(q->out, tg, origin, areas[0].name,
                              lt_area_sites_with_data(&ds, &areas[0], jan1, as_of), &s, t, rules);
         fputc('\n', q->out);
     }

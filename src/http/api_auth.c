@@ -13,6 +13,7 @@
 #include <microhttpd.h>
 #include <sodium.h>
 
+#include "cli/audit.h"
 #include "http/http_internal.h"
 #include "lantian/hj212.h"
 #include "lantian/source.h"
@@ -43,13 +44,6 @@ static void lt__token_hash(const char *token, char hex[65])
     sodium_bin2hex(hex, 65, h, sizeof h);
 }
 
-static int64_t lt__now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* Session lifetime: LANTIAN_SESSION_TTL_S (60 .. 30 days; 1 .. for tests), default 12 h. */
 static int64_t lt__session_ttl(void)
 {
@@ -64,22 +58,6 @@ static int64_t lt__session_ttl(void)
 
 /* A request body is one flat object whose members are strings, numbers, true, false or null
  * (RFC 8259 grammar; no nesting, no duplicate names). Errors carry the byte offset. */
-enum { LT__JNULL = 1, LT__JBOOL, LT__JNUM, LT__JSTR };
-#define LT__JMEMBERS 16
-#define LT__JTEXT    512
-
-struct lt__jmember {
-    char key[32];
-    int type;
-    bool b;
-    double num;
-    char str[LT__JTEXT];
-};
-struct lt__jobj {
-    struct lt__jmember m[LT__JMEMBERS];
-    int n;
-};
-
 struct lt__jp {
     const char *p, *s, *e;
     char msg[120];
@@ -325,7 +303,7 @@ fail:
     return -1;
 }
 
-static const struct lt__jmember *lt__jget(const struct lt__jobj *o, const char *key)
+const struct lt__jmember *lt__jget(const struct lt__jobj *o, const char *key)
 {
     for (int i = 0; i < o->n; i++)
         if (!strcmp(o->m[i].key, key))
@@ -335,7 +313,7 @@ static const struct lt__jmember *lt__jget(const struct lt__jobj *o, const char *
 
 /* Parse q's body as a JSON object with only the members in allowed (" a b c "): 400 with the
  * byte position when malformed, 400 for an unknown member. */
-static int lt__body_object(struct lt__req *q, const char *allowed, struct lt__jobj *o)
+int lt__body_object(struct lt__req *q, const char *allowed, struct lt__jobj *o)
 {
     size_t pos = 0;
     char msg[120], k[40];
@@ -353,8 +331,7 @@ static int lt__body_object(struct lt__req *q, const char *allowed, struct lt__jo
 }
 
 /* A required string member: 400 when missing, not a string or empty. */
-static int lt__jreq_str(struct lt__req *q, const struct lt__jobj *o, const char *key,
-                        const char **out)
+int lt__jreq_str(struct lt__req *q, const struct lt__jobj *o, const char *key, const char **out)
 {
     const struct lt__jmember *m = lt__jget(o, key);
     if (!m)
@@ -644,25 +621,40 @@ bool lt__scope_has_site(const struct lt__req *q, const struct lt_site *s)
     const struct lt_user *u = &q->user;
     if (!lt__scoped(q))
         return true;
+    /* Counties and townships compare exactly (their suffixes 区/县/镇/街道 are part of the name).
+     */
     return lt__place_eq(u->province, s->province) &&
            (!u->city[0] || lt__place_eq(u->city, s->city)) &&
-           (!u->county[0] || !strcmp(u->county, s->county));
+           (!u->county[0] || !strcmp(u->county, s->county)) &&
+           (!u->township[0] || !strcmp(u->township, s->township));
+}
+
+/* "河南省 郑州 中原区 石佛镇" for messages. */
+static const char *lt__scope_text(const struct lt__req *q, char *buf, size_t cap)
+{
+    const struct lt_user *u = &q->user;
+    snprintf(buf, cap, "%s%s%s%s%s%s%s", u->province, u->city[0] ? " " : "", u->city,
+             u->county[0] ? " " : "", u->county, u->township[0] ? " " : "", u->township);
+    return buf;
 }
 
 int lt__scope_province(struct lt__req *q, const char *name)
 {
+    char sc[280];
     if (!lt__scoped(q) || lt__place_eq(name, q->user.province))
         return 0;
     return lt__fail(q, 403, "out_of_scope", "province '%s' lies outside your scope (%s)", name,
-                    q->user.province);
+                    lt__scope_text(q, sc, sizeof sc));
 }
 
 int lt__scope_site(struct lt__req *q, const struct lt_site *s)
 {
+    char sc[280];
     if (lt__scope_has_site(q, s))
         return 0;
-    return lt__fail(q, 403, "out_of_scope", "site %s (%s %s) lies outside your scope (%s %s %s)",
-                    s->code, s->city, s->county, q->user.province, q->user.city, q->user.county);
+    return lt__fail(q, 403, "out_of_scope", "site %s (%s %s%s%s) lies outside your scope (%s)",
+                    s->code, s->city, s->county, s->township[0] ? " " : "", s->township,
+                    lt__scope_text(q, sc, sizeof sc));
 }
 
 int lt__scope_site_code(struct lt__req *q, const char *code)
@@ -678,14 +670,10 @@ int lt__scope_site_code(struct lt__req *q, const char *code)
     return lt__scope_site(q, &s);
 }
 
-/* An area (LT_AREA_SITE/CITY/COUNTY and its name) may be read when every site it holds lies in
- * the scope: the sites matching the area and those matching the area and the scope are counted. */
-int lt__scope_area(struct lt__req *q, int level, const char *name)
+int lt__scope_area_inside(struct lt__req *q, int level, const char *name)
 {
     if (!lt__scoped(q))
-        return 0;
-    if (level == 0)
-        return lt__scope_site_code(q, name);
+        return 1;
     struct lt_site_filter f = {0};
     if (level == 1)
         f.city = name;
@@ -695,14 +683,28 @@ int lt__scope_area(struct lt__req *q, int level, const char *name)
     int n = 0, inside = 0;
     int rc = lt_store_sites(q->st, &f, &v, &n);
     if (rc)
-        return lt__fail_store(q, rc, "list sites");
+        return rc;
     for (int i = 0; i < n; i++)
         inside += lt__scope_has_site(q, &v[i]);
     free(v);
-    if (n == 0 || inside < n)
-        return lt__fail(q, 403, "out_of_scope", "%s '%s' lies outside your scope (%s %s %s)",
-                        level == 1 ? "city" : "county", name, q->user.province, q->user.city,
-                        q->user.county);
+    return n > 0 && inside == n;
+}
+
+/* An area (LT_AREA_SITE/CITY/COUNTY and its name) may be read when every site it holds lies in
+ * the scope: the sites matching the area and those matching the area and the scope are counted. */
+int lt__scope_area(struct lt__req *q, int level, const char *name)
+{
+    char sc[280];
+    if (!lt__scoped(q))
+        return 0;
+    if (level == 0)
+        return lt__scope_site_code(q, name);
+    int in = lt__scope_area_inside(q, level, name);
+    if (in < 0)
+        return lt__fail_store(q, in, "list sites");
+    if (!in)
+        return lt__fail(q, 403, "out_of_scope", "%s '%s' lies outside your scope (%s)",
+                        level == 1 ? "city" : "county", name, lt__scope_text(q, sc, sizeof sc));
     return 0;
 }
 
@@ -748,20 +750,11 @@ int lt__need_role(struct lt__req *q, const char *roles)
                     roles);
 }
 
-static void lt__jval(FILE *f, double v)
-{
-    if (isnan(v))
-        fputs("null", f);
-    else
-        fprintf(f, "%.17g", v);
-}
-
 int lt__api_correct(struct lt__req *q)
 {
     struct lt__jobj *o = malloc(sizeof *o);
     const char *site = NULL, *poll = NULL, *time_s = NULL, *why = NULL;
     char *before = NULL, *after = NULL;
-    size_t blen = 0, alen = 0;
     int rc;
     if (!o)
         return lt__fail(q, 503, "out_of_memory", "the server is out of memory; try again later");
@@ -827,56 +820,14 @@ int lt__api_correct(struct lt__req *q)
     rc = lt__scope_site(q, &s);
     if (rc)
         goto out;
-    int64_t now_ms = lt__now_ms(), id = 0;
+    int64_t now_ms = lt_audit_now_ms(), id = 0;
     src = lt_store_begin(q->st);
     if (src) {
         rc = lt__fail_store(q, src, "begin");
         goto out;
     }
-    src = lt_store_correct(q->st, s.code, factor, ts, nv, q->user.name, now_ms / 1000, why, &id);
-    struct lt_correction *cs = NULL;
-    int nc = 0;
-    if (!src)
-        src = lt_store_corrections(q->st, s.code, &cs, &nc);
-    if (!src) {
-        const struct lt_correction *c = NULL;
-        for (int i = 0; i < nc; i++)
-            if (cs[i].id == id)
-                c = &cs[i];
-        FILE *bf = open_memstream(&before, &blen), *af = open_memstream(&after, &alen);
-        if (!bf || !af || !c) {
-            if (bf)
-                fclose(bf);
-            if (af)
-                fclose(af);
-            src = LT_ENOMEM;
-        } else {
-            char tb[24];
-            lt_bj_format_hour(ts, tb, sizeof tb);
-            fputs("{\"site\": ", bf);
-            lt_json_str(bf, s.code);
-            fprintf(bf, ", \"pollutant\": \"%s\", \"time\": \"%s\", \"value\": ",
-                    lt_pollutant_name((enum lt_pollutant)factor), tb);
-            lt__jval(bf, c->old_value);
-            fputc('}', bf);
-            fprintf(af, "{\"correction_id\": %lld, \"site\": ", (long long)id);
-            lt_json_str(af, s.code);
-            fprintf(af, ", \"pollutant\": \"%s\", \"time\": \"%s\", \"value\": ",
-                    lt_pollutant_name((enum lt_pollutant)factor), tb);
-            lt__jval(af, nv);
-            fputs(", \"why\": ", af);
-            lt_json_str(af, why);
-            fputc('}', af);
-            fclose(bf);
-            fclose(af);
-            char obj[128];
-            snprintf(obj, sizeof obj, "hourly/%s/%s/%s", s.code,
-                     lt_pollutant_name((enum lt_pollutant)factor), tb);
-            src = lt_store_audit_append(q->st, now_ms, q->user.name, "correction", obj, before,
-                                        after, NULL);
-        }
-    }
-    free(cs);
+    src = lt_audit_correct(q->st, s.code, factor, ts, nv, q->user.name, why, q->user.name, now_ms,
+                           &id, &before, &after);
     if (src) {
         lt_store_rollback(q->st);
         if (src == LT_ENOTFOUND)
@@ -910,7 +861,7 @@ extern const size_t lt_limits_default_ini_len;
 
 /* Is type a source type of the built-in emission limits (config/emission_limits.ini)? 1 yes,
  * 0 no, negative LT_E* when the limits could not be read. */
-static int lt__source_type_known(const char *type)
+int lt__source_type_known(const char *type)
 {
     struct lt_limits l;
     struct lt_diag d = {0};
@@ -927,8 +878,8 @@ static int lt__source_type_known(const char *type)
 }
 
 /* An optional string member into dst (cap bytes): 0 when absent or copied, else the 400. */
-static int lt__jopt_str(struct lt__req *q, const struct lt__jobj *o, const char *key, char *dst,
-                        size_t cap, bool *given)
+int lt__jopt_str(struct lt__req *q, const struct lt__jobj *o, const char *key, char *dst,
+                 size_t cap, bool *given)
 {
     const struct lt__jmember *m = lt__jget(o, key);
     *given = false;
@@ -943,49 +894,12 @@ static int lt__jopt_str(struct lt__req *q, const struct lt__jobj *o, const char 
     return 0;
 }
 
-static void lt__device_json(FILE *f, const struct lt_device *d)
-{
-    char cb[32];
-    fputs("{\"mn\": ", f);
-    lt_json_str(f, d->mn);
-    fputs(", \"kind\": ", f);
-    lt_json_str(f, d->kind);
-    fputs(", \"site\": ", f);
-    lt__jstr(f, d->site[0] ? d->site : NULL);
-    fputs(", \"outlet\": ", f);
-    lt__jstr(f, d->outlet[0] ? d->outlet : NULL);
-    fputs(", \"source_type\": ", f);
-    lt__jstr(f, d->source_type[0] ? d->source_type : NULL);
-    lt_bj_format_time(d->created_at, cb, sizeof cb);
-    fprintf(f, ", \"crc_mask\": %u, \"enabled\": %s, \"password_set\": %s, \"created_at\": ",
-            d->crc_mask, d->enabled ? "true" : "false", d->pw[0] ? "true" : "false");
-    lt_json_str(f, cb);
-    fputc('}', f);
-}
-
-static void lt__quarantine_json(FILE *f, const struct lt_quarantine *e)
-{
-    char fb[32], lb[32];
-    lt_bj_format_time(e->first_ms / 1000, fb, sizeof fb);
-    lt_bj_format_time(e->last_ms / 1000, lb, sizeof lb);
-    fputs("{\"mn\": ", f);
-    lt_json_str(f, e->mn);
-    fputs(", \"first_seen\": ", f);
-    lt_json_str(f, fb);
-    fputs(", \"last_seen\": ", f);
-    lt_json_str(f, lb);
-    fprintf(f, ", \"frames\": %lld, \"last_peer\": ", (long long)e->frames);
-    lt_json_str(f, e->last_peer);
-    fprintf(f, ", \"last_raw_id\": %lld}", (long long)e->last_raw_id);
-}
-
 int lt__api_adopt(struct lt__req *q)
 {
     static const char *const kinds[] = {"air", "cems", "dust", "voc", "power"};
     struct lt__jobj *o = malloc(sizeof *o);
     const char *kind = NULL;
     char *before = NULL, *after = NULL;
-    size_t blen = 0, alen = 0;
     struct lt_device d;
     bool has_site, has_outlet, has_pw, has_type;
     int rc;
@@ -1071,46 +985,21 @@ int lt__api_adopt(struct lt__req *q)
             goto out;
         }
     }
-    int64_t now_ms = lt__now_ms();
+    int64_t now_ms = lt_audit_now_ms();
     int src = lt_store_begin(q->st);
     if (src) {
         rc = lt__fail_store(q, src, "begin");
         goto out;
     }
-    struct lt_quarantine *qv = NULL, *e = NULL;
-    int nq = 0;
-    src = lt_store_quarantine_list(q->st, &qv, &nq);
-    for (int i = 0; !src && i < nq; i++)
-        if (!strcmp(qv[i].mn, d.mn))
-            e = &qv[i];
-    if (!src && !e) {
-        free(qv);
+    struct lt_quarantine e;
+    src = lt_store_quarantine_get(q->st, d.mn, &e);
+    if (src == LT_ENOTFOUND) {
         lt_store_rollback(q->st);
         rc = lt__fail(q, 404, "not_found", "no MN '%.40s' in quarantine", d.mn);
         goto out;
     }
     if (!src)
-        src = lt_store_quarantine_adopt(q->st, &d);
-    if (!src) {
-        FILE *bf = open_memstream(&before, &blen), *af = open_memstream(&after, &alen);
-        if (!bf || !af) {
-            if (bf)
-                fclose(bf);
-            if (af)
-                fclose(af);
-            src = LT_ENOMEM;
-        } else {
-            lt__quarantine_json(bf, e);
-            lt__device_json(af, &d);
-            fclose(bf);
-            fclose(af);
-            char obj[64];
-            snprintf(obj, sizeof obj, "device/%s", d.mn);
-            src = lt_store_audit_append(q->st, now_ms, q->user.name, "quarantine_adopt", obj,
-                                        before, after, NULL);
-        }
-    }
-    free(qv);
+        src = lt_audit_adopt(q->st, &d, q->user.name, now_ms, &before, &after);
     if (src) {
         lt_store_rollback(q->st);
         if (src == LT_EEXIST)
@@ -1143,7 +1032,7 @@ out:
 
 /* A county user (or any scoped user) may flag an area only when every site of it lies in the
  * scope: the name is taken as a county when some site has that county, else as a city. */
-static int lt__scope_dust_area(struct lt__req *q, const char *area)
+int lt__scope_dust_area(struct lt__req *q, const char *area)
 {
     if (!lt__scoped(q))
         return 0;
@@ -1157,36 +1046,7 @@ static int lt__scope_dust_area(struct lt__req *q, const char *area)
     return lt__scope_area(q, n > 0 ? 2 : 1, area);
 }
 
-/* The flags of days d0 .. d1 of area as {"area", "from", "to", "flagged", "flags"}: flags[i] is
- * '1' when day d0 + i is flagged. */
-static int lt__dust_json(struct lt_store *st, const char *area, int32_t d0, int32_t d1, char **out)
-{
-    size_t len = 0;
-    char b0[16], b1[16], bits[LT__HTTP_DAILY_DAYS + 1];
-    int flagged = 0;
-    for (int32_t day = d0; day <= d1; day++) {
-        bool on = false;
-        int rc = lt_store_dust_get(st, area, day, &on);
-        if (rc)
-            return rc;
-        bits[day - d0] = on ? '1' : '0';
-        flagged += on;
-    }
-    bits[d1 - d0 + 1] = '\0';
-    FILE *f = open_memstream(out, &len);
-    if (!f)
-        return LT_ENOMEM;
-    lt_date_format(d0, b0, sizeof b0);
-    lt_date_format(d1, b1, sizeof b1);
-    fputs("{\"area\": ", f);
-    lt_json_str(f, area);
-    fprintf(f, ", \"from\": \"%s\", \"to\": \"%s\", \"flagged\": %d, \"flags\": \"%s\"}", b0, b1,
-            flagged, bits);
-    fclose(f);
-    return 0;
-}
-
-static int lt__jreq_date(struct lt__req *q, const struct lt__jobj *o, const char *key, int32_t *day)
+int lt__jreq_date(struct lt__req *q, const struct lt__jobj *o, const char *key, int32_t *day)
 {
     const char *s = NULL;
     int rc = lt__jreq_str(q, o, key, &s);
@@ -1238,25 +1098,13 @@ int lt__api_dust(struct lt__req *q)
     rc = lt__scope_dust_area(q, area);
     if (rc)
         goto out;
-    int64_t now_ms = lt__now_ms();
+    int64_t now_ms = lt_audit_now_ms();
     int src = lt_store_begin(q->st);
     if (src) {
         rc = lt__fail_store(q, src, "begin");
         goto out;
     }
-    src = lt__dust_json(q->st, area, d0, d1, &before);
-    for (int32_t day = d0; !src && day <= d1; day++)
-        src = lt_store_dust_set(q->st, area, day, !clear);
-    if (!src)
-        src = lt__dust_json(q->st, area, d0, d1, &after);
-    if (!src) {
-        char obj[128], b0[16], b1[16];
-        lt_date_format(d0, b0, sizeof b0);
-        lt_date_format(d1, b1, sizeof b1);
-        snprintf(obj, sizeof obj, "dust/%s/%s:%s", area, b0, b1);
-        src = lt_store_audit_append(q->st, now_ms, q->user.name, clear ? "dust_clear" : "dust_set",
-                                    obj, before, after, NULL);
-    }
+    src = lt_audit_dust(q->st, area, d0, d1, clear, q->user.name, now_ms, &before, &after);
     if (src) {
         lt_store_rollback(q->st);
         rc = lt__fail_store(q, src, "set dust days");
@@ -1283,9 +1131,9 @@ out:
 
 int lt__api_audit(struct lt__req *q)
 {
+    static const char *const hdr[] = {"id",     "at",     "at_ms",  "user",
+                                      "action", "object", "before", "after"};
     int rc = lt__need_role(q, " admin ");
-    if (!rc)
-        rc = lt__json_only(q);
     if (rc)
         return rc;
     long long limit = 100, offset = 0;
@@ -1294,12 +1142,50 @@ int lt__api_audit(struct lt__req *q)
         rc = lt__param_int(q, "offset", 0, 100000000, &offset);
     if (rc)
         return rc;
+    struct lt_audit_filter f = {.action = lt__param(q, "action"),
+                                .user = lt__param(q, "user"),
+                                .object_prefix = lt__param(q, "object")};
+    if ((f.action && (!f.action[0] || strlen(f.action) > 31)) ||
+        (f.user && (!f.user[0] || strlen(f.user) > 63)) ||
+        (f.object_prefix && (!f.object_prefix[0] || strlen(f.object_prefix) > 127)))
+        return lt__fail(q, 400, "bad_parameter",
+                        "action (1 .. 31 bytes), user (1 .. 63) and object (a prefix, 1 .. 127) "
+                        "must not be empty or longer");
     struct lt_audit *v = NULL;
     int n = 0;
     int64_t total = 0;
-    rc = lt_store_audit_list(q->st, (int)limit, (int)offset, &v, &n, &total);
+    rc = lt_store_audit_list(q->st, (int)limit, (int)offset, &f, &v, &n, &total);
     if (rc)
         return lt__fail_store(q, rc, "read the audit log");
+    if (q->fmt == LT_FMT_CSV) {
+        /* before/after as their JSON text in a cell: a spreadsheet shows them whole. */
+        struct lt_table *t = lt_table_new(8, hdr);
+        for (int i = 0; t && i < n; i++) {
+            char tb[32];
+            if (lt_table_row(t)) {
+                lt_table_free(t);
+                t = NULL;
+                break;
+            }
+            lt_bj_format_time(v[i].at_ms / 1000, tb, sizeof tb);
+            lt_table_int(t, 0, v[i].id);
+            lt_table_str(t, 1, tb);
+            lt_table_int(t, 2, v[i].at_ms);
+            lt_table_str(t, 3, v[i].user);
+            lt_table_str(t, 4, v[i].action);
+            lt_table_str(t, 5, v[i].object);
+            if (v[i].before_json[0])
+                lt_table_str(t, 6, v[i].before_json);
+            if (v[i].after_json[0])
+                lt_table_str(t, 7, v[i].after_json);
+        }
+        free(v);
+        if (!t)
+            return lt__fail_store(q, LT_ENOMEM, "audit log");
+        lt_table_print(t, q->out, LT_FMT_CSV);
+        lt_table_free(t);
+        return 200;
+    }
     fprintf(q->out, "{\"total\": %lld, \"offset\": %lld, \"limit\": %lld, \"items\": [",
             (long long)total, offset, limit);
     for (int i = 0; i < n; i++) {
@@ -1313,7 +1199,7 @@ int lt__api_audit(struct lt__req *q)
         lt_json_str(q->out, v[i].action);
         fputs(", \"object\": ", q->out);
         lt_json_str(q->out, v[i].object);
-        /* before/after are JSON written by the server itself: embedded as they are. */
+        /* before/after are JSON written by lantian itself (cli/audit.c): embedded as they are. */
         fprintf(q->out, ", \"before\": %s, \"after\": %s}",
                 v[i].before_json[0] ? v[i].before_json : "null",
                 v[i].after_json[0] ? v[i].after_json : "null");

@@ -34,8 +34,9 @@ static void lt__day_cell(struct lt_table *t, int col, int32_t day, int32_t open)
     lt_table_str(t, col, b);
 }
 
-static const char *const lt__site_hdr[] = {"code", "name", "city",    "county",     "province",
-                                           "lon",  "lat",  "is_eval", "valid_from", "valid_to"};
+static const char *const lt__site_hdr[] = {"code",       "name",     "city",    "county",
+                                           "province",   "lon",      "lat",     "is_eval",
+                                           "valid_from", "valid_to", "township"};
 
 static int lt__site_row(struct lt_table *t, const struct lt_site *s)
 {
@@ -53,6 +54,9 @@ static int lt__site_row(struct lt_table *t, const struct lt_site *s)
     lt_table_bool(t, 7, s->is_eval);
     lt__day_cell(t, 8, s->valid_from, LT_DAY_OPEN_FROM);
     lt__day_cell(t, 9, s->valid_to, LT_DAY_OPEN_TO);
+    /* The township (schema version 7) comes last, so that the older columns keep their places. */
+    if (s->township[0])
+        lt_table_str(t, 10, s->township);
     return 0;
 }
 
@@ -63,6 +67,7 @@ int lt__api_sites(struct lt__req *q)
         return rc;
     struct lt_site_filter f = {.city = lt__param(q, "city"),
                                .county = lt__param(q, "county"),
+                               .township = lt__param(q, "township"),
                                .province = lt__param(q, "province")};
     /* Scope: asking for an area outside it is refused; the list holds only sites inside it. */
     if (f.county)
@@ -78,7 +83,7 @@ int lt__api_sites(struct lt__req *q)
     rc = lt_store_sites(q->st, &f, &v, &n);
     if (rc)
         return lt__fail_store(q, rc, "list sites");
-    struct lt_table *t = lt_table_new(10, lt__site_hdr);
+    struct lt_table *t = lt_table_new(11, lt__site_hdr);
     for (int i = 0; t && i < n; i++)
         if (lt__scope_has_site(q, &v[i]) && lt__site_row(t, &v[i])) {
             lt_table_free(t);
@@ -160,7 +165,7 @@ int lt__api_site(struct lt__req *q)
     rc = lt__last_hour(q->st, s.code, &last);
     if (rc)
         return lt__fail_store(q, rc, "find the last hour");
-    struct lt_table *t = lt_table_new(10, lt__site_hdr);
+    struct lt_table *t = lt_table_new(11, lt__site_hdr);
     if (!t || lt__site_row(t, &s)) {
         lt_table_free(t);
         return lt__fail_store(q, LT_ENOMEM, "site");

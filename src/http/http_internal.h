@@ -127,6 +127,45 @@ int lt__scope_site_code(struct lt__req *q, const char *code);
 int lt__scope_area(struct lt__req *q, int level, const char *name);
 bool lt__scope_sees_outlets(const struct lt__req *q);
 int lt__scope_device_hidden(struct lt__req *q, const struct lt_device *d);
+/* The scope a dust flag or a target of a named area needs: the name is a county when some site
+ * has that county, else a city (every site of it inside the scope; 403 otherwise). */
+int lt__scope_dust_area(struct lt__req *q, const char *area);
+/* Is every site of the area (level 1 city, 2 county) inside the scope? 1 yes, 0 no (also for an
+ * area without sites when the user has a scope), negative LT_E* from the store. */
+int lt__scope_area_inside(struct lt__req *q, int level, const char *name);
+
+/* Request bodies (api_auth.c): one flat JSON object whose members are strings, numbers, true,
+ * false or null (RFC 8259; no nesting, no duplicate names, at most LT__JMEMBERS members, strings
+ * under LT__JTEXT bytes). */
+enum { LT__JNULL = 1, LT__JBOOL, LT__JNUM, LT__JSTR };
+#define LT__JMEMBERS 16
+#define LT__JTEXT    512
+struct lt__jmember {
+    char key[32];
+    int type;
+    bool b;
+    double num;
+    char str[LT__JTEXT];
+};
+struct lt__jobj {
+    struct lt__jmember m[LT__JMEMBERS];
+    int n;
+};
+/* Parse q's body with only the members in allowed (" a b c "): 400 malformed_json with the byte
+ * position, 400 unknown_field for a member not allowed. */
+int lt__body_object(struct lt__req *q, const char *allowed, struct lt__jobj *o);
+/* The member named key, or NULL. */
+const struct lt__jmember *lt__jget(const struct lt__jobj *o, const char *key);
+/* A required non-empty string (400 missing_field / bad_field). */
+int lt__jreq_str(struct lt__req *q, const struct lt__jobj *o, const char *key, const char **out);
+/* An optional non-empty string of at most cap - 1 bytes copied into dst (400 bad_field). */
+int lt__jopt_str(struct lt__req *q, const struct lt__jobj *o, const char *key, char *dst,
+                 size_t cap, bool *given);
+/* A required date YYYY-MM-DD (400 missing_field / bad_field). */
+int lt__jreq_date(struct lt__req *q, const struct lt__jobj *o, const char *key, int32_t *day);
+/* Is type a source type of the built-in emission limits? 1 yes, 0 no, negative LT_E*. */
+int lt__source_type_known(const char *type);
+
 int lt__api_login(struct lt__req *q);
 int lt__api_logout(struct lt__req *q);
 int lt__api_me(struct lt__req *q);
@@ -134,6 +173,11 @@ int lt__api_correct(struct lt__req *q);
 int lt__api_adopt(struct lt__req *q);
 int lt__api_dust(struct lt__req *q);
 int lt__api_audit(struct lt__req *q);
+/* Registry and target edits (api_edit.c). */
+int lt__api_site_edit(struct lt__req *q);
+int lt__api_device_edit(struct lt__req *q);
+int lt__api_target_set(struct lt__req *q);
+int lt__api_target_values(struct lt__req *q);
 
 /* The dashboard's files under dir (static.c), for paths outside /api: the status queued (200 or
  * 304), -1 when libmicrohttpd could not queue the answer, or an error status (>= 400) set with

@@ -299,7 +299,7 @@ struct lt__route {
 
 static const struct lt__route lt__routes[] = {
     {"/api/health", lt__api_health, false, " "},
-    {"/api/sites", lt__api_sites, true, " city province county limit offset "},
+    {"/api/sites", lt__api_sites, true, " city province county township limit offset "},
     {"/api/sites/{}", lt__api_site, true, " "},
     {"/api/aqi/latest", lt__api_aqi_latest, true, " city province level at limit offset "},
     {"/api/aqi/hourly", lt__api_aqi_hourly, true, " site city county from to limit offset "},
@@ -314,7 +314,8 @@ static const struct lt__route lt__routes[] = {
     {"/api/exceedances", lt__api_exceedances, true, " mn limit offset "},
     {"/api/corrections", lt__api_corrections, true, " site limit offset "},
     {"/api/me", lt__api_me, true, " "},
-    {"/api/audit", lt__api_audit, true, " limit offset "},
+    {"/api/audit", lt__api_audit, true, " action user object limit offset "},
+    {"/api/target-values", lt__api_target_values, true, " city county year limit offset "},
 };
 
 /* Routes answered to POST (api_auth.c): JSON bodies, no query parameters. */
@@ -324,6 +325,9 @@ static const struct lt__route lt__post_routes[] = {
     {"/api/corrections", lt__api_correct, true, " "},
     {"/api/quarantine/{}/adopt", lt__api_adopt, true, " "},
     {"/api/dust", lt__api_dust, true, " "},
+    {"/api/sites/{}", lt__api_site_edit, true, " "},
+    {"/api/devices/{}", lt__api_device_edit, true, " "},
+    {"/api/targets", lt__api_target_set, true, " "},
 };
 
 /* Match path against a pattern, capturing {} segments into pp. */
@@ -638,8 +642,8 @@ static enum MHD_Result lt__handle(void *cls, struct MHD_Connection *c, const cha
     if (!post && strcmp(method, MHD_HTTP_METHOD_GET) != 0 &&
         strcmp(method, MHD_HTTP_METHOD_HEAD) != 0) {
         lt__fail(&q, 405, "method_not_allowed",
-                 "%.20s is not allowed here: the API is read-only "
-                 "(GET or HEAD)",
+                 "%.20s is not allowed here: this endpoint answers GET and HEAD (the write "
+                 "endpoints take POST; see docs/API.md)",
                  method);
         goto error;
     }

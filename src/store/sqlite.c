@@ -19,7 +19,7 @@
 #include "lantian/util.h"
 #include "store/store.h"
 
-#define LT__SCHEMA_VERSION 6
+#define LT__SCHEMA_VERSION LT_STORE_SCHEMA_VERSION
 
 /* The schema (version 1). Times are UTC seconds of the hour's end; days are Beijing day numbers;
  * NULL lon/lat/valid_* mean unknown or open. A NULL hourly value is a value not monitored ("NM")
@@ -271,14 +271,44 @@ static const char lt__schema_v6_sql[] =
 static const char lt__schema_v6_end_sql[] = "DROP TABLE dev_values;\n"
                                             "INSERT INTO schema_version (version) VALUES (6);\n";
 
+/* Version 7: townships, targets as data, and audit log filters. Sites get a township (乡镇/街道,
+ * '' = unknown), so that a township user's scope can hold sites. Plan targets move from an INI
+ * file into the store: one row per area (keyed by the place name without its administrative
+ * suffix, as dust days are) and year, and one row per value with who set it and when; their
+ * history is the audit log. The log gets indexes for its filters (by action, by user). */
+static const char lt__schema_v7_sql[] =
+    "ALTER TABLE sites ADD COLUMN township TEXT NOT NULL DEFAULT '';\n"
+    "CREATE TABLE targets (\n"
+    "  area_key TEXT NOT NULL,\n"
+    "  year INTEGER NOT NULL,\n"
+    "  area TEXT NOT NULL,\n"
+    "  name TEXT NOT NULL DEFAULT '',\n"
+    "  ruleset TEXT NOT NULL DEFAULT '',\n"
+    "  source TEXT NOT NULL DEFAULT '',\n"
+    "  PRIMARY KEY (area_key, year)) WITHOUT ROWID;\n"
+    "CREATE TABLE target_values (\n"
+    "  area_key TEXT NOT NULL,\n"
+    "  year INTEGER NOT NULL,\n"
+    "  kind TEXT NOT NULL CHECK (kind IN ('pm25', 'pm10', 'good_ratio', 'good_days', "
+    "'heavy_ratio', 'index')),\n"
+    "  value REAL NOT NULL,\n"
+    "  strict INTEGER NOT NULL DEFAULT 0,\n"
+    "  set_by TEXT NOT NULL,\n"
+    "  set_at INTEGER NOT NULL,\n"
+    "  PRIMARY KEY (area_key, year, kind),\n"
+    "  FOREIGN KEY (area_key, year) REFERENCES targets (area_key, year)) WITHOUT ROWID;\n"
+    "CREATE INDEX audit_log_action ON audit_log (action, id);\n"
+    "CREATE INDEX audit_log_user ON audit_log (user, id);\n"
+    "INSERT INTO schema_version (version) VALUES (7);\n";
+
 /* Migrations by the version they produce: lt__migrations[v] turns version v into v + 1. Version 0
- * is an empty database. NULL: done in C (lt__migrate_step). */
-static const char *const lt__migrations[LT__SCHEMA_VERSION] = {lt__schema_sql,    lt__schema_v2_sql,
-                                                               lt__schema_v3_sql, lt__schema_v4_sql,
-                                                               lt__schema_v5_sql, NULL};
+ * is an empty database. NULL: done in C (lt__migrate_v6). */
+static const char *const lt__migrations[LT__SCHEMA_VERSION] = {
+    lt__schema_sql, lt__schema_v2_sql, lt__schema_v3_sql, lt__schema_v4_sql, lt__schema_v5_sql,
+    NULL,           lt__schema_v7_sql};
 
 #define LT__SITE_COLS                                                                              \
-    "id, code, name, city, county, province, lon, lat, is_eval, valid_from, valid_to"
+    "id, code, name, city, county, province, lon, lat, is_eval, valid_from, valid_to, township"
 
 enum lt__stmt {
     ST_BEGIN,
@@ -338,6 +368,14 @@ enum lt__stmt {
     ST_A_INS,
     ST_A_LIST,
     ST_A_COUNT,
+    ST_Q_ONE,
+    ST_T_GET,
+    ST_T_ALL,
+    ST_T_YEAR,
+    ST_TV_GET,
+    ST_T_PUT,
+    ST_TV_PUT,
+    ST_TV_DEL,
     ST_N
 };
 
@@ -359,9 +397,11 @@ static const char *const lt__stmt_sql[ST_N] = {
     [ST_SITE_GET] = "SELECT " LT__SITE_COLS " FROM sites WHERE code = ?1",
     [ST_SITE_ID] = "SELECT id FROM sites WHERE code = ?1",
     [ST_SITE_INS] = "INSERT INTO sites (code, name, city, county, province, lon, lat, is_eval, "
-                    "valid_from, valid_to) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+                    "valid_from, valid_to, township) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, "
+                    "?10, ?11)",
     [ST_SITE_UPD] = "UPDATE sites SET name = ?2, city = ?3, county = ?4, province = ?5, lon = ?6, "
-                    "lat = ?7, is_eval = ?8, valid_from = ?9, valid_to = ?10 WHERE code = ?1",
+                    "lat = ?7, is_eval = ?8, valid_from = ?9, valid_to = ?10, township = ?11 "
+                    "WHERE code = ?1",
     [ST_SITE_ALL] = "SELECT " LT__SITE_COLS " FROM sites ORDER BY code",
     [ST_H_INS] =
         "INSERT INTO hourly (site_id, factor, ts, value, flag) VALUES (?1, ?2, ?3, ?4, ?5) "
@@ -465,9 +505,33 @@ static const char *const lt__stmt_sql[ST_N] = {
     [ST_S_DEL_USER] = "DELETE FROM sessions WHERE user_id = (SELECT id FROM users WHERE name = ?1)",
     [ST_A_INS] = "INSERT INTO audit_log (at_ms, user, action, object, before_json, after_json) "
                  "VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+    /* Filters: NULL takes every row; the object filter is a prefix (substr, not LIKE, so that
+     * '%' and '_' in it are plain characters). */
     [ST_A_LIST] = "SELECT id, at_ms, user, action, object, before_json, after_json FROM audit_log "
+                  "WHERE (?3 IS NULL OR action = ?3) AND (?4 IS NULL OR user = ?4) AND "
+                  "(?5 IS NULL OR substr(object, 1, length(?5)) = ?5) "
                   "ORDER BY id DESC LIMIT ?1 OFFSET ?2",
-    [ST_A_COUNT] = "SELECT count(*) FROM audit_log",
+    [ST_A_COUNT] = "SELECT count(*) FROM audit_log WHERE (?3 IS NULL OR action = ?3) AND "
+                   "(?4 IS NULL OR user = ?4) AND (?5 IS NULL OR substr(object, 1, length(?5)) = "
+                   "?5)",
+    [ST_Q_ONE] = "SELECT mn, first_ms, last_ms, frames, last_peer, last_raw_id FROM quarantine "
+                 "WHERE mn = ?1",
+    [ST_T_GET] = "SELECT area_key, year, area, name, ruleset, source FROM targets "
+                 "WHERE area_key = ?1 AND year = ?2",
+    [ST_T_ALL] = "SELECT area_key, year, area, name, ruleset, source FROM targets "
+                 "ORDER BY area_key, year",
+    [ST_T_YEAR] = "SELECT area_key, year, area, name, ruleset, source FROM targets WHERE year = ?2 "
+                  "ORDER BY area_key",
+    [ST_TV_GET] = "SELECT kind, value, strict, set_by, set_at FROM target_values "
+                  "WHERE area_key = ?1 AND year = ?2",
+    [ST_T_PUT] = "INSERT INTO targets (area_key, year, area, name, ruleset, source) "
+                 "VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT (area_key, year) DO UPDATE SET "
+                 "name = excluded.name, ruleset = excluded.ruleset, source = excluded.source",
+    [ST_TV_PUT] = "INSERT INTO target_values (area_key, year, kind, value, strict, set_by, set_at) "
+                  "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT (area_key, year, kind) DO "
+                  "UPDATE SET value = excluded.value, strict = excluded.strict, "
+                  "set_by = excluded.set_by, set_at = excluded.set_at",
+    [ST_TV_DEL] = "DELETE FROM target_values WHERE area_key = ?1 AND year = ?2 AND kind = ?3",
 };
 
 /* Open-addressing hash of station code -> sites.id. */
@@ -898,6 +962,7 @@ static void lt__site_from_row(sqlite3_stmt *q, struct lt_site *o)
         sqlite3_column_type(q, 9) == SQLITE_NULL ? LT_DAY_OPEN_FROM : sqlite3_column_int(q, 9);
     o->valid_to =
         sqlite3_column_type(q, 10) == SQLITE_NULL ? LT_DAY_OPEN_TO : sqlite3_column_int(q, 10);
+    lt__col_text(q, 11, o->township, sizeof o->township);
 }
 
 static bool lt__same_double(double a, double b)
@@ -908,9 +973,10 @@ static bool lt__same_double(double a, double b)
 static bool lt__site_same(const struct lt_site *a, const struct lt_site *b)
 {
     return !strcmp(a->name, b->name) && !strcmp(a->city, b->city) &&
-           !strcmp(a->county, b->county) && !strcmp(a->province, b->province) &&
-           lt__same_double(a->lon, b->lon) && lt__same_double(a->lat, b->lat) &&
-           a->is_eval == b->is_eval && a->valid_from == b->valid_from && a->valid_to == b->valid_to;
+           !strcmp(a->county, b->county) && !strcmp(a->township, b->township) &&
+           !strcmp(a->province, b->province) && lt__same_double(a->lon, b->lon) &&
+           lt__same_double(a->lat, b->lat) && a->is_eval == b->is_eval &&
+           a->valid_from == b->valid_from && a->valid_to == b->valid_to;
 }
 
 int lt_store_site_get(struct lt_store *s, const char *code, struct lt_site *out)
@@ -949,6 +1015,7 @@ int lt_store_site_put(struct lt_store *s, const struct lt_site *site, bool *chan
     norm = *site;
     norm.name[sizeof norm.name - 1] = norm.city[sizeof norm.city - 1] = '\0';
     norm.county[sizeof norm.county - 1] = norm.province[sizeof norm.province - 1] = '\0';
+    norm.township[sizeof norm.township - 1] = '\0';
     if (norm.valid_from > norm.valid_to)
         return LT_ERANGE;
 
@@ -978,6 +1045,7 @@ int lt_store_site_put(struct lt_store *s, const struct lt_site *site, bool *chan
         sqlite3_bind_null(q, 10);
     else
         sqlite3_bind_int(q, 10, norm.valid_to);
+    sqlite3_bind_text(q, 11, norm.township, -1, SQLITE_STATIC);
     if (sqlite3_step(q) != SQLITE_DONE) {
         rc = lt__dberr(s, "put site");
         sqlite3_reset(q);
@@ -1018,6 +1086,8 @@ int lt_store_sites(struct lt_store *s, const struct lt_site_filter *f, struct lt
         if (f && f->province && !lt_place_match(f->province, site.province))
             continue;
         if (f && f->county && !lt_place_match(f->county, site.county))
+            continue;
+        if (f && f->township && strcmp(f->township, site.township) != 0)
             continue;
         if (len == cap) {
             int ncap = cap ? cap * 2 : 64;
@@ -1807,6 +1877,32 @@ int lt_store_quarantine_list(struct lt_store *s, struct lt_quarantine **out, int
 out:
     sqlite3_reset(q);
     free(v);
+    return rc;
+}
+
+int lt_store_quarantine_get(struct lt_store *s, const char *mn, struct lt_quarantine *out)
+{
+    if (!s || !mn || !out)
+        return LT_EINVAL;
+    sqlite3_stmt *q = lt__stmt(s, ST_Q_ONE);
+    if (!q)
+        return LT_ESTORE;
+    sqlite3_bind_text(q, 1, mn, -1, SQLITE_STATIC);
+    int step = sqlite3_step(q), rc = 0;
+    if (step == SQLITE_ROW) {
+        memset(out, 0, sizeof *out);
+        lt__col_text(q, 0, out->mn, sizeof out->mn);
+        out->first_ms = sqlite3_column_int64(q, 1);
+        out->last_ms = sqlite3_column_int64(q, 2);
+        out->frames = sqlite3_column_int64(q, 3);
+        lt__col_text(q, 4, out->last_peer, sizeof out->last_peer);
+        out->last_raw_id = sqlite3_column_int64(q, 5);
+    } else if (step == SQLITE_DONE) {
+        rc = LT_ENOTFOUND;
+    } else {
+        rc = lt__dberr(s, "read quarantine");
+    }
+    sqlite3_reset(q);
     return rc;
 }
 
@@ -2634,8 +2730,20 @@ int lt_store_audit_append(struct lt_store *s, int64_t at_ms, const char *user, c
     return rc;
 }
 
-int lt_store_audit_list(struct lt_store *s, int limit, int offset, struct lt_audit **out, int *n,
-                        int64_t *total)
+static void lt__audit_bind_filter(sqlite3_stmt *q, const struct lt_audit_filter *f)
+{
+    if (!f)
+        return;
+    if (f->action)
+        sqlite3_bind_text(q, 3, f->action, -1, SQLITE_STATIC);
+    if (f->user)
+        sqlite3_bind_text(q, 4, f->user, -1, SQLITE_STATIC);
+    if (f->object_prefix)
+        sqlite3_bind_text(q, 5, f->object_prefix, -1, SQLITE_STATIC);
+}
+
+int lt_store_audit_list(struct lt_store *s, int limit, int offset, const struct lt_audit_filter *f,
+                        struct lt_audit **out, int *n, int64_t *total)
 {
     struct lt_audit *v = NULL;
     int len = 0, rc = 0, step;
@@ -2648,6 +2756,7 @@ int lt_store_audit_list(struct lt_store *s, int limit, int offset, struct lt_aud
         sqlite3_stmt *c = lt__stmt(s, ST_A_COUNT);
         if (!c)
             return LT_ESTORE;
+        lt__audit_bind_filter(c, f);
         if (sqlite3_step(c) == SQLITE_ROW)
             *total = sqlite3_column_int64(c, 0);
         else
@@ -2668,6 +2777,7 @@ int lt_store_audit_list(struct lt_store *s, int limit, int offset, struct lt_aud
     }
     sqlite3_bind_int(q, 1, limit);
     sqlite3_bind_int(q, 2, offset);
+    lt__audit_bind_filter(q, f);
     while ((step = sqlite3_step(q)) == SQLITE_ROW && len < limit) {
         struct lt_audit *a = &v[len++];
         a->id = sqlite3_column_int64(q, 0);
@@ -2689,4 +2799,184 @@ out:
     sqlite3_reset(q);
     free(v);
     return rc;
+}
+
+/* ---- plan targets ---------------------------------------------------------------------------- */
+
+/* The column names of the kinds (lt_target_kind order), as the targets INI writes them. */
+static const char *const lt__tkind[LT_TGT_N] = {"pm25",      "pm10",        "good_ratio",
+                                                "good_days", "heavy_ratio", "index"};
+
+static int lt__tkind_of(const char *name)
+{
+    for (int k = 0; k < LT_TGT_N; k++)
+        if (!strcmp(name, lt__tkind[k]))
+            return k;
+    return -1;
+}
+
+static void lt__target_blank(struct lt_store_target *o)
+{
+    memset(o, 0, sizeof *o);
+    for (int k = 0; k < LT_TGT_N; k++)
+        o->t.value[k] = NAN;
+}
+
+/* The target row at q's current row (columns of ST_T_GET) and its values into o. */
+static int lt__target_row(struct lt_store *s, sqlite3_stmt *q, struct lt_store_target *o)
+{
+    char key[96];
+    lt__target_blank(o);
+    lt__col_text(q, 0, key, sizeof key);
+    o->t.year = sqlite3_column_int(q, 1);
+    lt__col_text(q, 2, o->t.area, sizeof o->t.area);
+    lt__col_text(q, 3, o->t.name, sizeof o->t.name);
+    lt__col_text(q, 4, o->t.ruleset, sizeof o->t.ruleset);
+    lt__col_text(q, 5, o->t.source, sizeof o->t.source);
+    /* The values come from a second statement: q stays on its row meanwhile. */
+    sqlite3_stmt *v = lt__stmt(s, ST_TV_GET);
+    if (!v)
+        return LT_ESTORE;
+    sqlite3_bind_text(v, 1, key, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int(v, 2, o->t.year);
+    int step;
+    while ((step = sqlite3_step(v)) == SQLITE_ROW) {
+        char kind[16];
+        lt__col_text(v, 0, kind, sizeof kind);
+        int k = lt__tkind_of(kind);
+        if (k < 0)
+            continue; /* the CHECK constraint keeps others out */
+        o->t.value[k] = sqlite3_column_double(v, 1);
+        o->t.strict[k] = sqlite3_column_int(v, 2) != 0;
+        lt__col_text(v, 3, o->set_by[k], sizeof o->set_by[k]);
+        o->set_at[k] = sqlite3_column_int64(v, 4);
+    }
+    int rc = step == SQLITE_DONE ? 0 : lt__dberr(s, "read target values");
+    sqlite3_reset(v);
+    return rc;
+}
+
+int lt_store_target_get(struct lt_store *s, const char *area, int year, struct lt_store_target *out)
+{
+    char key[96];
+    if (!s || !area || !out || lt__area_key(area, key, sizeof key))
+        return LT_EINVAL;
+    sqlite3_stmt *q = lt__stmt(s, ST_T_GET);
+    if (!q)
+        return LT_ESTORE;
+    sqlite3_bind_text(q, 1, key, -1, SQLITE_STATIC);
+    sqlite3_bind_int(q, 2, year);
+    int step = sqlite3_step(q), rc;
+    if (step == SQLITE_ROW)
+        rc = lt__target_row(s, q, out);
+    else if (step == SQLITE_DONE)
+        rc = LT_ENOTFOUND;
+    else
+        rc = lt__dberr(s, "read target");
+    sqlite3_reset(q);
+    return rc;
+}
+
+int lt_store_targets(struct lt_store *s, int year, struct lt_store_target **out, int *n)
+{
+    struct lt_store_target *v = NULL;
+    int len = 0, cap = 0, rc = 0, step;
+
+    if (!s || !out || !n)
+        return LT_EINVAL;
+    *out = NULL;
+    *n = 0;
+    sqlite3_stmt *q = lt__stmt(s, year ? ST_T_YEAR : ST_T_ALL);
+    if (!q)
+        return LT_ESTORE;
+    if (year)
+        sqlite3_bind_int(q, 2, year);
+    while ((step = sqlite3_step(q)) == SQLITE_ROW) {
+        void *nv = lt__grow(v, &cap, len, sizeof *v);
+        if (!nv) {
+            rc = LT_ENOMEM;
+            goto out;
+        }
+        v = nv;
+        rc = lt__target_row(s, q, &v[len++]);
+        if (rc)
+            goto out;
+    }
+    if (step != SQLITE_DONE) {
+        rc = lt__dberr(s, "list targets");
+        goto out;
+    }
+    *out = v;
+    *n = len;
+    v = NULL;
+out:
+    sqlite3_reset(q);
+    free(v);
+    return rc;
+}
+
+int lt_store_target_put(struct lt_store *s, const struct lt_target *t, const char *who, int64_t at,
+                        bool *changed)
+{
+    char key[96];
+    struct lt_store_target cur;
+    bool exists, any = false;
+    int rc;
+
+    if (changed)
+        *changed = false;
+    if (!s || !t || !lt__nonempty(who, 64) || !lt__fits(t->area, sizeof t->area) ||
+        !lt__fits(t->name, sizeof t->name) || !lt__fits(t->ruleset, sizeof t->ruleset) ||
+        !lt__fits(t->source, sizeof t->source) || t->year < 1900 || t->year > 2199 ||
+        lt__area_key(t->area, key, sizeof key))
+        return LT_EINVAL;
+    for (int k = 0; k < LT_TGT_N; k++)
+        if (isinf(t->value[k]))
+            return LT_EINVAL;
+    rc = lt_store_target_get(s, t->area, t->year, &cur);
+    if (rc && rc != LT_ENOTFOUND)
+        return rc;
+    exists = rc == 0;
+    if (!exists || strcmp(cur.t.name, t->name) || strcmp(cur.t.ruleset, t->ruleset) ||
+        strcmp(cur.t.source, t->source)) {
+        sqlite3_stmt *q = lt__stmt(s, ST_T_PUT);
+        if (!q)
+            return LT_ESTORE;
+        sqlite3_bind_text(q, 1, key, -1, SQLITE_STATIC);
+        sqlite3_bind_int(q, 2, t->year);
+        sqlite3_bind_text(q, 3, t->area, -1, SQLITE_STATIC);
+        sqlite3_bind_text(q, 4, t->name, -1, SQLITE_STATIC);
+        sqlite3_bind_text(q, 5, t->ruleset, -1, SQLITE_STATIC);
+        sqlite3_bind_text(q, 6, t->source, -1, SQLITE_STATIC);
+        rc = lt__step_done(s, q, "put target");
+        if (rc)
+            return rc;
+        any = true;
+    }
+    for (int k = 0; k < LT_TGT_N; k++) {
+        bool had = exists && !isnan(cur.t.value[k]), has = !isnan(t->value[k]);
+        if (!had && !has)
+            continue;
+        if (had && has && cur.t.value[k] == t->value[k] && cur.t.strict[k] == t->strict[k])
+            continue; /* unchanged: who set it and when stay */
+        sqlite3_stmt *q = lt__stmt(s, has ? ST_TV_PUT : ST_TV_DEL);
+        if (!q)
+            return LT_ESTORE;
+        sqlite3_bind_text(q, 1, key, -1, SQLITE_STATIC);
+        sqlite3_bind_int(q, 2, t->year);
+        sqlite3_bind_text(q, 3, lt__tkind[k], -1, SQLITE_STATIC);
+        if (has) {
+            sqlite3_bind_double(q, 4, t->value[k]);
+            sqlite3_bind_int(q, 5, t->strict[k] ? 1 : 0);
+            sqlite3_bind_text(q, 6, who, -1, SQLITE_STATIC);
+            sqlite3_bind_int64(q, 7, at);
+        }
+        rc = lt__step_done(s, q, has ? "put target value" : "remove target value");
+        if (rc)
+            return rc;
+        any = true;
+    }
+    if (changed)
+        *changed = any;
+    return 0;
 }

@@ -11,6 +11,10 @@
 #include <stdint.h>
 
 #include "lantian/common.h"
+#include "lantian/target.h"
+
+/* The schema version this lantian makes and reads (src/store/sqlite.c lists the migrations). */
+#define LT_STORE_SCHEMA_VERSION 7
 
 struct lt_store; /* opaque */
 
@@ -47,6 +51,7 @@ struct lt_site {
     char name[96];
     char city[64];      /* as in the registry, e.g. "郑州" or "郑州市" */
     char county[64];    /* "" when unknown */
+    char township[64];  /* 乡镇/街道, "" when unknown (schema version 7) */
     char province[64];  /* e.g. "河南省" */
     double lon, lat;    /* degrees; NaN when unknown */
     bool is_eval;       /* evaluation station (false: control/background 对照点) */
@@ -66,6 +71,7 @@ int lt_store_site_get(struct lt_store *s, const char *code, struct lt_site *out)
 struct lt_site_filter {
     const char *city;     /* NULL: any. Matches "郑州" and "郑州市" alike. */
     const char *county;   /* NULL: any */
+    const char *township; /* NULL: any (compared exactly) */
     const char *province; /* NULL: any. Matches "河南" and "河南省" alike. */
     bool eval_only;       /* only evaluation sites */
 };
@@ -225,6 +231,8 @@ int lt_store_quarantine_note(struct lt_store *s, const char *mn, const char *pee
                              int64_t raw_id);
 /* Entries ordered by MN. */
 int lt_store_quarantine_list(struct lt_store *s, struct lt_quarantine **out, int *n);
+/* The entry of one MN; LT_ENOTFOUND when it is not held there. */
+int lt_store_quarantine_get(struct lt_store *s, const char *mn, struct lt_quarantine *out);
 /* Adopt: create the device and drop the quarantine entry, in one transaction (a savepoint, so it
  * also works inside the caller's transaction): both happen or neither. LT_ENOTFOUND when the MN
  * is not in quarantine (or the site is unknown), LT_EEXIST when it is a device already. */
@@ -396,9 +404,41 @@ struct lt_audit {
 int lt_store_audit_append(struct lt_store *s, int64_t at_ms, const char *user, const char *action,
                           const char *object, const char *before_json, const char *after_json,
                           int64_t *id);
-/* A page of the log, newest first: at most limit rows from offset; *total (optional) is the number
- * of rows in the log. *out malloc'd (free()), *n its length. */
-int lt_store_audit_list(struct lt_store *s, int limit, int offset, struct lt_audit **out, int *n,
-                        int64_t *total);
+/* Which rows of the log a listing takes: NULL members match every row. */
+struct lt_audit_filter {
+    const char *action;        /* exactly this action */
+    const char *user;          /* exactly this user ("cli:root", "zy") */
+    const char *object_prefix; /* objects starting with this text ("site/", "device/AIR01") */
+};
+/* A page of the log, newest first: at most limit rows from offset among those the filter takes
+ * (f may be NULL); *total (optional) is the number of rows the filter takes. *out malloc'd
+ * (free()), *n its length. */
+int lt_store_audit_list(struct lt_store *s, int limit, int offset, const struct lt_audit_filter *f,
+                        struct lt_audit **out, int *n, int64_t *total);
+
+/* ---- plan targets (schema version 7) ---------------------------------------------------------
+ *
+ * Targets are data: one per area (a city or county name, matched by the place-name rule of
+ * lt_site_filter: "郑州" = "郑州市") and year, with a name, the rule set they were set under and
+ * where they come from, and up to LT_TGT_N values, each recorded with who set it and when. Every
+ * change goes through lt_store_target_put; the caller writes the audit row in the same
+ * transaction. */
+struct lt_store_target {
+    struct lt_target t;        /* t.area as first stored; value[k] NaN = not set */
+    char set_by[LT_TGT_N][64]; /* who set value k ("" when not set) */
+    int64_t set_at[LT_TGT_N];  /* when, UTC seconds (0 when not set) */
+};
+/* The target of an area and year; LT_ENOTFOUND when none. */
+int lt_store_target_get(struct lt_store *s, const char *area, int year,
+                        struct lt_store_target *out);
+/* Targets of a year (every year when year is 0), by area then year; *out malloc'd (free()). */
+int lt_store_targets(struct lt_store *s, int year, struct lt_store_target **out, int *n);
+/* Make the stored target of (t->area, t->year) exactly t: its name, rule set and source, and the
+ * values t sets (values t leaves NaN are removed). Values whose number and strictness are
+ * unchanged keep their who/when; new or changed ones get (who, at). *changed (optional) says
+ * whether anything changed. LT_EINVAL for an empty area or who, a year outside 1900 .. 2199, a
+ * value that is not finite, or text too long for the struct. */
+int lt_store_target_put(struct lt_store *s, const struct lt_target *t, const char *who, int64_t at,
+                        bool *changed);
 
 #endif

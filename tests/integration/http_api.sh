@@ -275,7 +275,12 @@ err e_year "/api/targets?city=$ZZ&year=19&as_of=2019-01-31&config=demo" 400 bad_
 err e_asof "/api/targets?city=$ZZ&year=2019&as_of=2020-01-01&config=demo" 400 bad_parameter
 err e_tval "/api/targets?city=$ZZ&year=2019&as_of=2019-01-31&pm25=abc" 400 bad_parameter
 err e_tboth "/api/targets?city=$ZZ&year=2019&as_of=2019-01-31&pm25=40&config=demo" 400 bad_parameter
-err e_tnone "/api/targets?city=$ZZ&year=2019&as_of=2019-01-31" 400 missing_parameter
+# Neither config nor values: the store's target, else the server's --targets file (this store has
+# none, so the file answers, exactly as config=demo); a year neither has is 404.
+get t_fallback "/api/targets?city=$ZZ&year=2019&as_of=2019-01-31" && is_json t_fallback
+python3 -c 'import json,sys; a,b=(json.load(open(p)) for p in sys.argv[1:]); assert a == b and a["origin"] == "file", (a, b)' \
+    "$T/t_fallback" "$T/targets" || fail "targets: the file as fallback"
+err e_tnone "/api/targets?city=$ZZ&year=2018&as_of=2018-01-31" 404 not_found
 err e_trules "/api/targets?city=$ZZ&year=2019&as_of=2019-01-31&pm25=40&ruleset=1999" 400 bad_parameter
 err e_post /api/sites 405 method_not_allowed -X POST -d 'x=1'
 grep -qi '^allow: GET, HEAD' <(curl -sS -D - -o /dev/null -X DELETE "$B/api/sites") || fail "405 without Allow"

@@ -2,9 +2,17 @@
 #ifndef LT_TEST_STORE_FIXTURES_H
 #define LT_TEST_STORE_FIXTURES_H
 
+/* Take a store of today back to schema version 6: version 7's township column, targets and audit
+ * log indexes removed. */
+#define V6_FROM_TODAY_SQL                                                                          \
+    "DROP TABLE target_values; DROP TABLE targets; ALTER TABLE sites DROP COLUMN township; "       \
+    "DROP INDEX audit_log_action; DROP INDEX audit_log_user; "                                     \
+    "DELETE FROM schema_version WHERE version >= 7; "
+
 /* Take a store of today back to schema version 5: device values one row each (version 4's
  * dev_values, src/store/sqlite.c at commit 47ca1c6) instead of packed records. */
 #define V5_FROM_TODAY_SQL                                                                          \
+    V6_FROM_TODAY_SQL                                                                              \
     "DROP TABLE dev_records; "                                                                     \
     "CREATE TABLE dev_values (mn TEXT NOT NULL, cn INTEGER NOT NULL, data_time INTEGER NOT NULL, " \
     "factor TEXT NOT NULL, vk INTEGER NOT NULL, value REAL, value_conv REAL, flag TEXT NOT NULL "  \

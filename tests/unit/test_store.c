@@ -151,6 +151,26 @@ static void test_sites(void **state)
     assert_int_equal(n, 0);
     free(list);
 
+    /* A township (schema version 6) is stored, compared by site_put and filtered exactly. */
+    assert_int_equal(lt_store_site_get(s, "1316A", &x), 0);
+    assert_string_equal(x.township, "");
+    snprintf(x.township, sizeof x.township, "丰产路街道");
+    assert_int_equal(lt_store_site_put(s, &x, &changed), 0);
+    assert_true(changed);
+    assert_int_equal(lt_store_site_put(s, &x, &changed), 0);
+    assert_false(changed);
+    assert_int_equal(lt_store_site_get(s, "1316A", &got), 0);
+    assert_string_equal(got.township, "丰产路街道");
+    struct lt_site_filter ft = {.township = "丰产路街道"};
+    assert_int_equal(lt_store_sites(s, &ft, &list, &n), 0);
+    assert_int_equal(n, 1);
+    assert_string_equal(list[0].code, "1316A");
+    free(list);
+    ft.township = "丰产路";
+    assert_int_equal(lt_store_sites(s, &ft, &list, &n), 0);
+    assert_int_equal(n, 0);
+    free(list);
+
     /* Sites survive a reopen, and the code -> id cache is rebuilt from the table. */
     lt_store_close(s);
     struct lt_diag d = {0};

@@ -1,10 +1,12 @@
-/* Tests of the accounts part of the SQLite store (schema version 5): users with roles and scopes,
- * sessions keyed by a token hash that expire and end with their user, the append-only audit log,
- * and the migration of a version-4 database. */
+/* Tests of the accounts part of the SQLite store (schema versions 5 and 6): users with roles and
+ * scopes, sessions keyed by a token hash that expire and end with their user, the append-only
+ * audit log and its filters, plan targets as data (each value with who set it and when), and the
+ * migrations of version-4 and version-5 databases. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -181,7 +183,7 @@ static void test_audit(void **state)
     assert_int_equal(lt_store_audit_append(s, 2000, "", "x", "y", NULL, NULL, NULL), LT_EINVAL);
     struct lt_audit *v = NULL;
     int n = 0;
-    assert_int_equal(lt_store_audit_list(s, 10, 0, &v, &n, &total), 0);
+    assert_int_equal(lt_store_audit_list(s, 10, 0, NULL, &v, &n, &total), 0);
     assert_int_equal(n, 2);
     assert_int_equal(total, 2);
     /* Newest first. */
@@ -191,7 +193,7 @@ static void test_audit(void **state)
     assert_string_equal(v[1].after_json, "{\"value\": 120.5}");
     assert_int_equal(v[1].at_ms, 1000);
     free(v);
-    assert_int_equal(lt_store_audit_list(s, 1, 1, &v, &n, NULL), 0);
+    assert_int_equal(lt_store_audit_list(s, 1, 1, NULL, &v, &n, NULL), 0);
     assert_int_equal(n, 1);
     assert_string_equal(v[0].action, "correction");
     free(v);
@@ -238,7 +240,8 @@ static void test_migration_v4(void **state)
     assert_int_equal(lt_store_user_add(s, &u, NULL), 0);
     lt_store_close(s);
     db = raw_db();
-    assert_int_equal(query_int(db, "SELECT max(version) FROM schema_version"), 6);
+    assert_int_equal(query_int(db, "SELECT max(version) FROM schema_version"),
+                     LT_STORE_SCHEMA_VERSION);
     assert_int_equal(query_int(db, "SELECT count(*) FROM sqlite_master WHERE name IN "
                                    "('users', 'sessions', 'audit_log', 'audit_log_no_update', "
                                    "'audit_log_no_delete')"),
@@ -246,13 +249,221 @@ static void test_migration_v4(void **state)
     sqlite3_close(db);
 }
 
+static void test_audit_filter(void **state)
+{
+    (void)state;
+    struct lt_store *s = fresh("afilter");
+    static const char *const rows[][3] = {
+        {"root", "site_edit", "site/1316A"},        {"cli:ops", "site_add", "site/1317A"},
+        {"zy", "correction", "hourly/1316A/SO2"},   {"root", "site_edit", "site/1318A"},
+        {"root", "target_set", "target/郑州/2025"}, {"zy", "site_edit", "site_x/100%"},
+    };
+    for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++)
+        assert_int_equal(lt_store_audit_append(s, 1000 + (int64_t)i, rows[i][0], rows[i][1],
+                                               rows[i][2], NULL, "{}", NULL),
+                         0);
+    struct lt_audit *v = NULL;
+    int n = 0;
+    int64_t total = 0;
+    struct lt_audit_filter f = {.action = "site_edit"};
+    assert_int_equal(lt_store_audit_list(s, 10, 0, &f, &v, &n, &total), 0);
+    assert_int_equal(total, 3);
+    assert_int_equal(n, 3);
+    assert_string_equal(v[0].object, "site_x/100%"); /* newest first */
+    free(v);
+    f.user = "root";
+    assert_int_equal(lt_store_audit_list(s, 1, 1, &f, &v, &n, &total), 0);
+    assert_int_equal(total, 2); /* the total is of the filtered rows, the page one of them */
+    assert_int_equal(n, 1);
+    assert_string_equal(v[0].object, "site/1316A");
+    free(v);
+    /* The object filter is a prefix, and its '%' and '_' are plain characters. */
+    struct lt_audit_filter g = {.object_prefix = "site/"};
+    assert_int_equal(lt_store_audit_list(s, 10, 0, &g, &v, &n, &total), 0);
+    assert_int_equal(total, 3);
+    free(v);
+    g.object_prefix = "site_";
+    assert_int_equal(lt_store_audit_list(s, 10, 0, &g, &v, &n, &total), 0);
+    assert_int_equal(total, 1);
+    assert_string_equal(v[0].object, "site_x/100%");
+    free(v);
+    g.object_prefix = "target/郑州";
+    assert_int_equal(lt_store_audit_list(s, 10, 0, &g, &v, &n, &total), 0);
+    assert_int_equal(total, 1);
+    free(v);
+    struct lt_audit_filter none = {.user = "nobody"};
+    assert_int_equal(lt_store_audit_list(s, 10, 0, &none, &v, &n, &total), 0);
+    assert_int_equal(total, 0);
+    assert_int_equal(n, 0);
+    free(v);
+    lt_store_close(s);
+}
+
+static struct lt_target target_of(const char *area, int year)
+{
+    struct lt_target t;
+    memset(&t, 0, sizeof t);
+    for (int k = 0; k < LT_TGT_N; k++)
+        t.value[k] = NAN;
+    snprintf(t.area, sizeof t.area, "%s", area);
+    snprintf(t.name, sizeof t.name, "%s %d", area, year);
+    t.year = year;
+    return t;
+}
+
+static void test_targets(void **state)
+{
+    (void)state;
+    struct lt_store *s = fresh("targets");
+    struct lt_store_target got;
+    bool changed = false;
+    assert_int_equal(lt_store_target_get(s, "郑州", 2025, &got), LT_ENOTFOUND);
+
+    struct lt_target t = target_of("郑州市", 2025);
+    snprintf(t.ruleset, sizeof t.ruleset, "2012");
+    t.value[LT_TGT_PM25] = 40;
+    t.value[LT_TGT_GOOD_RATIO] = 66.5;
+    assert_int_equal(lt_store_target_put(s, &t, "cli:ops", 1700000000, &changed), 0);
+    assert_true(changed);
+    /* Found by either form of the name; the area keeps the name it was stored under. */
+    assert_int_equal(lt_store_target_get(s, "郑州", 2025, &got), 0);
+    assert_string_equal(got.t.area, "郑州市");
+    assert_string_equal(got.t.ruleset, "2012");
+    assert_true(got.t.value[LT_TGT_PM25] == 40);
+    assert_false(got.t.strict[LT_TGT_PM25]);
+    assert_true(isnan(got.t.value[LT_TGT_PM10]));
+    assert_string_equal(got.set_by[LT_TGT_PM25], "cli:ops");
+    assert_int_equal(got.set_at[LT_TGT_GOOD_RATIO], 1700000000);
+    assert_string_equal(got.set_by[LT_TGT_PM10], "");
+
+    /* The same again changes nothing; one changed value gets its own who/when, the others keep
+     * theirs; a value left NaN is removed. */
+    assert_int_equal(lt_store_target_put(s, &t, "zy", 1700000100, &changed), 0);
+    assert_false(changed);
+    t.value[LT_TGT_PM25] = 36;
+    t.strict[LT_TGT_PM25] = true;
+    t.value[LT_TGT_GOOD_RATIO] = NAN;
+    snprintf(t.area, sizeof t.area, "郑州");
+    assert_int_equal(lt_store_target_put(s, &t, "zy", 1700000200, &changed), 0);
+    assert_true(changed);
+    assert_int_equal(lt_store_target_get(s, "郑州市", 2025, &got), 0);
+    assert_string_equal(got.t.area, "郑州市");
+    assert_true(got.t.value[LT_TGT_PM25] == 36 && got.t.strict[LT_TGT_PM25]);
+    assert_string_equal(got.set_by[LT_TGT_PM25], "zy");
+    assert_int_equal(got.set_at[LT_TGT_PM25], 1700000200);
+    assert_true(isnan(got.t.value[LT_TGT_GOOD_RATIO]));
+    /* Only the metadata changed: the values keep who set them. */
+    snprintf(t.source, sizeof t.source, "行动计划");
+    assert_int_equal(lt_store_target_put(s, &t, "root", 1700000300, &changed), 0);
+    assert_true(changed);
+    assert_int_equal(lt_store_target_get(s, "郑州", 2025, &got), 0);
+    assert_string_equal(got.t.source, "行动计划");
+    assert_string_equal(got.set_by[LT_TGT_PM25], "zy");
+
+    struct lt_target t2 = target_of("中原区", 2025), t3 = target_of("郑州", 2019);
+    t2.value[LT_TGT_HEAVY_RATIO] = 1.2;
+    t3.value[LT_TGT_GOOD_DAYS] = 230;
+    assert_int_equal(lt_store_target_put(s, &t2, "root", 1, NULL), 0);
+    assert_int_equal(lt_store_target_put(s, &t3, "root", 1, NULL), 0);
+    struct lt_store_target *v = NULL;
+    int n = 0;
+    assert_int_equal(lt_store_targets(s, 2025, &v, &n), 0);
+    assert_int_equal(n, 2);
+    free(v);
+    assert_int_equal(lt_store_targets(s, 0, &v, &n), 0);
+    assert_int_equal(n, 3);
+    assert_int_equal(v[2].t.year, 2025); /* by area key, then year: 中原区, 郑州 2019, 郑州 2025 */
+    assert_int_equal(v[1].t.year, 2019);
+    assert_true(v[1].t.value[LT_TGT_GOOD_DAYS] == 230);
+    free(v);
+
+    /* Refused: no who, no area, a year out of range, an infinite value. */
+    assert_int_equal(lt_store_target_put(s, &t2, "", 1, NULL), LT_EINVAL);
+    struct lt_target bad = target_of("", 2025);
+    assert_int_equal(lt_store_target_put(s, &bad, "root", 1, NULL), LT_EINVAL);
+    bad = target_of("x", 1800);
+    assert_int_equal(lt_store_target_put(s, &bad, "root", 1, NULL), LT_EINVAL);
+    bad = target_of("x", 2025);
+    bad.value[LT_TGT_PM10] = INFINITY;
+    assert_int_equal(lt_store_target_put(s, &bad, "root", 1, NULL), LT_EINVAL);
+    lt_store_close(s);
+    sqlite3 *db = raw_db();
+    assert_int_equal(query_int(db, "SELECT count(*) FROM target_values"), 3);
+    /* Only the six kinds: the table refuses another. */
+    assert_int_not_equal(sqlite3_exec(db,
+                                      "INSERT INTO target_values VALUES ('郑州', 2025, 'so2', 1, "
+                                      "0, 'x', 1)",
+                                      NULL, NULL, NULL),
+                         SQLITE_OK);
+    sqlite3_close(db);
+}
+
+static void test_migration_v5(void **state)
+{
+    (void)state;
+    /* A version-5 database with a site, a user and an audit row. */
+    struct lt_store *s = fresh("v5");
+    struct lt_site site;
+    memset(&site, 0, sizeof site);
+    snprintf(site.code, sizeof site.code, "1316A");
+    snprintf(site.city, sizeof site.city, "郑州");
+    snprintf(site.county, sizeof site.county, "中原区");
+    site.lon = site.lat = NAN;
+    site.valid_from = LT_DAY_OPEN_FROM;
+    site.valid_to = LT_DAY_OPEN_TO;
+    assert_int_equal(lt_store_site_put(s, &site, NULL), 0);
+    struct lt_user u = user("root", "admin", "", "", "");
+    assert_int_equal(lt_store_user_add(s, &u, NULL), 0);
+    assert_int_equal(
+        lt_store_audit_append(s, 5, "root", "site_add", "site/1316A", NULL, "{}", NULL), 0);
+    lt_store_close(s);
+    sqlite3 *db = raw_db();
+    assert_int_equal(sqlite3_exec(db, V5_FROM_TODAY_SQL, NULL, NULL, NULL), SQLITE_OK);
+    assert_int_equal(query_int(db, "SELECT max(version) FROM schema_version"), 5);
+    assert_int_equal(query_int(db, "SELECT count(*) FROM pragma_table_info('sites') "
+                                   "WHERE name = 'township'"),
+                     0);
+    sqlite3_close(db);
+
+    struct lt_diag d = {0};
+    s = NULL;
+    assert_int_equal(lt_store_open(&s, dbpath, &d), 0);
+    struct lt_site got;
+    assert_int_equal(lt_store_site_get(s, "1316A", &got), 0);
+    assert_string_equal(got.county, "中原区");
+    assert_string_equal(got.township, ""); /* existing sites: no township yet */
+    snprintf(got.township, sizeof got.township, "石佛镇");
+    assert_int_equal(lt_store_site_put(s, &got, NULL), 0);
+    struct lt_target t = target_of("郑州", 2025);
+    t.value[LT_TGT_PM25] = 40;
+    assert_int_equal(lt_store_target_put(s, &t, "root", 1, NULL), 0);
+    struct lt_audit *v = NULL;
+    int n = 0;
+    struct lt_audit_filter f = {.action = "site_add"};
+    assert_int_equal(lt_store_audit_list(s, 10, 0, &f, &v, &n, NULL), 0);
+    assert_int_equal(n, 1); /* the log kept its row */
+    free(v);
+    lt_store_close(s);
+    db = raw_db();
+    assert_int_equal(query_int(db, "SELECT max(version) FROM schema_version"),
+                     LT_STORE_SCHEMA_VERSION);
+    assert_int_equal(query_int(db, "SELECT count(*) FROM sqlite_master WHERE name IN "
+                                   "('targets', 'target_values', 'audit_log_action', "
+                                   "'audit_log_user')"),
+                     4);
+    assert_int_equal(query_int(db, "SELECT count(*) FROM sites WHERE township = '石佛镇'"), 1);
+    /* Still append-only after the migration. */
+    assert_int_not_equal(sqlite3_exec(db, "DELETE FROM audit_log", NULL, NULL, NULL), SQLITE_OK);
+    sqlite3_close(db);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_users),
-        cmocka_unit_test(test_sessions),
-        cmocka_unit_test(test_audit),
-        cmocka_unit_test(test_migration_v4),
+        cmocka_unit_test(test_users),        cmocka_unit_test(test_sessions),
+        cmocka_unit_test(test_audit),        cmocka_unit_test(test_migration_v4),
+        cmocka_unit_test(test_audit_filter), cmocka_unit_test(test_targets),
+        cmocka_unit_test(test_migration_v5),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -778,8 +778,9 @@ static void test_migration(void **state)
     lt_store_close(s);
 
     db = raw_db();
-    assert_int_equal(query_int(db, "SELECT max(version) FROM schema_version"), 6);
-    assert_int_equal(query_int(db, "SELECT count(*) FROM schema_version"), 6);
+    assert_int_equal(query_int(db, "SELECT max(version) FROM schema_version"),
+                     LT_STORE_SCHEMA_VERSION);
+    assert_int_equal(query_int(db, "SELECT count(*) FROM schema_version"), LT_STORE_SCHEMA_VERSION);
     assert_int_equal(query_int(db, "SELECT count(*) FROM hourly"), 1);
     assert_int_not_equal(exec(db, "DELETE FROM raw_frames"), SQLITE_OK);
     sqlite3_close(db);
@@ -790,20 +791,25 @@ static void test_migration(void **state)
     assert_int_equal(lt_store_device_get(s, "AIR001", &got), 0);
     lt_store_close(s);
     db = raw_db();
-    assert_int_equal(query_int(db, "SELECT count(*) FROM schema_version"), 6);
+    assert_int_equal(query_int(db, "SELECT count(*) FROM schema_version"), LT_STORE_SCHEMA_VERSION);
     /* A database from a newer lantian is refused, not touched. */
-    assert_int_equal(exec(db, "INSERT INTO schema_version VALUES (7)"), SQLITE_OK);
+    char newer[64], said[32];
+    snprintf(newer, sizeof newer, "INSERT INTO schema_version VALUES (%d)",
+             LT_STORE_SCHEMA_VERSION + 1);
+    snprintf(said, sizeof said, "version %d", LT_STORE_SCHEMA_VERSION + 1);
+    assert_int_equal(exec(db, newer), SQLITE_OK);
     sqlite3_close(db);
     s = NULL;
     assert_int_equal(lt_store_open(&s, dbpath, &d), LT_ESTORE);
     assert_null(s);
-    assert_non_null(strstr(d.msg, "version 7"));
+    assert_non_null(strstr(d.msg, said));
 
-    /* A new database gets version 6 directly. */
+    /* A new database gets the current version directly. */
     s = fresh("new");
     lt_store_close(s);
     db = raw_db();
-    assert_int_equal(query_int(db, "SELECT max(version) FROM schema_version"), 6);
+    assert_int_equal(query_int(db, "SELECT max(version) FROM schema_version"),
+                     LT_STORE_SCHEMA_VERSION);
     assert_int_equal(query_int(db, "SELECT count(*) FROM pragma_table_info('devices') "
                                    "WHERE name = 'source_type'"),
                      1);
@@ -870,8 +876,9 @@ static void test_migration_v2(void **state)
     lt_store_close(s);
 
     db = raw_db();
-    assert_int_equal(query_int(db, "SELECT max(version) FROM schema_version"), 6);
-    assert_int_equal(query_int(db, "SELECT count(*) FROM schema_version"), 6);
+    assert_int_equal(query_int(db, "SELECT max(version) FROM schema_version"),
+                     LT_STORE_SCHEMA_VERSION);
+    assert_int_equal(query_int(db, "SELECT count(*) FROM schema_version"), LT_STORE_SCHEMA_VERSION);
     sqlite3_close(db);
     assert_int_equal(lt_store_open(&s, dbpath, &d), 0);
     assert_int_equal(lt_store_device_get(s, "OLDCEMS", &got), 0);
@@ -970,8 +977,9 @@ static void test_migration_v3(void **state)
     lt_store_close(s);
 
     db = raw_db();
-    assert_int_equal(query_int(db, "SELECT max(version) FROM schema_version"), 6);
-    assert_int_equal(query_int(db, "SELECT count(*) FROM schema_version"), 6);
+    assert_int_equal(query_int(db, "SELECT max(version) FROM schema_version"),
+                     LT_STORE_SCHEMA_VERSION);
+    assert_int_equal(query_int(db, "SELECT count(*) FROM schema_version"), LT_STORE_SCHEMA_VERSION);
     assert_int_equal(query_int(db, "SELECT sum(n) FROM dev_records"), 4);
     /* The old tables are gone; the records are append-only. */
     assert_int_equal(query_int(db, "SELECT count(*) FROM sqlite_master WHERE name LIKE "
@@ -1052,7 +1060,8 @@ static void test_migration_v5(void **state)
     lt_store_close(s);
 
     db = raw_db();
-    assert_int_equal(query_int(db, "SELECT max(version) FROM schema_version"), 6);
+    assert_int_equal(query_int(db, "SELECT max(version) FROM schema_version"),
+                     LT_STORE_SCHEMA_VERSION);
     /* One record per (DataTime, MN, CN): 4 rows for the 7 values, each with the raw row of its
      * frame. */
     assert_int_equal(query_int(db, "SELECT count(*) FROM dev_records"), 4);

@@ -67,6 +67,14 @@ execFileSync(LANTIAN, ['device', 'add', '--db', db, '--mn', DEV, '--kind', 'air'
   sql(`INSERT INTO quarantine VALUES ('${QMN.phone}', ${now - 7200000}, ${now - 120000}, 3, '10.1.2.4:40001', NULL)`);
 }
 
+// The audit log (admins): a correction made with the CLI gives a row with a value before and
+// after; an analyst is the user who must not see the audit page.
+const ANA = 'webana', ANAPASS = 'web-ana-password-1';
+if (auth) {
+  execFileSync(LANTIAN, ['correct', '--db', db, '--site', '1316A', '--pollutant', 'PM2.5', '--time', '2019-01-15 08:00', '--value', '50.5', '--who', '网页测试', '--why', '审计页测试'], { stdio: ['ignore', 'ignore', 'pipe'] });
+  execFileSync(LANTIAN, ['user', 'add', '--db', db, '--name', ANA, '--role', 'analyst', '--password-stdin'], { input: `${ANAPASS}\n`, stdio: ['pipe', 'ignore', 'pipe'] });
+}
+
 const portFile = join(T, 'port');
 const srv = spawn(LANTIAN, ['api', '--db', db, '--http', '127.0.0.1:0', '--port-file', portFile,
   '--targets', join(SRC, 'config', 'targets-demo.ini'), '--web', DIST], { stdio: ['ignore', 'ignore', 'pipe'] });
@@ -287,15 +295,86 @@ for (const v of VIEWS) {
     eq(`${v.name} adopted device offline`, await text(page, `dev-status-${mn}`), '离线');
     eq(`${v.name} devices rows after adopting`, await page.locator('[data-testid=device-list] tbody tr').count(), after.total);
     await shot('devices-adopted');
+
+    // 审计日志: the admin sees the link and the page; its rows are GET /api/audit's.
+    check(`${v.name} audit link shown to an admin`, await page.locator('#nav a[data-page=audit]').isVisible());
+    await open('#/audit', 'audit');
+    const au = await api('/api/audit', { limit: 50 });
+    check(`${v.name} audit log has more than a page`, au.total > 50, `total ${au.total}`);
+    eq(`${v.name} audit rows`, await page.locator('[data-testid=audit-list] tbody tr').count(), au.items.length);
+    for (const r of au.items) {
+      eq(`${v.name} audit ${r.id} time`, await text(page, `audit-at-${r.id}`), r.at);
+      eq(`${v.name} audit ${r.id} user`, await text(page, `audit-user-${r.id}`), r.user);
+      eq(`${v.name} audit ${r.id} action`, await page.getByTestId(`audit-action-${r.id}`).getAttribute('title'), r.action);
+      eq(`${v.name} audit ${r.id} object`, await text(page, `audit-object-${r.id}`), r.object);
+    }
+    eq(`${v.name} audit first row is the newest`, (await page.locator('[data-testid=audit-list] tbody tr').first().getAttribute('data-testid')), `audit-row-${au.items[0].id}`);
+    eq(`${v.name} audit pager`, await text(page, 'audit-page'), `第 1 / ${Math.ceil(au.total / 50)} 页，共 ${au.total} 条`);
+    // The adopt just made: before the quarantine entry, after the device (diff per member).
+    const adoptRow = au.items.find((r) => r.action === 'quarantine_adopt' && r.object === `device/${mn}`);
+    check(`${v.name} audit has the adopt`, !!adoptRow);
+    if (adoptRow) {
+      const li = page.getByTestId(`audit-diff-${adoptRow.id}`).locator('li[data-key=mn]');
+      eq(`${v.name} audit adopt diff keeps mn`, await li.count(), 0); /* the same before and after */
+      const diff = page.getByTestId(`audit-diff-${adoptRow.id}`);
+      eq(`${v.name} audit adopt diff kind (added)`, await diff.locator('li[data-key=kind].added ins').innerText(), adoptRow.after.kind);
+      eq(`${v.name} audit adopt diff frames (removed)`, await diff.locator('li[data-key=frames].removed del').innerText(), String(adoptRow.before.frames));
+    }
+    await shot('audit');
+    // Filter by action through the form: the correction, its value before -> after.
+    const ac = await api('/api/audit', { action: 'correction', limit: 50 });
+    await page.selectOption('[data-testid=audit-action]', 'correction');
+    await page.click('[data-testid=audit-filter] button[type=submit]');
+    await page.waitForFunction((n) => location.hash.includes('action=correction') && document.body.dataset.ready === 'audit' &&
+      document.querySelector('[data-testid=audit-page]')?.textContent.includes(`共 ${n} 条`), ac.total, { timeout: 15000 });
+    eq(`${v.name} audit filtered rows`, await page.locator('[data-testid=audit-list] tbody tr').count(), ac.items.length);
+    const c0 = ac.items[0];
+    check(`${v.name} audit correction row`, !!c0 && c0.after.value === 50.5 && c0.user.startsWith('cli:'), JSON.stringify(c0));
+    const vli = page.getByTestId(`audit-diff-${c0.id}`).locator('li[data-key=value].changed');
+    eq(`${v.name} audit correction before`, await vli.locator('del').innerText(), String(c0.before.value));
+    eq(`${v.name} audit correction after`, await vli.locator('ins').innerText(), String(c0.after.value));
+    await shot('audit-filtered');
+    // Page 2 of the whole log.
+    await open('#/audit?page=2', 'audit');
+    const au2 = await api('/api/audit', { limit: 50, offset: 50 });
+    const ids = (await page.locator('[data-testid=audit-list] tbody tr').evaluateAll((rs) => rs.map((r) => r.dataset.testid))).join(',');
+    eq(`${v.name} audit page 2 rows`, ids, au2.items.map((r) => `audit-row-${r.id}`).join(','));
+    eq(`${v.name} audit page 2 pager`, await text(page, 'audit-page'), `第 2 / ${Math.ceil(au2.total / 50)} 页，共 ${au2.total} 条`);
   }
 
   // Nothing overflows the viewport sideways (tables scroll inside their cards).
-  for (const hash of ['#/overview', '#/city?city=郑州', '#/targets?city=郑州', '#/public', ...(auth ? ['#/devices'] : [])]) {
+  for (const hash of ['#/overview', '#/city?city=郑州', '#/targets?city=郑州', '#/public', ...(auth ? ['#/devices', '#/audit'] : [])]) {
     await open(hash, hash.slice(2).split('?')[0]);
     const w = await page.evaluate(() => document.documentElement.scrollWidth);
     check(`${v.name} ${hash} fits ${v.width}px`, w <= v.width, `scrollWidth ${w}`);
   }
   check(`${v.name} no script errors`, errors.length === 0, errors.join(' | '));
+  await ctx.close();
+}
+// A user who is not an administrator: no audit link, the audit page refused, and the API agrees.
+if (auth) {
+  const ctx = await browser.newContext({ viewport: { width: 1920, height: 1080 }, locale: 'zh-CN' });
+  const page = await ctx.newPage();
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  await page.goto(`${BASE}/#/audit`);
+  await page.waitForSelector('[data-testid=login]', { timeout: 30000 });
+  check('anonymous: no audit link', !(await page.locator('#nav a[data-page=audit]').isVisible()));
+  await page.fill('input[name=username]', ANA);
+  await page.fill('input[name=password]', ANAPASS);
+  await page.click('[data-testid=login] button[type=submit]');
+  await page.waitForSelector('body[data-ready="audit"]', { timeout: 15000 });
+  eq('analyst: audit page refused', await page.getByTestId('audit-forbidden').count(), 1);
+  eq('analyst: no audit rows shown', await page.locator('[data-testid=audit-list]').count(), 0);
+  check('analyst: no audit link', !(await page.locator('#nav a[data-page=audit]').isVisible()));
+  await page.goto(`${BASE}/#/devices`);
+  await page.waitForSelector('body[data-ready="devices"]', { timeout: 30000 });
+  check('analyst: no audit link on another page', !(await page.locator('#nav a[data-page=audit]').isVisible()));
+  const tok = await page.evaluate(() => sessionStorage.getItem('lantian.token'));
+  const r = await fetch(`${BASE}/api/audit`, { headers: { Authorization: `Bearer ${tok}` } });
+  eq('analyst: GET /api/audit', r.status, 403);
+  await page.screenshot({ path: join(SHOTS, 'audit-analyst-wall.png'), fullPage: true });
+  check('analyst: no script errors', errors.length === 0, errors.join(' | '));
   await ctx.close();
 }
 console.log(`web test: screenshots in ${SHOTS}`);

@@ -3,6 +3,7 @@
 // the API as it is: the dashboard rounds nothing and computes only the diurnal profile's means.
 //
 // Routes: #/overview  #/city?city=郑州 (or ?county=…)  #/targets?city=…  #/public  #/devices
+//         #/audit (admins: the audit log; ?action=…&user=…&page=N)
 // Common query: province (default 河南), at (a Beijing hour YYYY-MM-DDTHHMM; default: real time,
 // else the last hour the store has).
 
@@ -149,9 +150,9 @@ async function referenceHour(q, province) {
   return { hour: one.last_hour, live: false };
 }
 
-const PAGES = { overview, city, targets, public: publicPage, devices };
+const PAGES = { overview, city, targets, public: publicPage, devices, audit: auditPage };
 // Pages that do not need an hour of AQI data (they show what the store has now).
-const NO_HOUR = new Set(['devices']);
+const NO_HOUR = new Set(['devices', 'audit']);
 
 async function render() {
   const { page, q } = route();
@@ -172,6 +173,7 @@ async function render() {
       h('span', { 'data-testid': 'ref-hour' }, ref.hour || '无数据'),
       ref.hour && !ref.live ? h('span', { class: 'warn' }, q.get('at') ? '（指定时次）' : '（近 7 天无实时数据，显示库中最后时次）') : null,
       tok ? h('a', { href: '#', class: 'auth', 'data-testid': 'logout', onclick: logout }, '退出') : h('a', { href: '#', class: 'auth', 'data-testid': 'login-link', onclick: (e) => { e.preventDefault(); document.getElementById('main').replaceChildren(loginForm()); } }, '登录'));
+    await syncAdminNav();
     if (ref.login && !NO_HOUR.has(page)) throw new AuthError('需要登录');
     const kids = ref.hour || NO_HOUR.has(page) ? await fn({ q, province, hour: ref.hour, day: dayOf(ref.hour) }) : [h('p', { 'data-testid': 'no-data' }, '近 7 天没有实时数据。可在地址中用 at=YYYY-MM-DDTHHMM 指定时次，或登录后查看库中最后时次。')];
     main.replaceChildren(...kids);
@@ -401,13 +403,14 @@ async function targets({ q, province, day }) {
   const pick = h('select', { 'data-testid': 'target-city', onchange: (e) => { location.hash = link('targets', q, { city: e.target.value }); } },
     (cities.items.length ? cities.items.map((r) => r.city) : [name]).map((c) => h('option', { value: c, selected: c === name }, c)));
   const toolbar = h('div', { class: 'toolbar' }, h('label', {}, '城市 ', pick), h('span', {}, `截至 ${asOf}`));
-  if (!health.targets) return [toolbar, card('目标', h('p', {}, '服务器未加载目标文件（lantian api --targets FILE）。'))];
+  // The store's target of the city and year, else the server's targets file (docs/API.md).
   let t;
   try {
-    t = await api('/api/targets', { city: name, year: asOf.slice(0, 4), as_of: asOf, config: health.targets });
+    t = await api('/api/targets', { city: name, year: asOf.slice(0, 4), as_of: asOf });
   } catch (e) {
     if (e instanceof AuthError) throw e;
-    return [toolbar, card('目标', h('p', { class: 'error' }, e.message))];
+    return [toolbar, card('目标', h('p', { class: 'error' }, e.message),
+      health.targets ? null : h('p', { class: 'small' }, '目标由 lantian target import 导入库中，或在启动服务时用 --targets FILE 指定。'))];
   }
   const gauges = t.items.map((it, i) => {
     const el = h('div', { class: 'chart gauge', 'data-testid': `gauge-${i}` });
@@ -600,6 +603,96 @@ function openAdopt(btn, mn) {
   h('div', { class: 'row' }, h('button', { type: 'submit' }, '领用'), h('button', { type: 'button', class: 'plain', onclick: () => slot.replaceChildren() }, '取消')), msg);
   slot.replaceChildren(f);
   place.focus();
+}
+
+// ---- 审计日志 Audit log (admins) ------------------------------------------------------------
+// The nav link shows for administrators only: the session's role from GET /api/me, asked once per
+// token.
+let meCache = { tok: null, user: null };
+async function currentUser() {
+  const tok = sessionStorage.getItem(TOKEN_KEY);
+  if (!tok) return null;
+  if (meCache.tok !== tok) {
+    const me = await api('/api/me').catch(() => null);
+    meCache = { tok, user: me?.user || null };
+  }
+  return meCache.user;
+}
+async function syncAdminNav() {
+  const user = await currentUser();
+  document.querySelectorAll('#nav a[data-admin]').forEach((a) => { a.hidden = user?.role !== 'admin'; });
+}
+const AUDIT_ACTIONS = {
+  correction: '数据审核', dust_set: '标记沙尘天', dust_clear: '取消沙尘天', quarantine_adopt: '隔离区领用',
+  site_add: '新增站点', site_edit: '修改站点', device_add: '登记设备', device_edit: '修改设备',
+  device_factor: '因子映射', target_set: '修改目标', target_import: '导入目标', user_add: '新增用户',
+  user_disable: '停用用户', import_cnemc: '导入监测数据', simulate_register: '模拟设备登记',
+};
+const AUDIT_PAGE = 50;
+// What changed between the objects before and after (the log's JSON, flat objects): one entry per
+// member whose value differs — "changed" when both have it, "added" / "removed" when only the
+// object after / before has it (a created object has only "added" members, a quarantine entry
+// adopted as a device "removed" ones for the entry and "added" ones for the device).
+export function auditDiff(before, after) {
+  const isObj = (x) => x !== null && typeof x === 'object' && !Array.isArray(x);
+  const b = isObj(before) ? before : {};
+  const a = isObj(after) ? after : {};
+  const out = [];
+  for (const k of new Set([...Object.keys(b), ...Object.keys(a)])) {
+    const inB = Object.hasOwn(b, k), inA = Object.hasOwn(a, k);
+    if (inB && inA && JSON.stringify(b[k]) === JSON.stringify(a[k])) continue;
+    out.push({ key: k, kind: inB && inA ? 'changed' : inA ? 'added' : 'removed', before: b[k], after: a[k] });
+  }
+  return out;
+}
+const auditVal = (v) => (v === null || v === undefined ? '（无）' : v === '' ? '（空）' : typeof v === 'string' ? v : JSON.stringify(v));
+function auditChanges(r) {
+  const d = auditDiff(r.before, r.after);
+  const list = h('ul', { class: 'diff', 'data-testid': `audit-diff-${r.id}` }, d.map((c) => h('li', { 'data-key': c.key, class: c.kind },
+    h('code', {}, c.key), ' ',
+    c.kind !== 'added' ? h('del', {}, auditVal(c.before)) : null, c.kind === 'changed' ? ' → ' : null,
+    c.kind !== 'removed' ? h('ins', {}, auditVal(c.after)) : null)));
+  const raw = h('details', {}, h('summary', {}, '原始记录'),
+    h('pre', {}, `修改前 ${JSON.stringify(r.before, null, 1)}\n修改后 ${JSON.stringify(r.after, null, 1)}`));
+  return h('div', {}, d.length ? list : h('span', { class: 'small' }, '无变化'), raw);
+}
+async function auditPage({ q }) {
+  const user = await currentUser();
+  if (!user) throw new AuthError('需要登录');
+  if (user.role !== 'admin') {
+    return [h('h1', {}, '审计日志'), card('审计日志', h('p', { class: 'error', 'data-testid': 'audit-forbidden' }, '审计日志仅管理员可查看。'))];
+  }
+  const pageNo = Math.max(1, Number(q.get('page')) || 1);
+  const action = q.get('action') || '';
+  const who = q.get('user') || '';
+  const r = await api('/api/audit', { limit: AUDIT_PAGE, offset: (pageNo - 1) * AUDIT_PAGE, action, user: who });
+  const pages = Math.max(1, Math.ceil(r.total / AUDIT_PAGE));
+  const actSel = h('select', { name: 'action', 'data-testid': 'audit-action' }, h('option', { value: '' }, '全部操作'),
+    Object.entries(AUDIT_ACTIONS).map(([k, t]) => h('option', { value: k, selected: k === action }, `${t}（${k}）`)));
+  const userIn = h('input', { name: 'user', value: who, placeholder: '用户（如 admin、cli:root）', size: 18, 'data-testid': 'audit-user' });
+  const filters = h('form', { class: 'toolbar', 'data-testid': 'audit-filter', onsubmit: (ev) => {
+    ev.preventDefault();
+    location.hash = link('audit', keepCommon(q), { action: actSel.value || null, user: userIn.value.trim() || null });
+  } }, h('label', {}, '操作 ', actSel), h('label', {}, '用户 ', userIn), h('button', { type: 'submit' }, '筛选'),
+  action || who ? h('a', { href: link('audit', keepCommon(q)) }, '清除筛选') : null);
+  const go = (n) => link('audit', keepCommon(q), { action: action || null, user: who || null, page: n > 1 ? String(n) : null });
+  // The pager above the table (with test ids) and, for long pages, again below it.
+  const pager = (top) => h('div', { class: 'pager', 'data-testid': top && 'audit-pager' },
+    pageNo > 1 ? h('a', { href: go(pageNo - 1), 'data-testid': top && 'audit-prev' }, '上一页') : h('span', { class: 'small' }, '上一页'),
+    h('span', { 'data-testid': top && 'audit-page' }, `第 ${pageNo} / ${pages} 页，共 ${r.total} 条`),
+    pageNo < pages ? h('a', { href: go(pageNo + 1), 'data-testid': top && 'audit-next' }, '下一页') : h('span', { class: 'small' }, '下一页'));
+  return [h('h1', {}, '审计日志'),
+    card('审计日志（最新在前；只增不改）', filters, pager(true),
+      r.items.length ? h('div', { class: 'tablewrap audit' }, h('table', { 'data-testid': 'audit-list' },
+        h('thead', {}, h('tr', {}, ['时间', '用户', '操作', '对象', '变更（修改前 → 修改后）'].map((c) => h('th', {}, c)))),
+        h('tbody', {}, r.items.map((x) => h('tr', { 'data-testid': `audit-row-${x.id}` },
+          h('td', { 'data-testid': `audit-at-${x.id}` }, x.at),
+          h('td', { 'data-testid': `audit-user-${x.id}` }, x.user),
+          h('td', { 'data-testid': `audit-action-${x.id}`, title: x.action }, AUDIT_ACTIONS[x.action] || x.action),
+          h('td', { 'data-testid': `audit-object-${x.id}` }, x.object),
+          h('td', { class: 'changes' }, auditChanges(x)))))))
+        : h('p', { class: 'small', 'data-testid': 'audit-empty' }, '没有符合条件的记录。'),
+      r.items.length > 10 ? pager(false) : null)];
 }
 
 render();
