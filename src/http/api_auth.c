@@ -568,9 +568,6 @@ int lt__api_logout(struct lt__req *q)
 
 int lt__api_me(struct lt__req *q)
 {
-    int rc = lt__json_only(q);
-    if (rc)
-        return rc;
     fputs("{\"user\": ", q->out);
     lt__user_json(q->out, &q->user);
     fputs("}\n", q->out);
@@ -1284,8 +1281,6 @@ out:
 int lt__api_audit(struct lt__req *q)
 {
     int rc = lt__need_role(q, " admin ");
-    if (!rc)
-        rc = lt__json_only(q);
     if (rc)
         return rc;
     long long limit = 100, offset = 0;
