@@ -13,7 +13,9 @@ PKGS=(
   libuv1-dev                              # HJ 212 ingest server event loop
   libmicrohttpd-dev                       # HTTP API
   libsodium-dev                           # argon2id password hashes, random session tokens
+  libxlsxwriter-dev                       # Excel (.xlsx) exports of tables (API and CLI)
   curl                                    # HTTP API tests over loopback
+  python3-openpyxl                        # reads the .xlsx exports back in tests
   python3 python3-pandas python3-numpy    # benchmark peer (shared/bench/peers/pandas_assess.py)
   time                                    # /usr/bin/time for peak memory in bench/
   chromium                                # headless browser for the dashboard tests (tests/web)

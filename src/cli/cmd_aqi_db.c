@@ -7,6 +7,7 @@
 #include "cli/cli.h"
 #include "cli/query.h"
 #include "cli/table.h"
+#include "cli/xlsx.h"
 #include "lantian/aqi.h"
 #include "lantian/util.h"
 
@@ -17,10 +18,12 @@ static void lt__aqi_db_usage(FILE *f)
         "                   (--site CODE | --city NAME | --county NAME)\n"
         "                   --from YYYY-MM-DD --to YYYY-MM-DD [--daily]\n"
         "                   [--format table|csv|json] [--rules FILE]\n"
+        "                   [--format xlsx --output FILE]\n"
         "One row per hour (real-time AQI) or per day (--daily): Beijing time, area, AQI, level,\n"
         "category, primary pollutant(s), each IAQI and the concentration it used, and the HJ 633\n"
         "edition (chosen by the data's date: HJ 633-2026 from 2026-03-01). A city's value is\n"
         "computed from the mean concentrations of its evaluation sites, never by averaging AQIs.\n"
+        "--format xlsx writes the CSV's table as an Excel workbook to FILE.\n"
         "Other forms: 'lantian aqi calc' and 'lantian aqi verify' (see their --help).\n",
         f);
 }
@@ -34,12 +37,13 @@ int lt_cmd_aqi_db(int argc, char **argv)
                                          {"to", required_argument, NULL, 'T'},
                                          {"daily", no_argument, NULL, 'D'},
                                          {"format", required_argument, NULL, 'f'},
+                                         {"output", required_argument, NULL, 'o'},
 
                                          {"help", no_argument, NULL, 'h'},
                                          LT_CLI_SOURCE_OPTIONS,
                                          {NULL, 0, NULL, 0}};
     struct lt_cli_source src;
-    const char *name = NULL, *from_s = NULL, *to_s = NULL;
+    const char *name = NULL, *from_s = NULL, *to_s = NULL, *output = NULL;
     enum lt_area_level level = LT_AREA_CITY;
     bool daily = false;
     int fmt = LT_FMT_TABLE, opt, rc = LT_EXIT_USAGE, nsel = 0;
@@ -69,11 +73,14 @@ int lt_cmd_aqi_db(int argc, char **argv)
             daily = true;
             break;
         case 'f':
-            fmt = lt_fmt_parse(optarg, 7u);
+            fmt = lt_fmt_parse(optarg, 15u);
             if (fmt < 0) {
-                lt_cli_err("aqi", "--format must be table, csv or json, not '%s'", optarg);
+                lt_cli_err("aqi", "--format must be table, csv, json or xlsx, not '%s'", optarg);
                 goto out;
             }
+            break;
+        case 'o':
+            output = optarg;
             break;
         case 'h':
             lt__aqi_db_usage(stdout);
@@ -87,6 +94,14 @@ int lt_cmd_aqi_db(int argc, char **argv)
         }
     }
     lt_cli_source_rest(&src, argc, argv);
+    if (fmt == LT_FMT_XLSX && !output) {
+        lt_cli_err("aqi", "--format xlsx writes a file: give --output FILE");
+        goto out;
+    }
+    if (output && fmt != LT_FMT_XLSX) {
+        lt_cli_err("aqi", "--output FILE goes with --format xlsx (the other formats go to stdout)");
+        goto out;
+    }
     int32_t from, to;
     if (nsel != 1 || !from_s || !to_s) {
         lt_cli_err("aqi", "give exactly one of --site, --city, --county, and --from and --to");
@@ -126,7 +141,14 @@ int lt_cmd_aqi_db(int argc, char **argv)
                                   : lt_strerror(e));
         goto out;
     }
-    lt_table_print(t, stdout, (enum lt_fmt)fmt);
+    if (fmt == LT_FMT_XLSX) {
+        char title[300];
+        snprintf(title, sizeof title, "%s %s %s 至 %s", daily ? "日AQI" : "小时AQI", label, from_s,
+                 to_s);
+        if (lt_xlsx_cli_save("aqi", t, output, daily ? "日AQI" : "小时AQI", title, argc, argv))
+            goto out;
+    } else
+        lt_table_print(t, stdout, (enum lt_fmt)fmt);
     rc = LT_EXIT_OK;
 out:
     lt_table_free(t);

@@ -9,6 +9,7 @@
 #include "cli/cli.h"
 #include "cli/query.h"
 #include "cli/table.h"
+#include "cli/xlsx.h"
 #include "lantian/util.h"
 
 static void lt__rank_usage(FILE *f)
@@ -17,9 +18,11 @@ static void lt__rank_usage(FILE *f)
           "                    --level city|county [--province NAME]\n"
           "                    --period YYYY|YYYY-MM|YYYY-Qn|YYYY-MM-DD:YYYY-MM-DD\n"
           "                    [--by index|pm25|change] [--format table|csv|json] [--rules FILE]\n"
+          "                    [--format xlsx --output FILE]\n"
           "Ranks areas by the comprehensive index (smaller is better), by PM2.5, or by the change\n"
           "of the index against the same period of the previous year (more negative is better).\n"
-          "Equal reported values share a rank.\n",
+          "Equal reported values share a rank. --format xlsx writes the CSV's table as an Excel\n"
+          "workbook to FILE (numbers as numbers with the CSV's decimals).\n",
           f);
 }
 
@@ -30,12 +33,13 @@ int lt_cmd_rank(int argc, char **argv)
                                          {"period", required_argument, NULL, 'p'},
                                          {"by", required_argument, NULL, 'b'},
                                          {"format", required_argument, NULL, 'f'},
+                                         {"output", required_argument, NULL, 'o'},
 
                                          {"help", no_argument, NULL, 'h'},
                                          LT_CLI_SOURCE_OPTIONS,
                                          {NULL, 0, NULL, 0}};
     struct lt_cli_source src;
-    const char *period = NULL, *province = NULL, *level_s = NULL;
+    const char *period = NULL, *province = NULL, *level_s = NULL, *output = NULL;
     int by = LT_RANK_BY_INDEX;
     int fmt = LT_FMT_TABLE, opt, rc = LT_EXIT_USAGE;
     struct lt_dataset ds = {0};
@@ -64,11 +68,14 @@ int lt_cmd_rank(int argc, char **argv)
             }
             break;
         case 'f':
-            fmt = lt_fmt_parse(optarg, 7u);
+            fmt = lt_fmt_parse(optarg, 15u);
             if (fmt < 0) {
-                lt_cli_err("rank", "--format must be table, csv or json, not '%s'", optarg);
+                lt_cli_err("rank", "--format must be table, csv, json or xlsx, not '%s'", optarg);
                 goto out;
             }
+            break;
+        case 'o':
+            output = optarg;
             break;
         case 'h':
             lt__rank_usage(stdout);
@@ -82,6 +89,15 @@ int lt_cmd_rank(int argc, char **argv)
         }
     }
     lt_cli_source_rest(&src, argc, argv);
+    if (fmt == LT_FMT_XLSX && !output) {
+        lt_cli_err("rank", "--format xlsx writes a file: give --output FILE");
+        goto out;
+    }
+    if (output && fmt != LT_FMT_XLSX) {
+        lt_cli_err("rank",
+                   "--output FILE goes with --format xlsx (the other formats go to stdout)");
+        goto out;
+    }
     enum lt_area_level level;
     if (!level_s || !period) {
         lt_cli_err("rank", "--level and --period are required");
@@ -141,7 +157,16 @@ int lt_cmd_rank(int argc, char **argv)
                                        : "index change",
                a, b, info.ruleset);
     }
-    lt_table_print(t, stdout, (enum lt_fmt)fmt);
+    if (fmt == LT_FMT_XLSX) {
+        char title[160], a[16], b[16];
+        lt_date_format(from, a, sizeof(a));
+        lt_date_format(to, b, sizeof(b));
+        snprintf(title, sizeof title, "%s%s排名 %s 至 %s", province ? province : "",
+                 level == LT_AREA_CITY ? "城市" : "区县", a, b);
+        if (lt_xlsx_cli_save("rank", t, output, "排名", title, argc, argv))
+            goto out;
+    } else
+        lt_table_print(t, stdout, (enum lt_fmt)fmt);
     rc = LT_EXIT_OK;
 out:
     lt_table_free(t);

@@ -6,10 +6,8 @@
 #include "cli/table.h"
 #include "lantian/util.h"
 
-enum lt__cell_kind { LT_CELL_NULL = 0, LT_CELL_TEXT, LT_CELL_NUM, LT_CELL_BOOL };
-
 struct lt__cell {
-    enum lt__cell_kind kind;
+    enum lt_cell_kind kind;
     char *text; /* formatted value */
 };
 
@@ -28,6 +26,8 @@ int lt_fmt_parse(const char *s, unsigned allowed)
         f = LT_FMT_CSV;
     else if (!strcmp(s, "json"))
         f = LT_FMT_JSON;
+    else if (!strcmp(s, "xlsx"))
+        f = LT_FMT_XLSX;
     if (f < 0 || !(allowed & (1u << f)))
         return -1;
     return f;
@@ -92,7 +92,7 @@ int lt_table_row(struct lt_table *t)
     return 0;
 }
 
-static void lt__set(struct lt_table *t, int col, enum lt__cell_kind kind, const char *text)
+static void lt__set(struct lt_table *t, int col, enum lt_cell_kind kind, const char *text)
 {
     if (!t->nrows || col < 0 || col >= t->ncols)
         return;
@@ -133,6 +133,27 @@ void lt_table_bool(struct lt_table *t, int col, int v)
 int lt_table_rows(const struct lt_table *t)
 {
     return t->nrows;
+}
+
+int lt_table_cols(const struct lt_table *t)
+{
+    return t->ncols;
+}
+
+const char *lt_table_header(const struct lt_table *t, int col)
+{
+    return col >= 0 && col < t->ncols ? t->headers[col] : NULL;
+}
+
+enum lt_cell_kind lt_table_cell(const struct lt_table *t, int row, int col, const char **text)
+{
+    *text = NULL;
+    if (row < 0 || row >= t->nrows || col < 0 || col >= t->ncols)
+        return LT_CELL_NULL;
+    const struct lt__cell *c = &t->cells[(size_t)row * (size_t)t->ncols + (size_t)col];
+    if (c->kind != LT_CELL_NULL)
+        *text = c->text;
+    return c->kind;
 }
 
 void lt_json_str(FILE *f, const char *s)

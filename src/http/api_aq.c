@@ -316,9 +316,7 @@ int lt__api_stats(struct lt__req *q)
     int level = 0;
     const char *name = NULL;
     int32_t from, to;
-    int rc = lt__json_only(q);
-    if (!rc)
-        rc = lt__param_area(q, &level, &name);
+    int rc = lt__param_area(q, &level, &name);
     if (!rc)
         rc = lt__scope_area(q, level, name);
     if (!rc)
@@ -553,14 +551,14 @@ int lt__api_targets(struct lt__req *q)
         rc = lt__fail_store(q, rc, "targets");
         goto out;
     }
-    if (q->fmt == LT_FMT_CSV)
-        lt_table_print(t, q->out, LT_FMT_CSV);
+    if (q->fmt != LT_FMT_JSON) /* CSV and Excel: the items table */
+        rc = lt__page_out(q, t, -1, 0);
     else {
         lt_query_target_json(q->out, tg, origin, areas[0].name,
                              lt_area_sites_with_data(&ds, &areas[0], jan1, as_of), &s, t, rules);
         fputc('\n', q->out);
+        rc = 200;
     }
-    rc = 200;
 out:
     lt_table_free(t);
     free(days);

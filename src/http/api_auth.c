@@ -545,9 +545,6 @@ int lt__api_logout(struct lt__req *q)
 
 int lt__api_me(struct lt__req *q)
 {
-    int rc = lt__json_only(q);
-    if (rc)
-        return rc;
     fputs("{\"user\": ", q->out);
     lt__user_json(q->out, &q->user);
     fputs("}\n", q->out);
@@ -1157,8 +1154,9 @@ int lt__api_audit(struct lt__req *q)
     rc = lt_store_audit_list(q->st, (int)limit, (int)offset, &f, &v, &n, &total);
     if (rc)
         return lt__fail_store(q, rc, "read the audit log");
-    if (q->fmt == LT_FMT_CSV) {
-        /* before/after as their JSON text in a cell: a spreadsheet shows them whole. */
+    if (q->fmt != LT_FMT_JSON) {
+        /* CSV and Excel: before/after as their JSON text in a cell: a spreadsheet shows them
+         * whole. The table holds the page the store gave. */
         struct lt_table *t = lt_table_new(8, hdr);
         for (int i = 0; t && i < n; i++) {
             char tb[32];
@@ -1182,9 +1180,13 @@ int lt__api_audit(struct lt__req *q)
         free(v);
         if (!t)
             return lt__fail_store(q, LT_ENOMEM, "audit log");
-        lt_table_print(t, q->out, LT_FMT_CSV);
+        int status = 200;
+        if (q->fmt == LT_FMT_XLSX)
+            status = lt__export_xlsx(q, t, 0, lt_table_rows(t));
+        else
+            lt_table_print(t, q->out, LT_FMT_CSV);
         lt_table_free(t);
-        return 200;
+        return status;
     }
     fprintf(q->out, "{\"total\": %lld, \"offset\": %lld, \"limit\": %lld, \"items\": [",
             (long long)total, offset, limit);

@@ -12,9 +12,6 @@
 
 int lt__api_health(struct lt__req *q)
 {
-    int rc = lt__json_only(q);
-    if (rc)
-        return rc;
     fputs("{\"status\": \"ok\", \"version\": ", q->out);
     lt_json_str(q->out, LT_HTTP_VERSION);
     fputs(", \"targets\": ", q->out);
@@ -150,10 +147,7 @@ static int lt__last_hour(struct lt_store *st, const char *code, int64_t *ts)
 int lt__api_site(struct lt__req *q)
 {
     struct lt_site s;
-    int rc = lt__json_only(q);
-    if (rc)
-        return rc;
-    rc = lt_store_site_get(q->st, q->pp[0], &s);
+    int rc = lt_store_site_get(q->st, q->pp[0], &s);
     if (rc == LT_ENOTFOUND)
         return lt__fail(q, 404, "not_found", "no site with code '%s'", q->pp[0]);
     if (rc)

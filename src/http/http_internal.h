@@ -33,7 +33,11 @@ struct lt__req {
     const char *allowed;             /* " name name ... " of the query parameters the route takes */
     char pp[2][LT__HTTP_PATH_PARAM]; /* path parameters, in pattern order */
     FILE *out;                       /* the body, capped at LT__HTTP_BODY_MAX */
-    enum lt_fmt fmt;                 /* LT_FMT_JSON or LT_FMT_CSV */
+    enum lt_fmt fmt;                 /* LT_FMT_JSON, LT_FMT_CSV or LT_FMT_XLSX */
+    const char *url;                 /* the request's path (decoded) */
+    const char *pattern;             /* the route's pattern ("/api/devices/{}/health") */
+    const char *table;               /* the table's name in Chinese ("排名"); NULL: not a table */
+    int rows_total;                  /* rows of the table answered (lt__page_out), or -1 */
     int status;
     char code[32]; /* error code ("bad_parameter", ...) when status >= 400 */
     char msg[400]; /* error message for people */
@@ -78,11 +82,13 @@ int lt__param_range(struct lt__req *q, int max_days, int32_t def_to, int def_day
 /* Exactly one of site/city/county (those the route allows); 400 otherwise. */
 int lt__param_area(struct lt__req *q, int *level, const char **name);
 
-/* Refuse format=csv on an answer that is not table-shaped. */
+/* Refuse format=csv and format=xlsx on an answer that is not table-shaped (the router does so for
+ * every route without a table name, after the login gate). */
 int lt__json_only(struct lt__req *q);
-/* The page [offset, offset+limit) of a table: JSON ends the object the handler began with "{" and
- * its own fields (each followed by ", "): "total", "offset", "limit", "items"; CSV writes the
- * header row and the page's rows (the handler writes nothing before). */
+/* The page [offset, offset+limit) of a table (limit < 0: to the end): JSON ends the object the
+ * handler began with "{" and its own fields (each followed by ", "): "total", "offset", "limit",
+ * "items"; CSV writes the header row and the page's rows, Excel a workbook of them (export.c; the
+ * handler writes nothing before either). Returns 200 or the error status. */
 int lt__page_out(struct lt__req *q, const struct lt_table *t, int limit, int offset);
 /* Begin a JSON answer object ("{") unless the answer is CSV. */
 void lt__obj_begin(struct lt__req *q);
@@ -112,6 +118,14 @@ int lt__api_device_health(struct lt__req *q);
 int lt__api_quarantine(struct lt__req *q);
 int lt__api_exceedances(struct lt__req *q);
 int lt__api_corrections(struct lt__req *q);
+
+/* Table answers as files (export.c). The Excel workbook of rows first .. first+count-1 (count < 0:
+ * to the end) into q->out: 200, or the error status (400 too_large, 503, 500 export_error). */
+int lt__export_xlsx(struct lt__req *q, const struct lt_table *t, int first, int count);
+/* The Content-Disposition of a CSV or Excel answer ("csv" / "xlsx"): attachment, an ASCII file
+ * name made of the endpoint and the parameters given, and (RFC 5987) the same name in UTF-8 with
+ * the table's Chinese name: rank-city-2019-01-pm25.xlsx / 排名-city-河南-2019-01-pm25.xlsx. */
+void lt__export_disposition(struct lt__req *q, const char *ext, char *buf, size_t cap);
 
 /* Accounts and reach (api_auth.c). lt__auth_gate lets a request through (0) when its route is
  * public or it carries a valid session (then q->user is set), else sets 401. */

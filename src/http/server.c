@@ -264,8 +264,8 @@ int lt__json_only(struct lt__req *q)
 {
     if (q->fmt != LT_FMT_JSON)
         return lt__fail(q, 400, "bad_parameter",
-                        "format: this answer is a JSON object, not a table; csv is not offered "
-                        "here");
+                        "format: this answer is a JSON object, not a table; csv and xlsx are not "
+                        "offered here");
     return 0;
 }
 
@@ -277,10 +277,13 @@ void lt__obj_begin(struct lt__req *q)
 
 int lt__page_out(struct lt__req *q, const struct lt_table *t, int limit, int offset)
 {
+    q->rows_total = lt_table_rows(t);
     if (q->fmt == LT_FMT_CSV) {
         lt_table_print_rows(t, q->out, LT_FMT_CSV, offset, limit);
         return 200;
     }
+    if (q->fmt == LT_FMT_XLSX)
+        return lt__export_xlsx(q, t, offset, limit);
     fprintf(q->out, "\"total\": %d, \"offset\": %d, \"limit\": %d, \"items\": ", lt_table_rows(t),
             offset, limit);
     lt_table_print_rows(t, q->out, LT_FMT_JSON, offset, limit);
@@ -295,39 +298,46 @@ struct lt__route {
     int (*fn)(struct lt__req *q);
     bool store;          /* needs a store handle */
     const char *allowed; /* query parameters besides format */
+    /* A table-shaped answer (format=csv and format=xlsx offered): its name in Chinese, for the
+     * Excel worksheet and the download's file name. NULL: JSON only. */
+    const char *table;
 };
 
 static const struct lt__route lt__routes[] = {
-    {"/api/health", lt__api_health, false, " "},
-    {"/api/sites", lt__api_sites, true, " city province county township limit offset "},
-    {"/api/sites/{}", lt__api_site, true, " "},
-    {"/api/aqi/latest", lt__api_aqi_latest, true, " city province level at limit offset "},
-    {"/api/aqi/hourly", lt__api_aqi_hourly, true, " site city county from to limit offset "},
-    {"/api/aqi/daily", lt__api_aqi_daily, true, " site city county from to limit offset "},
-    {"/api/stats", lt__api_stats, true, " site city county period "},
-    {"/api/rank", lt__api_rank, true, " level province period by limit offset "},
+    {"/api/health", lt__api_health, false, " ", NULL},
+    {"/api/sites", lt__api_sites, true, " city province county township limit offset ", "站点"},
+    {"/api/sites/{}", lt__api_site, true, " ", NULL},
+    {"/api/aqi/latest", lt__api_aqi_latest, true, " city province level at limit offset ",
+     "实时AQI"},
+    {"/api/aqi/hourly", lt__api_aqi_hourly, true, " site city county from to limit offset ",
+     "小时AQI"},
+    {"/api/aqi/daily", lt__api_aqi_daily, true, " site city county from to limit offset ", "日AQI"},
+    {"/api/stats", lt__api_stats, true, " site city county period ", NULL},
+    {"/api/rank", lt__api_rank, true, " level province period by limit offset ", "排名"},
     {"/api/targets", lt__api_targets, true,
-     " city county year as_of config pm25 pm10 good_ratio good_days heavy_ratio index ruleset "},
-    {"/api/devices", lt__api_devices, true, " limit offset "},
-    {"/api/devices/{}/health", lt__api_device_health, true, " from to limit offset "},
-    {"/api/quarantine", lt__api_quarantine, true, " limit offset "},
-    {"/api/exceedances", lt__api_exceedances, true, " mn limit offset "},
-    {"/api/corrections", lt__api_corrections, true, " site limit offset "},
-    {"/api/me", lt__api_me, true, " "},
-    {"/api/audit", lt__api_audit, true, " action user object limit offset "},
-    {"/api/target-values", lt__api_target_values, true, " city county year limit offset "},
+     " city county year as_of config pm25 pm10 good_ratio good_days heavy_ratio index ruleset ",
+     "目标进度"},
+    {"/api/devices", lt__api_devices, true, " limit offset ", "设备"},
+    {"/api/devices/{}/health", lt__api_device_health, true, " from to limit offset ", "设备运行"},
+    {"/api/quarantine", lt__api_quarantine, true, " limit offset ", "隔离区"},
+    {"/api/exceedances", lt__api_exceedances, true, " mn limit offset ", "超标记录"},
+    {"/api/corrections", lt__api_corrections, true, " site limit offset ", "数据审核"},
+    {"/api/me", lt__api_me, true, " ", NULL},
+    {"/api/audit", lt__api_audit, true, " action user object limit offset ", "审计日志"},
+    {"/api/target-values", lt__api_target_values, true, " city county year limit offset ",
+     "目标值"},
 };
 
 /* Routes answered to POST (api_auth.c): JSON bodies, no query parameters. */
 static const struct lt__route lt__post_routes[] = {
-    {"/api/login", lt__api_login, true, " "},
-    {"/api/logout", lt__api_logout, true, " "},
-    {"/api/corrections", lt__api_correct, true, " "},
-    {"/api/quarantine/{}/adopt", lt__api_adopt, true, " "},
-    {"/api/dust", lt__api_dust, true, " "},
-    {"/api/sites/{}", lt__api_site_edit, true, " "},
-    {"/api/devices/{}", lt__api_device_edit, true, " "},
-    {"/api/targets", lt__api_target_set, true, " "},
+    {"/api/login", lt__api_login, true, " ", NULL},
+    {"/api/logout", lt__api_logout, true, " ", NULL},
+    {"/api/corrections", lt__api_correct, true, " ", NULL},
+    {"/api/quarantine/{}/adopt", lt__api_adopt, true, " ", NULL},
+    {"/api/dust", lt__api_dust, true, " ", NULL},
+    {"/api/sites/{}", lt__api_site_edit, true, " ", NULL},
+    {"/api/devices/{}", lt__api_device_edit, true, " ", NULL},
+    {"/api/targets", lt__api_target_set, true, " ", NULL},
 };
 
 /* Match path against a pattern, capturing {} segments into pp. */
@@ -450,7 +460,7 @@ static enum MHD_Result lt__arg_iter(void *cls, enum MHD_ValueKind kind, const ch
 }
 
 static enum MHD_Result lt__send(struct MHD_Connection *c, int status, char *buf, size_t len,
-                                const char *ctype, bool allow)
+                                const char *ctype, bool allow, const char *disposition)
 {
     struct MHD_Response *r = MHD_create_response_from_buffer(
         len, buf ? buf : (char *)"", buf ? MHD_RESPMEM_MUST_FREE : MHD_RESPMEM_PERSISTENT);
@@ -463,6 +473,8 @@ static enum MHD_Result lt__send(struct MHD_Connection *c, int status, char *buf,
     MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
     if (allow)
         MHD_add_response_header(r, MHD_HTTP_HEADER_ALLOW, "GET, HEAD");
+    if (disposition)
+        MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_DISPOSITION, disposition);
     enum MHD_Result ret = MHD_queue_response(c, (unsigned)status, r);
     MHD_destroy_response(r);
     return ret;
@@ -504,8 +516,8 @@ static enum MHD_Result lt__send_error(struct MHD_Connection *c, const struct lt_
         MHD_destroy_response(r);
         return ret;
     }
-    return lt__send(c, q->status, b.buf, b.len, "application/json; charset=utf-8",
-                    q->status == 405);
+    return lt__send(c, q->status, b.buf, b.len, "application/json; charset=utf-8", q->status == 405,
+                    NULL);
 }
 
 static void lt__count(struct lt_http *h, int status)
@@ -601,6 +613,8 @@ static enum MHD_Result lt__handle(void *cls, struct MHD_Connection *c, const cha
     memset(&q, 0, sizeof(q));
     q.srv = h;
     q.conn = c;
+    q.url = url;
+    q.rows_total = -1;
     q.fmt = LT_FMT_JSON;
     q.status = 200;
     const struct lt__route *rt = NULL;
@@ -648,6 +662,8 @@ static enum MHD_Result lt__handle(void *cls, struct MHD_Connection *c, const cha
         goto error;
     }
     q.allowed = rt->allowed;
+    q.table = rt->table;
+    q.pattern = rt->pattern;
     struct lt__argcheck ac = {.q = &q};
     MHD_get_connection_values_n(c, MHD_GET_ARGUMENT_KIND, lt__arg_iter, &ac);
     if (ac.status)
@@ -655,8 +671,10 @@ static enum MHD_Result lt__handle(void *cls, struct MHD_Connection *c, const cha
     const char *fmt = lt__param(&q, "format");
     if (fmt && !strcmp(fmt, "csv"))
         q.fmt = LT_FMT_CSV;
+    else if (fmt && !strcmp(fmt, "xlsx"))
+        q.fmt = LT_FMT_XLSX;
     else if (fmt && strcmp(fmt, "json") != 0) {
-        lt__fail(&q, 400, "bad_parameter", "format: '%.60s' is not json or csv", fmt);
+        lt__fail(&q, 400, "bad_parameter", "format: '%.60s' is not json, csv or xlsx", fmt);
         goto error;
     }
     q.out = lt__body_open(&b, LT__HTTP_BODY_MAX);
@@ -682,6 +700,8 @@ static enum MHD_Result lt__handle(void *cls, struct MHD_Connection *c, const cha
     }
     if (!status)
         status = lt__auth_gate(&q, rt->pattern, post);
+    if (!status && !rt->table) /* not a table: JSON only, whatever the handler writes */
+        status = lt__json_only(&q);
     if (!status)
         status = rt->fn(&q);
     if (q.st)
@@ -699,9 +719,17 @@ static enum MHD_Result lt__handle(void *cls, struct MHD_Connection *c, const cha
         goto error;
     }
     lt__count(h, 200);
-    ret = lt__send(
-        c, q.status == 201 ? 201 : 200, b.buf, b.len,
-        q.fmt == LT_FMT_CSV ? "text/csv; charset=utf-8" : "application/json; charset=utf-8", false);
+    const char *ctype = "application/json; charset=utf-8";
+    char disp[1024]; /* at most ~700: two stems of 160 bytes, the UTF-8 one percent-encoded */
+    if (q.fmt == LT_FMT_CSV) {
+        ctype = "text/csv; charset=utf-8";
+        lt__export_disposition(&q, "csv", disp, sizeof disp);
+    } else if (q.fmt == LT_FMT_XLSX) {
+        ctype = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
+        lt__export_disposition(&q, "xlsx", disp, sizeof disp);
+    }
+    ret = lt__send(c, q.status == 201 ? 201 : 200, b.buf, b.len, ctype, false,
+                   q.fmt == LT_FMT_JSON ? NULL : disp);
     return ret;
 error:
     if (q.out)

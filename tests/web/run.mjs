@@ -3,7 +3,8 @@
 // tests/integration/http_api.sh does), starts `lantian api --web web/dist` on loopback, opens
 // every page at 1920×1080 and 390×844, checks the numbers shown against the API's answers, and
 // saves full-page screenshots into $LT_TMP/web-screens/. The devices page: a device added with
-// `lantian device add`, MNs put into the quarantine with the sqlite3 CLI, adopted through the form. Also checks static serving over raw HTTP
+// `lantian device add`, MNs put into the quarantine with the sqlite3 CLI, adopted through the form.
+// The 导出 CSV / 导出 Excel links of the tables download the API's files. Also checks static serving over raw HTTP
 // (types, caching, traversal refused). Ends with "N passed, N failed".
 //
 // Env: LANTIAN (binary), LT_SRC (source tree), LT_SHARED (shared data), LT_TMP (scratch dir),
@@ -179,6 +180,22 @@ for (const v of VIEWS) {
     await page.waitForTimeout(300); // charts paint on the next frames
   }
   const shot = (name) => page.screenshot({ path: join(SHOTS, `${name}-${v.name}.png`), fullPage: true });
+  // 导出 CSV / Excel: the link asks the API for the table with the page's parameters; a click
+  // saves the file (fetched with the session's token) under the name the API gives.
+  async function exported(id, format, nameStart, params) {
+    try { await exported1(id, format, nameStart, params); } catch (e) { check(`${v.name} export ${id} ${format}`, false, e.message.split('\n')[0]); }
+  }
+  async function exported1(id, format, nameStart, params) {
+    const a = page.getByTestId(`export-${id}-${format}`);
+    const u = new URL(await a.getAttribute('href'), BASE);
+    check(`${v.name} export ${id} ${format} link`, u.searchParams.get('format') === format && Object.entries(params).every(([k, val]) => u.searchParams.get(k) === String(val)), u.search);
+    const [dl] = await Promise.all([page.waitForEvent('download', { timeout: 15000 }), a.click()]);
+    const body = readFileSync(await dl.path());
+    check(`${v.name} export ${id} ${format} file name`, dl.suggestedFilename().startsWith(nameStart) && dl.suggestedFilename().endsWith(`.${format}`), dl.suggestedFilename());
+    if (format === 'xlsx') check(`${v.name} export ${id} is a workbook`, body.length > 1000 && body.subarray(0, 4).equals(Buffer.from([0x50, 0x4b, 3, 4])), `${body.length} bytes`);
+    else eq(`${v.name} export ${id} csv is the API's`, body.toString('utf8'), await (await fetch(u, token ? { headers: { Authorization: `Bearer ${token}` } } : {})).text());
+    eq(`${v.name} export ${id} ${format} no error`, await page.getByTestId('export-error').count(), 0);
+  }
 
   // Without a login: the public page and the overview at a given hour (the public endpoints).
   for (const [hash, ready, prefix] of [[`#/public?at=${at}`, 'public', 'public-aqi'], [`#/overview?at=${at}`, 'overview', 'city-aqi']]) {
@@ -189,6 +206,7 @@ for (const v of VIEWS) {
   }
   const porder0 = (await (async () => { await open(`#/public?at=${at}`, 'public'); return texts(page, '[data-testid=public-rank] tbody tr td:nth-child(2)'); })()).map((s) => s.trim());
   eq(`${v.name} anonymous monthly ranking order`, porder0.join(','), rankMonth.items.map((r) => r.area).join(','));
+  await exported('public-rank', 'xlsx', '排名', { level: 'city', province, period: month });
   if (auth) {
     // A page that needs a login shows the form; logging in there shows the page.
     await page.goto(`${BASE}/#/city?city=郑州`);
@@ -221,6 +239,9 @@ for (const v of VIEWS) {
   eq(`${v.name} city stats good days`, await text(page, 'stats-good-days'), statsZZ.good_days);
   const order = (await texts(page, '[data-testid=rank-table] tbody tr td:nth-child(2)')).map((s) => s.trim());
   eq(`${v.name} city ranking order`, order.join(','), rankMonth.items.map((r) => r.area).join(','));
+  await exported('rank', 'xlsx', '排名', { level: 'city', province, period: month });
+  await exported('rank', 'csv', '排名', { level: 'city', province, period: month });
+  await exported('daily', 'xlsx', '日AQI', { city: '郑州' });
   for (const id of ['hourly', 'daily', 'calendar', 'diurnal']) check(`${v.name} city ${id} drawn`, (await page.locator(`[data-testid=${id}] canvas`).count()) === 1);
   await shot('city');
 
@@ -268,6 +289,8 @@ for (const v of VIEWS) {
     }
     check(`${v.name} quarantine has ${QMN[v.name]}`, quar.items.some((r) => r.mn === QMN[v.name]));
     eq(`${v.name} exceedances`, exc.total ? await page.locator('[data-testid=exceedance-list] tbody tr').count() : await page.getByTestId('exceedance-empty').count(), exc.total || 1);
+    await exported('devices', 'xlsx', '设备', { limit: 5000 });
+    await exported('quarantine', 'csv', '隔离区', { limit: 5000 });
     await shot('devices');
     // 领用: wall adopts an air device at a site, phone a CEMS outlet with a password.
     const mn = QMN[v.name];

@@ -60,6 +60,39 @@ async function apiPost(path, body) {
   return b;
 }
 
+// ---- 导出 CSV / Excel ------------------------------------------------------------------------
+// Links to a table's API answer with format=csv / format=xlsx and the page's own parameters
+// (docs/API.md "Formats"). The API wants the session's bearer token, which a plain link cannot
+// send: a click fetches the file with it and saves it under the name the API gives.
+function exportLinks(id, path, params = {}) {
+  const one = (format, label) => {
+    const u = new URL(path, location.origin);
+    for (const [k, v] of Object.entries({ ...params, format })) if (v !== undefined && v !== null && v !== '') u.searchParams.set(k, v);
+    return h('a', { href: `${u.pathname}${u.search}`, 'data-testid': `export-${id}-${format}`, onclick: (e) => { e.preventDefault(); saveExport(u, e.currentTarget.parentElement); } }, label);
+  };
+  return h('span', { class: 'exports' }, one('csv', '导出 CSV'), one('xlsx', '导出 Excel'));
+}
+async function saveExport(u, box) {
+  box.querySelector('.error')?.remove();
+  try {
+    const tok = sessionStorage.getItem(TOKEN_KEY);
+    const r = await fetch(u, { headers: tok ? { Authorization: `Bearer ${tok}` } : {} });
+    if (!r.ok) throw new Error((await r.json().catch(() => null))?.error?.message || `HTTP ${r.status}`);
+    // Content-Disposition: attachment; filename="ascii.xlsx"; filename*=UTF-8''%E6%8E%92...
+    const cd = r.headers.get('Content-Disposition') || '';
+    const star = /filename\*=UTF-8''([^;\s]+)/i.exec(cd), plain = /filename="([^"]+)"/i.exec(cd);
+    const name = star ? decodeURIComponent(star[1]) : plain ? plain[1] : `lantian.${u.searchParams.get('format')}`;
+    const url = URL.createObjectURL(await r.blob());
+    const a = h('a', { href: url, download: name, style: 'display:none' });
+    document.body.append(a);
+    a.click();
+    a.remove();
+    setTimeout(() => URL.revokeObjectURL(url), 60000);
+  } catch (e) {
+    box.append(h('span', { class: 'error', 'data-testid': 'export-error' }, `导出失败：${e.message}`));
+  }
+}
+
 // ---- small DOM helpers ----------------------------------------------------------------------
 function h(tag, attrs = {}, ...kids) {
   const e = document.createElement(tag);
@@ -244,7 +277,7 @@ async function overview({ q, province, hour, day }) {
   const out = [
     h('div', { class: 'grid two' },
       card(`站点实时 AQI（${hour}）`, sites ? mapEl : needLogin('站点分布'), legend()),
-      card('城市实时 AQI', table([
+      card(['城市实时 AQI', exportLinks('city-aqi', '/api/aqi/latest', { province, level: 'city', at, limit: 5000 })], table([
         { t: '城市', f: (r) => h('a', { href: link('city', keepCommon(q), { city: r.city }) }, r.city) },
         { t: 'AQI', f: (r) => badge(r.aqi, `city-aqi-${r.city}`) },
         { t: '类别', f: (r) => fmt(r.category) },
@@ -318,13 +351,13 @@ async function city({ q, province, hour, day }) {
       h('span', { class: 'hint' }, '时段格式：2019、2019-01、2019-Q1 或 2019-01-01:2019-03-31')),
     h('h1', { 'data-testid': 'area-name' }, name),
     h('div', { class: 'grid two' },
-      card(`逐时 AQI（${h7} 至 ${m.to}）`, hEl),
-      card(`逐日 AQI（${m.from} 至 ${m.to}）`, dEl)),
+      card([`逐时 AQI（${h7} 至 ${m.to}）`, exportLinks('hourly', '/api/aqi/hourly', { ...area, from: h7, to: m.to, limit: 5000 })], hEl),
+      card([`逐日 AQI（${m.from} 至 ${m.to}）`, exportLinks('daily', '/api/aqi/daily', { ...area, from: m.from, to: m.to })], dEl)),
     h('div', { class: 'grid two' },
       card(`${year} 年逐日 AQI 日历`, cEl),
       card(`污染物日变化（${hf} 至 ${m.to} 各时次均值）`, pEl)),
     card(`统计（${stats.from} 至 ${stats.to}，${stats.days} 天，${stats.sites} 个站点）`, statsTable(stats)),
-    card(`${province} ${kind === 'city' ? '城市' : '区县'}排名（${rank.from} 至 ${rank.to}，综合指数）`, rankTable(rank, name, 'rank-table')),
+    card([`${province} ${kind === 'city' ? '城市' : '区县'}排名（${rank.from} 至 ${rank.to}，综合指数）`, exportLinks('rank', '/api/rank', { level: kind, province, period, limit: 5000 })], rankTable(rank, name, 'rank-table')),
   ];
   queueMicrotask(() => {
     const last7 = hourly.items.filter((r) => r.time.slice(0, 10) >= h7 && r.time !== `${h7} 00:00`);
@@ -423,7 +456,8 @@ async function targets({ q, province, day }) {
   });
   return [toolbar,
     h('h1', { 'data-testid': 'target-title' }, t.target),
-    h('p', {}, `${t.year} 年已过 ${t.days_elapsed} 天，剩余 `, h('b', { 'data-testid': 'days-remaining' }, t.days_remaining), ' 天（规则 ', t.ruleset, '）。'),
+    h('p', {}, `${t.year} 年已过 ${t.days_elapsed} 天，剩余 `, h('b', { 'data-testid': 'days-remaining' }, t.days_remaining), ' 天（规则 ', t.ruleset, '）。',
+      exportLinks('targets', '/api/targets', { city: name, year: asOf.slice(0, 4), as_of: asOf, config: health.targets })),
     h('div', { class: 'grid three' }, gauges)];
 }
 function gauge(el, it) {
@@ -479,7 +513,7 @@ async function publicPage({ q, province, hour, day }) {
     card('城市实时 AQI', tiles, legend()),
     h('div', { class: 'grid two' },
       card('站点分布', sites ? mapEl : needLogin('站点分布')),
-      card(`${month} 月城市排名（综合指数，由好到差）`, rankTable(rank, null, 'public-rank'))),
+      card([`${month} 月城市排名（综合指数，由好到差）`, exportLinks('public-rank', '/api/rank', { level: 'city', province, period: month, limit: 5000 })], rankTable(rank, null, 'public-rank'))),
   ];
 }
 
@@ -531,7 +565,7 @@ async function devices() {
   const range = rows.find((r) => r.range)?.range;
   const out = [
     h('h1', {}, '设备'),
-    card(`设备（${list.total} 台，在线 ${nOn} 台${range ? `；帧数、错误为 ${range}` : ''}）`,
+    card([`设备（${list.total} 台，在线 ${nOn} 台${range ? `；帧数、错误为 ${range}` : ''}）`, exportLinks('devices', '/api/devices', { limit: 5000 })],
       h('p', { class: 'small' }, '在线：最近 2 小时内收到过数据帧。'),
       table([
         { t: 'MN', f: (r) => h('span', { 'data-testid': `dev-mn-${r.mn}` }, r.mn) },
@@ -548,7 +582,7 @@ async function devices() {
   ];
   if (quar) {
     const admin = role === 'admin';
-    out.push(card(`隔离区（未登记的 MN，${quar.total} 个）`,
+    out.push(card([`隔离区（未登记的 MN，${quar.total} 个）`, exportLinks('quarantine', '/api/quarantine', { limit: 5000 })],
       quar.items.length ? table([
         { t: 'MN', f: (r) => h('span', { 'data-testid': `q-mn-${r.mn}` }, r.mn) },
         { t: '首次出现', f: (r) => h('span', { 'data-testid': `q-first-${r.mn}` }, fmt(r.first_seen)) },
@@ -559,7 +593,7 @@ async function devices() {
       ], quar.items, 'quarantine-list') : h('p', { class: 'small', 'data-testid': 'quarantine-empty' }, '隔离区为空。'),
       h('div', { id: 'adopt-slot' })));
   }
-  out.push(card(`CEMS 超标（${exc.total} 条）`, exc.items.length ? table([
+  out.push(card([`CEMS 超标（${exc.total} 条）`, exportLinks('exceedances', '/api/exceedances', { limit: 1000 })], exc.items.length ? table([
     { t: '时次', f: (r) => fmt(r.hour_start) },
     { t: 'MN', f: (r) => fmt(r.mn) },
     { t: '排口', f: (r) => fmt(r.outlet) },
