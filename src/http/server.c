@@ -298,7 +298,7 @@ struct lt__route {
 };
 
 static const struct lt__route lt__routes[] = {
-    {"/api/health", lt__api_health, false, " "},
+    {"/api/health", lt__api_health, true, " "},
     {"/api/sites", lt__api_sites, true, " city province county limit offset "},
     {"/api/sites/{}", lt__api_site, true, " "},
     {"/api/aqi/latest", lt__api_aqi_latest, true, " city province level at limit offset "},

@@ -19,7 +19,7 @@
 #include "lantian/util.h"
 #include "store/store.h"
 
-#define LT__SCHEMA_VERSION 5
+#define LT__SCHEMA_VERSION 6
 
 /* The schema (version 1). Times are UTC seconds of the hour's end; days are Beijing day numbers;
  * NULL lon/lat/valid_* mean unknown or open. A NULL hourly value is a value not monitored ("NM")
@@ -228,10 +228,18 @@ static const char lt__schema_v5_sql[] =
     "  SELECT RAISE(ABORT, 'the audit log is append-only'); END;\n"
     "INSERT INTO schema_version (version) VALUES (5);\n";
 
+/* Version 6: facts about the store as a whole, by key (store.h, "store metadata"): e.g. that its
+ * hourly values are real data moved in time for a demonstration (lantian import --shift-days). */
+static const char lt__schema_v6_sql[] = "CREATE TABLE meta (\n"
+                                        "  key TEXT PRIMARY KEY,\n"
+                                        "  value TEXT NOT NULL) WITHOUT ROWID;\n"
+                                        "INSERT INTO schema_version (version) VALUES (6);\n";
+
 /* Migrations by the version they produce: lt__migrations[v] turns version v into v + 1. Version 0
  * is an empty database. */
 static const char *const lt__migrations[LT__SCHEMA_VERSION] = {
-    lt__schema_sql, lt__schema_v2_sql, lt__schema_v3_sql, lt__schema_v4_sql, lt__schema_v5_sql};
+    lt__schema_sql,    lt__schema_v2_sql, lt__schema_v3_sql,
+    lt__schema_v4_sql, lt__schema_v5_sql, lt__schema_v6_sql};
 
 #define LT__SITE_COLS                                                                              \
     "id, code, name, city, county, province, lon, lat, is_eval, valid_from, valid_to"
@@ -293,6 +301,8 @@ enum lt__stmt {
     ST_A_INS,
     ST_A_LIST,
     ST_A_COUNT,
+    ST_M_PUT,
+    ST_M_GET,
     ST_N
 };
 
@@ -422,6 +432,9 @@ static const char *const lt__stmt_sql[ST_N] = {
     [ST_A_LIST] = "SELECT id, at_ms, user, action, object, before_json, after_json FROM audit_log "
                   "ORDER BY id DESC LIMIT ?1 OFFSET ?2",
     [ST_A_COUNT] = "SELECT count(*) FROM audit_log",
+    [ST_M_PUT] = "INSERT INTO meta (key, value) VALUES (?1, ?2) "
+                 "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+    [ST_M_GET] = "SELECT value FROM meta WHERE key = ?1",
 };
 
 /* Open-addressing hash of station code -> sites.id. */
@@ -2345,5 +2358,39 @@ int lt_store_audit_list(struct lt_store *s, int limit, int offset, struct lt_aud
 out:
     sqlite3_reset(q);
     free(v);
+    return rc;
+}
+
+/* ---- store metadata --------------------------------------------------------------------------
+ */
+
+int lt_store_meta_put(struct lt_store *s, const char *key, const char *value)
+{
+    if (!s || !lt__nonempty(key, LT_META_KEY_MAX) || !lt__fits(value, LT_META_VALUE_MAX))
+        return LT_EINVAL;
+    sqlite3_stmt *q = lt__stmt(s, ST_M_PUT);
+    if (!q)
+        return LT_ESTORE;
+    sqlite3_bind_text(q, 1, key, -1, SQLITE_STATIC);
+    sqlite3_bind_text(q, 2, value, -1, SQLITE_STATIC);
+    return lt__step_done(s, q, "write store metadata");
+}
+
+int lt_store_meta_get(struct lt_store *s, const char *key, char *out, size_t cap)
+{
+    if (!s || !lt__nonempty(key, LT_META_KEY_MAX) || !out || !cap)
+        return LT_EINVAL;
+    sqlite3_stmt *q = lt__stmt(s, ST_M_GET);
+    if (!q)
+        return LT_ESTORE;
+    sqlite3_bind_text(q, 1, key, -1, SQLITE_STATIC);
+    int step = sqlite3_step(q), rc = 0;
+    if (step == SQLITE_ROW)
+        lt__col_text(q, 0, out, cap);
+    else if (step == SQLITE_DONE)
+        rc = LT_ENOTFOUND;
+    else
+        rc = lt__dberr(s, "read store metadata");
+    sqlite3_reset(q);
     return rc;
 }
