@@ -117,8 +117,10 @@ static void lt__usage(FILE *f)
         "        unshifted data are never mixed in one store.\n"
         "--until HOUR  the cut: the last hour stored, Beijing time, labelled by the hour it ends\n"
         "        (\"2026-11-26 03:00\"); default with --shift-days: the last full hour now.\n"
-        "shift-info  print the shift recorded in the store as key=value lines (shift_days=none\n"
-        "        when its data are not shifted).\n"
+        "shift-info  print the shift recorded in the store as key=value lines: shift_days\n"
+        "        (none when its data are not shifted), until (the cut), source_first and\n"
+        "        source_last (the input's hours, empty until an import finished), stored_last\n"
+        "        (where source_last landed).\n"
         "\n"
         "Values already stored are never overwritten: re-importing a file changes nothing, and\n"
         "a different value offered for a stored hour is reported as a conflict and not stored.\n"
@@ -830,6 +832,12 @@ static int lt__shift_info(int argc, char **argv)
         if (!rc)
             lt_bj_format_hour((int64_t)v, h, sizeof h);
         printf("%s=%s\n", keys[k][1], h);
+        /* Where the input's last hour landed: the last hour the import stored. */
+        if (k == 2) {
+            if (!rc)
+                lt_bj_format_hour((int64_t)v + (int64_t)days * 86400, h, sizeof h);
+            printf("stored_last=%s\n", h);
+        }
     }
     status = LT_EXIT_OK;
 out:

@@ -76,6 +76,7 @@ shift_days=$N
 until=$CUT
 source_first=2019-11-25 00:00
 source_last=2019-11-26 05:00
+stored_last=2026-11-26 05:00
 EOF
 [ "$(q "$SH" "SELECT value FROM meta WHERE key = 'shift.days'")" = "$N" ] || fail "meta shift.days"
 [ "$("$LANTIAN" import shift-info --db "$REAL")" = "shift_days=none" ] || fail "shift-info of real data"
