@@ -151,7 +151,8 @@ static int lt__register_air(struct lt_store *st, const char *prefix, const char 
     if (rc)
         return rc;
     int32_t today = lt__bj_today(now);
-    bool *recent = calloc((size_t)n + 1, sizeof *recent), *taken = calloc((size_t)n + 1, 1);
+    bool *recent = calloc((size_t)n + 1, sizeof *recent);
+    bool *taken = calloc((size_t)n + 1, sizeof *taken);
     if (!recent || !taken) {
         rc = LT_ENOMEM;
         goto out;
