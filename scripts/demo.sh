@@ -256,6 +256,9 @@ fi
 rc=0
 wait "$SERVE_PID" || rc=$?
 SERVE_PID=
-echo "demo: the server stopped by itself (exit status $rc):" >&2
-tail -n 20 "$RUN/serve.log" >&2
-stop 1
+# The server exits 0 only when stopped by a signal: Ctrl-C reaches it as well as this script.
+if [ "$rc" -ne 0 ]; then
+    echo "demo: the server stopped (exit status $rc):" >&2
+    tail -n 20 "$RUN/serve.log" >&2
+fi
+stop "$rc"
