@@ -112,7 +112,7 @@ static void lt__usage(FILE *f)
         "        (eval Y/N; dates YYYY-MM-DD or empty for open).\n"
         "\n"
         "--shift-days N  DEMO/TRAINING ONLY: move every hour by N whole days (e.g. real 2019\n"
-        "        data made to end today) and store no hour after the cut. The shift is recorded\n"
+        "        data made to reach today) and store no hour after the cut. The shift is recorded\n"
         "        in the store and shown by the API; a store holds one shift, and shifted and\n"
         "        unshifted data are never mixed in one store.\n"
         "--until HOUR  the cut: the last hour stored, Beijing time, labelled by the hour it ends\n"
