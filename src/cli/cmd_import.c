@@ -1,7 +1,8 @@
 /* lantian import — CNEMC hourly files, CNEMC station lists and site registries into the store.
  *
- *   lantian import cnemc --db PATH [--stations CSV] FILE...
+ *   lantian import cnemc --db PATH [--stations CSV] [--shift-days N] [--until HOUR] FILE...
  *   lantian import sites --db PATH FILE
+ *   lantian import shift-info --db PATH
  *
  * Raw values are never overwritten: a value already stored for the same site, factor and hour is
  * kept, and the offer is counted as "already present" (same value, a re-import) or as a conflict.
@@ -12,11 +13,19 @@
  * CNEMC file that stored new values appends one "import_cnemc" row summarizing it (measurements
  * arrive, they are not edited: the row says which file and how many values). Each row is written
  * in the transaction of its file.
+ * --shift-days N is a demonstration and training facility: every hour is moved by N whole days
+ * (real data made to look current: scripts/demo.sh), and no hour after the cut (--until, default
+ * the last full Beijing hour now) is stored, so nothing lies in the future. The shift is recorded
+ * in the store's metadata (store.h: shift.*), printed, and shown by the API (/api/health). A store
+ * holds one shift only: a different shift would move every hour onto a different stored hour, so
+ * it is refused, and so is mixing shifted and unshifted data in one store.
  */
+#include <inttypes.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "cli/audit.h"
 #include "cli/cli.h"
@@ -64,6 +73,18 @@ struct lt__totals {
     long sites_new, sites_updated, sites_same;
     char user[64];  /* who the audit rows name: "cli:<login>" */
     int64_t now_ms; /* when (the import's start) */
+    long after_cut; /* values later than the cut, not stored */
+    /* Hours (hour-ending UTC, before any shift) of the first and last value stored or already
+     * present; src_first > src_last when none. */
+    int64_t src_first, src_last;
+};
+
+/* Moving the input in time (--shift-days, --until). */
+struct lt__shift {
+    bool on;        /* --shift-days given */
+    long long days; /* whole days added to every hour */
+    bool cut;       /* an --until cut applies (given, or the default of a shift) */
+    int64_t until;  /* hour-ending UTC seconds: no later hour is stored */
 };
 
 /* The audit row of a site added (before NULL) or changed, in the caller's transaction. */
@@ -96,14 +117,17 @@ struct lt__imp {
     long first_conflict_line;
     char conflict_site[16];
     struct lt__totals *tot;
+    const struct lt__shift *shift;
 };
 
 static void lt__usage(FILE *f)
 {
     fprintf(
         f,
-        "usage: lantian import cnemc --db PATH [--stations CSV] FILE...\n"
+        "usage: lantian import cnemc --db PATH [--stations CSV] [--shift-days N] [--until HOUR]\n"
+        "                            FILE...\n"
         "       lantian import sites --db PATH FILE\n"
+        "       lantian import shift-info --db PATH\n"
         "\n"
         "cnemc   CNEMC hourly station files, plain or .gz: the daily wide layout\n"
         "        (date,hour,type,<stations>) or the per-hour layout (timepoint,stationcode,...).\n"
@@ -114,6 +138,17 @@ static void lt__usage(FILE *f)
         "sites   a site registry CSV with the header\n"
         "        code,name,city,county,province,lon,lat,eval,valid_from,valid_to[,township]\n"
         "        (eval Y/N; dates YYYY-MM-DD or empty for open; township 乡镇/街道, optional).\n"
+        "\n"
+        "--shift-days N  DEMO/TRAINING ONLY: move every hour by N whole days (e.g. real 2019\n"
+        "        data made to reach today) and store no hour after the cut. The shift is recorded\n"
+        "        in the store and shown by the API; a store holds one shift, and shifted and\n"
+        "        unshifted data are never mixed in one store.\n"
+        "--until HOUR  the cut: the last hour stored, Beijing time, labelled by the hour it ends\n"
+        "        (\"2026-11-26 03:00\"); default with --shift-days: the last full hour now.\n"
+        "shift-info  print the shift recorded in the store as key=value lines: shift_days\n"
+        "        (none when its data are not shifted), until (the cut), source_first and\n"
+        "        source_last (the input's hours, empty until an import finished), stored_last\n"
+        "        (where source_last landed).\n"
         "\n"
         "Values already stored are never overwritten: re-importing a file changes nothing, and\n"
         "a different value offered for a stored hour is reported as a conflict and not stored.\n"
@@ -196,6 +231,7 @@ static int lt__unknown(struct lt__imp *m, struct lt_str code, long line)
 static int lt__on_cell(void *ctx, const struct lt_cnemc_cell *c)
 {
     struct lt__imp *m = ctx;
+    const struct lt__shift *sh = m->shift;
     int factor;
 
     /* The derived fields (_24h, _8h) are recomputed by lantian from the 1-h values. */
@@ -206,19 +242,31 @@ static int lt__on_cell(void *ctx, const struct lt_cnemc_cell *c)
     if (c->state == LT_CELL_MISSING)
         return 0;
 
+    /* Whole days keep every hour's place in the day (Beijing has no daylight saving). */
+    int64_t ts = sh->on ? c->ts + (int64_t)sh->days * 86400 : c->ts;
+    if (sh->cut && ts > sh->until) {
+        m->tot->after_cut++;
+        return 0;
+    }
     char site[16];
     enum lt_put_result res;
     if (c->site.len >= sizeof site)
         return lt__unknown(m, c->site, c->line) ? LT_ENOMEM : 0;
     lt_str_copy(site, sizeof site, c->site);
     bool nm = c->state == LT_CELL_NM;
-    int rc = lt_store_put_hourly(m->st, site, factor, c->ts, nm ? NAN : c->value, nm ? "NM" : NULL,
-                                 &res);
+    int rc =
+        lt_store_put_hourly(m->st, site, factor, ts, nm ? NAN : c->value, nm ? "NM" : NULL, &res);
     if (rc == LT_ENOTFOUND)
         return lt__unknown(m, c->site, c->line) ? LT_ENOMEM : 0;
     if (rc) {
         m->store_err = rc;
         return rc;
+    }
+    if (res != LT_PUT_CONFLICT) {
+        if (c->ts < m->tot->src_first)
+            m->tot->src_first = c->ts;
+        if (c->ts > m->tot->src_last)
+            m->tot->src_last = c->ts;
     }
     if (res == LT_PUT_INSERTED) {
         m->inserted++;
@@ -279,9 +327,9 @@ static int lt__on_station(void *ctx, const struct lt_cnemc_station *cs)
 
 /* Import one file in one transaction. Returns 0, or a store error (fatal). */
 static int lt__import_file(struct lt_store *st, const char *path, int idx, int nfiles,
-                           struct lt__totals *tot)
+                           struct lt__totals *tot, const struct lt__shift *shift)
 {
-    struct lt__imp m = {.st = st, .path = path, .tot = tot};
+    struct lt__imp m = {.st = st, .path = path, .tot = tot, .shift = shift};
     struct lt_cnemc_handler h = {
         .ctx = &m, .cell = lt__on_cell, .station = lt__on_station, .reject = lt__on_reject};
     struct lt_cnemc_stats cs;
@@ -405,7 +453,7 @@ out:
     return rc;
 }
 
-static void lt__summary(const struct lt__totals *t)
+static void lt__summary(const struct lt__totals *t, const struct lt__shift *sh)
 {
     char b[32];
     long rej = 0;
@@ -423,6 +471,24 @@ static void lt__summary(const struct lt__totals *t)
     fprintf(stderr, "already present: %s\n", lt__num(t->same, b, sizeof b));
     fprintf(stderr, "conflicts:       %s (a different value is already stored; kept)\n",
             lt__num(t->conflicts, b, sizeof b));
+    if (sh->cut) {
+        char h[20];
+        lt_bj_format_hour(sh->until, h, sizeof h);
+        fprintf(stderr, "after the cut:   %s (later than %s Beijing time; not stored)\n",
+                lt__num(t->after_cut, b, sizeof b), h);
+    }
+    if (sh->on && t->src_first <= t->src_last) {
+        char f0[20], f1[20], s0[20], s1[20];
+        int64_t d = (int64_t)sh->days * 86400;
+        lt_bj_format_hour(t->src_first, f0, sizeof f0);
+        lt_bj_format_hour(t->src_last, f1, sizeof f1);
+        lt_bj_format_hour(t->src_first + d, s0, sizeof s0);
+        lt_bj_format_hour(t->src_last + d, s1, sizeof s1);
+        fprintf(stderr,
+                "shifted:         %+lld days: the input's %s .. %s stored as %s .. %s "
+                "(DEMO DATA, recorded in the store)\n",
+                sh->days, f0, f1, s0, s1);
+    }
     fprintf(stderr, "rejected:        %s\n", lt__num(rej, b, sizeof b));
     for (int k = 0; k < LT__REJ_N; k++)
         if (t->rejected[k])
@@ -676,11 +742,212 @@ out:
     return rc;
 }
 
+/* ---- shifted imports (demo and training) ---------------------------------------------------- */
+
+/* A recorded integer (shift.*) of the store: 0 and *v, LT_ENOTFOUND, or another error (printed). */
+static int lt__meta_int(struct lt_store *st, const char *key, long long *v)
+{
+    char b[LT_META_VALUE_MAX];
+    int rc = lt_store_meta_get(st, key, b, sizeof b);
+    if (rc == LT_ENOTFOUND)
+        return rc;
+    if (rc) {
+        lt_cli_err(CMD, "%s", lt_store_errmsg(st));
+        return rc;
+    }
+    if (lt_parse_int(lt_str_of(b), INT64_MIN / 2, INT64_MAX / 2, v)) {
+        lt_cli_err(CMD, "the store's metadata %s = '%s' is not a number", key, b);
+        return LT_EPARSE;
+    }
+    return 0;
+}
+
+static int lt__meta_set_int(struct lt_store *st, const char *key, long long v)
+{
+    char b[32];
+    snprintf(b, sizeof b, "%lld", v);
+    int rc = lt_store_meta_put(st, key, b);
+    if (rc)
+        lt_cli_err(CMD, "cannot record %s: %s", key, lt_store_errmsg(st));
+    return rc;
+}
+
+/* Before any file: refuse what would mix shifted and unshifted data, or two shifts, in one store;
+ * record the shift and its cut (so that an interrupted import still says what its data are).
+ * 0, or -1 after printing why. */
+static int lt__shift_begin(struct lt_store *st, const char *db, const struct lt__shift *sh,
+                           bool data_files)
+{
+    long long rec = 0, until = 0;
+    int rc = lt__meta_int(st, "shift.days", &rec);
+    if (rc && rc != LT_ENOTFOUND)
+        return -1;
+    bool recorded = rc == 0;
+    if (!sh->on) {
+        if (recorded && data_files) {
+            lt_cli_err(CMD,
+                       "%s is a demonstration store: its data are real data moved by %lld days; "
+                       "unshifted data would mix with them (import them into another store, or "
+                       "give --shift-days %lld)",
+                       db, rec, rec);
+            return -1;
+        }
+        return 0;
+    }
+    if (recorded && rec != sh->days) {
+        lt_cli_err(CMD,
+                   "%s holds data shifted by %lld days; a shift of %lld days would put every "
+                   "hour on another stored hour (conflicts): import into a new store "
+                   "(scripts/demo.sh rebuilds its store when the day changes)",
+                   db, rec, sh->days);
+        return -1;
+    }
+    if (!recorded) {
+        int64_t last;
+        rc = lt_store_last_hour(st, &last);
+        if (rc == 0) {
+            char h[20];
+            lt_bj_format_hour(last, h, sizeof h);
+            lt_cli_err(CMD,
+                       "%s holds hourly values that were not shifted (up to %s); shifted "
+                       "demonstration data would mix with them: import into a new store",
+                       db, h);
+            return -1;
+        }
+        if (rc != LT_ENOTFOUND) {
+            lt_cli_err(CMD, "%s", lt_store_errmsg(st));
+            return -1;
+        }
+    }
+    rc = lt__meta_int(st, "shift.until", &until);
+    if (rc && rc != LT_ENOTFOUND)
+        return -1;
+    if (rc == LT_ENOTFOUND || until < sh->until)
+        until = sh->until;
+    if (lt_store_begin(st)) {
+        lt_cli_err(CMD, "%s", lt_store_errmsg(st));
+        return -1;
+    }
+    if (lt__meta_set_int(st, "shift.days", sh->days) ||
+        lt__meta_set_int(st, "shift.until", until) || lt_store_commit(st)) {
+        lt_cli_err(CMD, "%s: cannot record the shift: %s", db, lt_store_errmsg(st));
+        lt_store_rollback(st);
+        return -1;
+    }
+    char h[20];
+    lt_bj_format_hour(sh->until, h, sizeof h);
+    fprintf(stderr,
+            "lantian import: DEMO DATA: every hour is moved by %+lld days, and nothing after %s "
+            "(Beijing time) is stored; the shift is recorded in %s\n",
+            sh->days, h, db);
+    return 0;
+}
+
+/* After the files: widen the recorded range of input hours. 0 or -1 (printed). */
+static int lt__shift_end(struct lt_store *st, const struct lt__totals *t)
+{
+    long long first = 0, last = 0;
+    if (t->src_first > t->src_last)
+        return 0;
+    int r1 = lt__meta_int(st, "shift.src_first", &first);
+    int r2 = lt__meta_int(st, "shift.src_last", &last);
+    if ((r1 && r1 != LT_ENOTFOUND) || (r2 && r2 != LT_ENOTFOUND))
+        return -1;
+    if (r1 || t->src_first < first)
+        first = t->src_first;
+    if (r2 || t->src_last > last)
+        last = t->src_last;
+    if (lt_store_begin(st)) {
+        lt_cli_err(CMD, "%s", lt_store_errmsg(st));
+        return -1;
+    }
+    if (lt__meta_set_int(st, "shift.src_first", first) ||
+        lt__meta_set_int(st, "shift.src_last", last) || lt_store_commit(st)) {
+        lt_store_rollback(st);
+        return -1;
+    }
+    return 0;
+}
+
+/* lantian import shift-info --db PATH */
+static int lt__shift_info(int argc, char **argv)
+{
+    const char *db = NULL;
+    struct lt_store *st = NULL;
+    struct lt_diag d = {0};
+    int status = LT_EXIT_USAGE;
+    for (int i = 2; i < argc; i++) {
+        int r = lt_cli_opt(CMD, argc, argv, &i, "--db", &db);
+        if (r < 0)
+            return LT_EXIT_USAGE;
+        if (r == 0) {
+            lt_cli_err(CMD, "shift-info: unknown argument '%s'", argv[i]);
+            return LT_EXIT_USAGE;
+        }
+    }
+    if (!db) {
+        lt_cli_err(CMD, "--db PATH is required");
+        return LT_EXIT_USAGE;
+    }
+    if (lt_store_open(&st, db, &d)) {
+        lt_cli_err(CMD, "cannot open database: %s", d.msg);
+        return LT_EXIT_USAGE;
+    }
+    long long days, v;
+    int rc = lt__meta_int(st, "shift.days", &days);
+    if (rc == LT_ENOTFOUND) {
+        printf("shift_days=none\n");
+        status = LT_EXIT_OK;
+        goto out;
+    }
+    if (rc)
+        goto out;
+    printf("shift_days=%lld\n", days);
+    static const char *const keys[][2] = {{"shift.until", "until"},
+                                          {"shift.src_first", "source_first"},
+                                          {"shift.src_last", "source_last"}};
+    for (size_t k = 0; k < sizeof keys / sizeof *keys; k++) {
+        char h[20] = "";
+        rc = lt__meta_int(st, keys[k][0], &v);
+        if (rc && rc != LT_ENOTFOUND)
+            goto out;
+        if (!rc)
+            lt_bj_format_hour((int64_t)v, h, sizeof h);
+        printf("%s=%s\n", keys[k][1], h);
+        /* Where the input's last hour landed: the last hour the import stored. */
+        if (k == 2) {
+            if (!rc)
+                lt_bj_format_hour((int64_t)v + (int64_t)days * 86400, h, sizeof h);
+            printf("stored_last=%s\n", h);
+        }
+    }
+    status = LT_EXIT_OK;
+out:
+    lt_store_close(st);
+    return status;
+}
+
+/* --until HOUR, or the last full Beijing hour now (the clock is read here, at the edge). */
+static int lt__parse_until(const char *v, int64_t *until)
+{
+    if (!v) {
+        int64_t now = (int64_t)time(NULL);
+        *until = now - now % 3600;
+        return 0;
+    }
+    if (lt_bj_parse_hour(lt_str_of(v), until)) {
+        lt_cli_err(CMD, "--until '%s': want a Beijing hour \"YYYY-MM-DD HH:00\"", v);
+        return -1;
+    }
+    return 0;
+}
+
 /* ---- entry point ----------------------------------------------------------------------------- */
 
 int lt_cmd_import(int argc, char **argv)
 {
-    const char *db = NULL, *stations = NULL;
+    const char *db = NULL, *stations = NULL, *shift_days = NULL, *until = NULL;
+    struct lt__shift shift = {0};
     const char **files = NULL;
     int nfiles = 0, status = LT_EXIT_USAGE;
     struct lt_store *st = NULL;
@@ -688,6 +955,8 @@ int lt_cmd_import(int argc, char **argv)
     struct lt_diag d = {0};
 
     memset(&tot, 0, sizeof tot);
+    tot.src_first = INT64_MAX;
+    tot.src_last = INT64_MIN;
     if (argc < 2) {
         lt__usage(stderr);
         return LT_EXIT_USAGE;
@@ -696,9 +965,11 @@ int lt_cmd_import(int argc, char **argv)
         lt__usage(stdout);
         return LT_EXIT_OK;
     }
+    if (!strcmp(argv[1], "shift-info"))
+        return lt__shift_info(argc, argv);
     bool sites = !strcmp(argv[1], "sites");
     if (!sites && strcmp(argv[1], "cnemc")) {
-        lt_cli_err(CMD, "unknown source '%s' (want cnemc or sites)", argv[1]);
+        lt_cli_err(CMD, "unknown source '%s' (want cnemc, sites or shift-info)", argv[1]);
         lt__usage(stderr);
         return LT_EXIT_USAGE;
     }
@@ -725,6 +996,16 @@ int lt_cmd_import(int argc, char **argv)
                 goto out;
             continue;
         }
+        if (!sites && (r = lt_cli_opt(CMD, argc, argv, &i, "--shift-days", &shift_days)) != 0) {
+            if (r < 0)
+                goto out;
+            continue;
+        }
+        if (!sites && (r = lt_cli_opt(CMD, argc, argv, &i, "--until", &until)) != 0) {
+            if (r < 0)
+                goto out;
+            continue;
+        }
         if (a[0] == '-' && a[1]) {
             lt_cli_err(CMD, "unknown option '%s'", a);
             goto out;
@@ -739,29 +1020,49 @@ int lt_cmd_import(int argc, char **argv)
         lt_cli_err(CMD, sites ? "give exactly one registry file" : "no files to import");
         goto out;
     }
+    if (shift_days) {
+        /* A century either way is more than any demonstration needs. */
+        if (lt_parse_int(lt_str_of(shift_days), -36525, 36525, &shift.days) || !shift.days) {
+            lt_cli_err(CMD,
+                       "--shift-days '%s': want a whole number of days, not 0, within "
+                       "+-36525",
+                       shift_days);
+            goto out;
+        }
+        shift.on = true;
+    }
+    if (shift_days || until) {
+        if (lt__parse_until(until, &shift.until))
+            goto out;
+        shift.cut = true;
+    }
     if (lt_store_open(&st, db, &d)) {
         lt_cli_err(CMD, "cannot open database: %s", d.msg);
         goto out;
     }
     lt_audit_cli_user(tot.user, sizeof tot.user);
     tot.now_ms = lt_audit_now_ms();
+    if (!sites && lt__shift_begin(st, db, &shift, nfiles > 0))
+        goto out;
 
     if (sites) {
         if (lt__import_sites(st, files[0], &tot))
             goto fatal;
     } else {
         int total = nfiles + (stations ? 1 : 0), idx = 0;
-        if (stations && lt__import_file(st, stations, ++idx, total, &tot))
+        if (stations && lt__import_file(st, stations, ++idx, total, &tot, &shift))
             goto fatal;
         for (int i = 0; i < nfiles; i++)
-            if (lt__import_file(st, files[i], ++idx, total, &tot))
+            if (lt__import_file(st, files[i], ++idx, total, &tot, &shift))
                 goto fatal;
+        if (shift.on && lt__shift_end(st, &tot))
+            goto fatal;
     }
-    lt__summary(&tot);
+    lt__summary(&tot, &shift);
     status = lt__exit_status(&tot);
     goto out;
 fatal:
-    lt__summary(&tot);
+    lt__summary(&tot, &shift);
     /* The store failed under us (disk full, locked, ...): what was committed stays. */
     status = LT_EXIT_REJECTED;
 out:

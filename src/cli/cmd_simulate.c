@@ -5,6 +5,8 @@
  *                    [--mn-prefix HEX8] [--idle]
  *   lantian simulate --target 127.0.0.1:8212 --replay FILE... [--register DB] [--duration S]
  *   lantian simulate --target 127.0.0.1:8212 --frames FILE [--hold S]
+ *   lantian simulate --target 127.0.0.1:8212 --db PATH [--province NAME [--per-city K]]
+ *                    [--cems N] [--interval S] [--backfill H] [--duration S] [--register-only]
  *
  * Fleet: N devices, one TCP connection each; 4 in 5 are air stations (ST=22: a34004, a34002,
  * a21026, a21004, a21005, a05024), 1 in 5 CEMS outlets (ST=31: a19001 O2, a21026, a21002, a34013
@@ -25,17 +27,28 @@
  * its 9014 (same QN) before the next is sent. --hold S keeps the connection open afterwards and
  * reports whether the server closed it within S seconds.
  *
- * Loopback only: any other target is refused. Bounded: devices <= 20000, duration <= 3600 s.
+ * Registry fleet (--db, the demo's live devices): the enabled devices of the store whose MN starts
+ * with the prefix (--province and --cems first register such devices: sim_fleet.h), each with the
+ * MN, password and site or outlet of the registry. Every --interval seconds a CN 2011 real-time
+ * upload; at each hour boundary (a few seconds after it) a CN 2061 hourly upload whose DataTime is
+ * the hour's start, resent until acknowledged. Air stations continue from their site's last
+ * stored hour (values from sim_fleet.c's walk), sending the hours missed since then first (at
+ * most --backfill), so that their hourly values land in the hourly table hour after hour.
+ *
+ * Loopback only: any other target is refused. Bounded: devices <= 20000, duration <= 3600 s
+ * (registry fleet: 7 days); SIGINT/SIGTERM stop a run early and still print its totals.
  */
 #include <errno.h>
 #include <math.h>
 #include <netinet/in.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 #include <uv.h>
 #include <zlib.h>
@@ -43,6 +56,7 @@
 #include "cli/audit.h"
 #include "cli/cli.h"
 #include "cli/table.h"
+#include "cli/sim_fleet.h"
 #include "lantian/hj212.h"
 #include "lantian/util.h"
 #include "store/store.h"
@@ -51,8 +65,10 @@
 
 #define LT__SIM_MAX_DEVICES 20000
 #define LT__SIM_MAX_WINDOW  1024
-#define LT__HIST_US         100    /* latency histogram bucket */
-#define LT__HIST_N          600000 /* 60 s */
+#define LT__HIST_US         100            /* latency histogram bucket */
+#define LT__HIST_N          600000         /* 60 s */
+#define LT__LIVE_MAX_S      604800         /* a registry fleet runs at most a week */
+#define LT__LIVE_ACK_NS     10000000000ull /* a frame not acknowledged in 10 s is lost */
 
 enum lt__fault {
     LT__F_NONE = 0,
@@ -94,6 +110,13 @@ struct lt__dev {
     int64_t rlines;
     bool shut;
     uint64_t next_connect_ns;
+    /* registry fleet (--db): the simulated device, its hourly frame in flight (-1: none), the
+     * next real-time frame, and how many seconds after an hour boundary it sends that hour */
+    struct lt_sim_unit *u;
+    int64_t hour_k;
+    uint64_t hour_t0_ns, next_rt_ns;
+    int64_t last_rt_s;
+    int lag_s;
 };
 
 struct lt__wreq {
@@ -127,6 +150,13 @@ struct lt__sim {
      * simulator's share of the CPUs it shares with the server small). */
     char stage[LT__SIM_MAX_WINDOW > 16 ? 16 * 2048 : 2048];
     size_t stage_len;
+    uv_signal_t sigint, sigterm;
+    bool signals;
+    /* registry fleet */
+    bool live;
+    uint64_t interval_ns;
+    struct lt_limits lim;
+    uint64_t hourly_sent, hourly_acked, backfill_hours;
 };
 
 /* ---- helpers ------------------------------------------------------------------------------- */
@@ -190,18 +220,6 @@ static uint32_t lt__rand(uint64_t *s)
 }
 
 /* ---- frame building ------------------------------------------------------------------------ */
-
-/* Beijing time YYYYMMDDhhmmss of UTC seconds. */
-static void lt__bj14(int64_t utc, char *out, size_t cap)
-{
-    int64_t t = utc + LT_BJ_OFFSET_S;
-    int64_t day = t >= 0 ? t / 86400 : (t - 86399) / 86400;
-    int64_t sec = t - day * 86400;
-    int y, m, d;
-    lt_civil_from_days((int32_t)day, &y, &m, &d);
-    snprintf(out, cap, "%04d%02d%02d%02d%02d%02d", y, m, d, (int)(sec / 3600), (int)(sec / 60 % 60),
-             (int)(sec % 60));
-}
 
 /* Appending text without printf: the simulator formats a frame per send, and glibc's printf of
  * doubles was a quarter of its CPU time, taken from the server it measures. */
@@ -284,7 +302,7 @@ static size_t lt__build(const struct lt__sim *s, const struct lt__dev *d, int64_
      * the start of the run (unique per device, CN and frame). */
     int64_t base = s->start_ms / 1000;
     int64_t t = hourly ? (base - base % 3600) + (k / s->hourly_every) * 3600 : base + k;
-    lt__bj14(t, dt, sizeof dt);
+    lt_sim_bj14(t, dt, sizeof dt);
     const char *vk = hourly ? "Avg" : "Rtd";
     double v1 = 10 + lt__rand(&r) % 2000 / 10.0, v2 = 5 + lt__rand(&r) % 1500 / 10.0;
     struct lt__app a = {seg, seg + sizeof seg, false};
@@ -460,6 +478,12 @@ static void lt__on_reply(struct lt__dev *d, const uint8_t *seg, size_t len, uint
         s->unacked_dropped += (uint64_t)i;
         if (s->ack_log)
             fprintf(s->ack_log, "%s %s\n", d->mn, qn);
+        if (d->u && p->k == d->hour_k) {
+            /* The hour is committed: on to the next one. */
+            d->hour_k = -1;
+            s->hourly_acked++;
+            lt_sim_unit_hour(d->u, &s->lim, d->u->hour + 3600);
+        }
         d->whead = (d->whead + i + 1) % s->window;
         d->wlen -= i + 1;
         return;
@@ -527,6 +551,7 @@ static void lt__dev_closed_cb(uv_handle_t *h)
     /* Frames waiting for an ack on a dead connection will never get one. */
     d->sim->unacked_dropped += (uint64_t)d->wlen;
     d->wlen = 0;
+    d->hour_k = -1; /* the hour goes again on the next connection */
     free(d->tail);
     d->tail = NULL;
     d->next_connect_ns = uv_hrtime() + 200000000ull;
@@ -618,6 +643,10 @@ static void lt__stop(struct lt__sim *s)
     s->stopping = true;
     uv_timer_stop(&s->tick);
     uv_close((uv_handle_t *)&s->tick, NULL);
+    if (s->signals) {
+        uv_close((uv_handle_t *)&s->sigint, NULL);
+        uv_close((uv_handle_t *)&s->sigterm, NULL);
+    }
     for (int i = 0; i < s->ndev; i++) {
         s->dev[i].closed_for_good = true;
         if (s->dev[i].connected || s->dev[i].connecting)
@@ -625,10 +654,75 @@ static void lt__stop(struct lt__sim *s)
     }
 }
 
+static void lt__on_signal(uv_signal_t *h, int signum)
+{
+    struct lt__sim *s = h->data;
+    fprintf(stderr, "lantian simulate: %s received, stopping\n",
+            signum == SIGINT ? "SIGINT" : "SIGTERM");
+    lt__stop(s);
+}
+
+/* ---- the registry fleet (--db) ------------------------------------------------------------- */
+
+/* Send device d's hourly upload (the hour of d->u) or a real-time upload at wall second `wall`. */
+static void lt__live_send(struct lt__dev *d, bool hourly, int64_t wall, uint64_t now_ns)
+{
+    struct lt__sim *s = d->sim;
+    char seg[1024], qn[24], buf[1200];
+    lt_hj212_qn(s->start_ms + d->k, qn, sizeof qn);
+    size_t n = lt_sim_unit_segment(d->u, hourly, wall, qn, seg, sizeof seg);
+    size_t fl = n ? lt_hj212_frame(seg, n, buf, sizeof buf) : 0;
+    if (!fl)
+        return;
+    lt__dev_write(d, buf, fl);
+    struct lt__pend *p = &d->win[(d->whead + d->wlen) % s->window];
+    p->k = d->k;
+    p->t0_ns = now_ns;
+    d->wlen++;
+    if (hourly) {
+        d->hour_k = d->k;
+        d->hour_t0_ns = now_ns;
+        s->hourly_sent++;
+    } else {
+        d->last_rt_s = wall;
+    }
+    d->k++;
+    s->sent++;
+}
+
+static void lt__live_tick(struct lt__dev *d, uint64_t now_ns, int64_t wall)
+{
+    struct lt__sim *s = d->sim;
+    /* Frames the server did not acknowledge within 10 s were rejected or lost; a logger goes on
+     * sending (the hourly one is sent again below). */
+    while (d->wlen && now_ns - d->win[d->whead].t0_ns > LT__LIVE_ACK_NS) {
+        d->whead = (d->whead + 1) % s->window;
+        d->wlen--;
+        s->unacked_dropped++;
+    }
+    if (d->hour_k >= 0 && now_ns - d->hour_t0_ns > LT__LIVE_ACK_NS)
+        d->hour_k = -1;
+    /* An hour is sent once it is over (HJ 212-2017: DataTime is the start of the interval). */
+    if (d->hour_k < 0 && wall >= d->u->hour + 3600 + d->lag_s && d->wlen < s->window)
+        lt__live_send(d, true, wall, now_ns);
+    if (now_ns >= d->next_rt_ns && d->wlen < s->window && wall != d->last_rt_s) {
+        lt__live_send(d, false, wall, now_ns);
+        d->next_rt_ns += s->interval_ns;
+        if (d->next_rt_ns <= now_ns)
+            d->next_rt_ns = now_ns + s->interval_ns;
+    }
+}
+
 static void lt__tick_cb(uv_timer_t *t)
 {
     struct lt__sim *s = t->data;
     uint64_t now = uv_hrtime();
+    int64_t wall = 0;
+    if (s->live) {
+        uv_timeval64_t tv;
+        uv_gettimeofday(&tv);
+        wall = tv.tv_sec;
+    }
     if (now >= s->end_ns) {
         lt__stop(s);
         return;
@@ -648,6 +742,10 @@ static void lt__tick_cb(uv_timer_t *t)
         all_done = false;
         if (!d->connected || s->idle || s->replay)
             continue;
+        if (d->u) {
+            lt__live_tick(d, now, wall);
+            continue;
+        }
         if (d->tail) {
             lt__dev_send_tail(d);
             continue;
@@ -1048,6 +1146,67 @@ out:
     return rc;
 }
 
+/* ---- the registry fleet: setup --------------------------------------------------------------- */
+
+/* --db: register what --province and --cems ask for, then load the fleet. 0 to run, 1 when
+ * --register-only is done, -1 on an error (printed). */
+static int lt__live_prepare(const char *db, const char *prefix, const char *province, int per_city,
+                            int ncems, bool register_only, int64_t now, const struct lt_limits *lim,
+                            struct lt_sim_unit **units, int *n)
+{
+    struct lt_store *st = NULL;
+    struct lt_diag d = {0};
+    int rc, ret = -1;
+    if (lt_store_open(&st, db, &d)) {
+        lt_cli_err(CMD, "cannot open %s: %s", db, d.msg);
+        return -1;
+    }
+    if (province || ncems) {
+        int added = 0, kept = 0;
+        rc = lt_store_begin(st);
+        if (!rc)
+            rc = lt_sim_fleet_register(st, prefix, province, per_city, ncems, lim, now, &added,
+                                       &kept);
+        if (!rc)
+            rc = lt_store_commit(st);
+        if (rc) {
+            if (rc == LT_ENOTFOUND)
+                lt_cli_err(CMD,
+                           "%s: no evaluation site of province '%s' is valid today (import its "
+                           "station list first)",
+                           db, province);
+            else
+                lt_cli_err(CMD, "cannot register the fleet in %s: %s (%s)", db, lt_strerror(rc),
+                           lt_store_errmsg(st));
+            lt_store_rollback(st);
+            goto out;
+        }
+        fprintf(stderr, "lantian simulate: %d devices registered in %s (%d registered already)\n",
+                added, db, kept);
+    }
+    if (register_only) {
+        ret = 1;
+        goto out;
+    }
+    rc = lt_sim_fleet_load(st, prefix, now, units, n);
+    if (rc) {
+        lt_cli_err(CMD, "cannot read the fleet from %s: %s (%s)", db, lt_strerror(rc),
+                   lt_store_errmsg(st));
+        goto out;
+    }
+    if (!*n) {
+        lt_cli_err(CMD,
+                   "%s: no enabled air station or CEMS device with MN prefix %s (register some "
+                   "with --province or --cems, or with lantian device add)",
+                   db, prefix);
+        goto out;
+    }
+    ret = 0;
+out:
+    lt_store_close(st);
+    return ret;
+}
+
 /* ---- main ------------------------------------------------------------------------------------ */
 
 static void lt__usage(FILE *f)
@@ -1060,6 +1219,9 @@ static void lt__usage(FILE *f)
         "       lantian simulate --target 127.0.0.1:PORT --replay FILE... [--register DB]\n"
         "                        [--duration S]\n"
         "       lantian simulate --target 127.0.0.1:PORT --frames FILE [--hold S]\n"
+        "       lantian simulate --target 127.0.0.1:PORT --db PATH [--province NAME\n"
+        "                        [--per-city K]] [--cems N] [--interval S] [--backfill H]\n"
+        "                        [--duration S] [--register-only] [--mn-prefix HEX8]\n"
         "\n"
         "A loopback HJ 212 device fleet (targets other than 127.0.0.0/8 and ::1 are refused).\n"
         "  --devices N      devices, one connection each (1..%d); 4 in 5 air stations, 1 in 5\n"
@@ -1082,8 +1244,25 @@ static void lt__usage(FILE *f)
         "  --hold S         with --frames: keep the connection S seconds afterwards and print\n"
         "                   closed_by_server=1 when the server closed it\n"
         "\n"
-        "Prints key=value lines: sent, acked, rejected (bad frames sent), latency p50/p99.\n",
-        LT__SIM_MAX_DEVICES);
+        "Registry fleet (--db PATH): the enabled air stations and CEMS outlets of the store's\n"
+        "device registry whose MN starts with the prefix, with their passwords and sites or\n"
+        "outlets. A CN 2011 real-time upload every --interval seconds (default 10), and at each\n"
+        "hour boundary a CN 2061 hourly upload (DataTime = the hour's start), resent until\n"
+        "acknowledged. Air stations continue from their site's last stored hour (its levels of\n"
+        "the last 8 days by hour of the day), first sending the hours since then (at most\n"
+        "--backfill, default 24); CEMS outlets emit around their emission limits (the built-in\n"
+        "config/emission_limits.ini), above them about one hour in twelve.\n"
+        "  --province NAME  first register an air station at one evaluation site per city of\n"
+        "                   the province (--per-city K: K of them), MN = prefix + A + site code\n"
+        "  --cems N         first register N CEMS outlets (source types of the limits)\n"
+        "  --interval S     seconds between real-time uploads of a device (1..3600)\n"
+        "  --backfill H     hours back an air station catches up at most (0..168)\n"
+        "  --register-only  register, then exit (no --target needed)\n"
+        "  --duration S     seconds to run (default 10, at most %d)\n"
+        "\n"
+        "Prints key=value lines: sent, acked, rejected (bad frames sent), latency p50/p99\n"
+        "(registry fleet: also hourly_sent, hourly_acked, backfill_hours).\n",
+        LT__SIM_MAX_DEVICES, LT__LIVE_MAX_S);
 }
 
 static double lt__pct(const uint32_t *h, uint64_t total, double q)
@@ -1102,10 +1281,14 @@ static double lt__pct(const uint32_t *h, uint64_t total, double q)
 int lt_cmd_simulate(int argc, char **argv)
 {
     const char *target = NULL, *db = NULL, *ack_log = NULL, *prefix = "5A3D0000", *frames = NULL;
-    double hold = 0;
-    long long ndev = 10, window = 8, hourly_every = 4, tmp;
+    const char *live_db = NULL, *province = NULL;
+    double hold = 0, interval = 10;
+    long long ndev = 10, window = 8, hourly_every = 4, tmp, per_city = 1, ncems = 0, backfill = 24;
     double rate = 1, duration = 10;
     bool faults = false, idle = false, duration_set = false, register_only = false;
+    bool load_opts = false, live_opts = false; /* options of the generated fleet, of --db */
+    struct lt_sim_unit *units = NULL;
+    int nunits = 0;
     char **replay = NULL;
     int nreplay = 0, rc = LT_EXIT_USAGE;
     struct lt__group *gs = NULL;
@@ -1124,6 +1307,7 @@ int lt_cmd_simulate(int argc, char **argv)
         }
         if (!strcmp(argv[i], "--faults")) {
             faults = true;
+            load_opts = true;
             continue;
         }
         if (!strcmp(argv[i], "--register-only")) {
@@ -1132,6 +1316,7 @@ int lt_cmd_simulate(int argc, char **argv)
         }
         if (!strcmp(argv[i], "--idle")) {
             idle = true;
+            load_opts = true;
             continue;
         }
         if (!strcmp(argv[i], "--replay")) {
@@ -1151,6 +1336,47 @@ int lt_cmd_simulate(int argc, char **argv)
         LT__OPT("--ack-log", ack_log);
         LT__OPT("--mn-prefix", prefix);
         LT__OPT("--frames", frames);
+        LT__OPT("--db", live_db);
+        if ((r = lt_cli_opt(CMD, argc, argv, &i, "--province", &v)) != 0) {
+            if (r < 0)
+                goto out;
+            province = v;
+            live_opts = true;
+            continue;
+        }
+        if ((r = lt_cli_opt(CMD, argc, argv, &i, "--per-city", &v)) != 0) {
+            if (r < 0 || lt_parse_int(lt_str_of(v), 1, 100, &per_city)) {
+                lt_cli_err(CMD, "--per-city: an integer in [1, 100]");
+                goto out;
+            }
+            live_opts = true;
+            continue;
+        }
+        if ((r = lt_cli_opt(CMD, argc, argv, &i, "--cems", &v)) != 0) {
+            if (r < 0 || lt_parse_int(lt_str_of(v), 0, 100, &ncems)) {
+                lt_cli_err(CMD, "--cems: an integer in [0, 100]");
+                goto out;
+            }
+            live_opts = true;
+            continue;
+        }
+        if ((r = lt_cli_opt(CMD, argc, argv, &i, "--backfill", &v)) != 0) {
+            if (r < 0 || lt_parse_int(lt_str_of(v), 0, 168, &backfill)) {
+                lt_cli_err(CMD, "--backfill: hours in [0, 168]");
+                goto out;
+            }
+            live_opts = true;
+            continue;
+        }
+        if ((r = lt_cli_opt(CMD, argc, argv, &i, "--interval", &v)) != 0) {
+            if (r < 0 || lt_parse_double(lt_str_of(v), &interval) || !(interval >= 1) ||
+                interval > 3600) {
+                lt_cli_err(CMD, "--interval: seconds in [1, 3600]");
+                goto out;
+            }
+            live_opts = true;
+            continue;
+        }
         if ((r = lt_cli_opt(CMD, argc, argv, &i, "--hold", &v)) != 0) {
             if (r < 0 || lt_parse_double(lt_str_of(v), &hold) || hold < 0 || hold > 3600) {
                 lt_cli_err(CMD, "--hold: seconds in [0, 3600]");
@@ -1163,6 +1389,7 @@ int lt_cmd_simulate(int argc, char **argv)
                 lt_cli_err(CMD, "--devices: an integer in [1, %d]", LT__SIM_MAX_DEVICES);
                 goto out;
             }
+            load_opts = true;
             continue;
         }
         if ((r = lt_cli_opt(CMD, argc, argv, &i, "--window", &v)) != 0) {
@@ -1184,12 +1411,14 @@ int lt_cmd_simulate(int argc, char **argv)
                 lt_cli_err(CMD, "--rate: frames per second per device in [0, 100000]");
                 goto out;
             }
+            load_opts = true;
             continue;
         }
         if ((r = lt_cli_opt(CMD, argc, argv, &i, "--duration", &v)) != 0) {
-            if (r < 0 || lt_parse_double(lt_str_of(v), &duration) || duration <= 0 ||
-                duration > 3600) {
-                lt_cli_err(CMD, "--duration: seconds in (0, 3600]");
+            /* The registry fleet's longer bound is checked once --db is known. */
+            if (r < 0 || lt_parse_double(lt_str_of(v), &duration) || !(duration > 0) ||
+                duration > LT__LIVE_MAX_S) {
+                lt_cli_err(CMD, "--duration: seconds in (0, 3600] (--db: (0, %d])", LT__LIVE_MAX_S);
                 goto out;
             }
             duration_set = true;
@@ -1199,7 +1428,20 @@ int lt_cmd_simulate(int argc, char **argv)
         goto out;
     }
     (void)tmp;
-    if (!target) {
+    if (live_db && (load_opts || nreplay || frames || db)) {
+        lt_cli_err(CMD, "--db takes the fleet from the store's registry: it does not go with "
+                        "--devices, --rate, --faults, --idle, --replay, --frames or --register");
+        goto out;
+    }
+    if (!live_db && live_opts) {
+        lt_cli_err(CMD, "--province, --per-city, --cems, --interval and --backfill need --db");
+        goto out;
+    }
+    if (!live_db && duration > 3600) {
+        lt_cli_err(CMD, "--duration: seconds in (0, 3600]");
+        goto out;
+    }
+    if (!target && !(live_db && register_only)) {
         lt_cli_err(CMD, "--target 127.0.0.1:PORT is required");
         goto out;
     }
@@ -1227,9 +1469,30 @@ int lt_cmd_simulate(int argc, char **argv)
         goto out;
     }
 
+    int64_t now_s = (int64_t)time(NULL);
+    struct lt_limits lim;
+    lt_limits_init(&lim);
+    if (live_db) {
+        /* The built-in limits: outlets emit around them (the server judges with its own). */
+        if (lt_cli_load_limits(CMD, NULL, &lim, NULL, 0))
+            goto out;
+        int lr = lt__live_prepare(live_db, prefix, province, (int)per_city, (int)ncems,
+                                  register_only, now_s, &lim, &units, &nunits);
+        if (lr) {
+            lt_limits_release(&lim);
+            rc = lr > 0 ? LT_EXIT_OK : LT_EXIT_USAGE;
+            goto out;
+        }
+        ndev = nunits;
+    }
     struct lt__sim *s = calloc(1, sizeof *s);
-    if (!s)
+    if (!s) {
+        lt_limits_release(&lim);
         goto out;
+    }
+    s->lim = lim; /* owned by s from here */
+    s->live = live_db != NULL;
+    s->interval_ns = (uint64_t)(interval * 1e9);
     int pr = lt__parse_target(target, &s->addr);
     if (pr) {
         lt_cli_err(CMD,
@@ -1237,11 +1500,13 @@ int lt_cmd_simulate(int argc, char **argv)
                               "127.0.0.0/8 or ::1"
                             : "--target %s is not HOST:PORT",
                    target);
+        lt_limits_release(&s->lim);
         free(s);
         goto out;
     }
     if (nreplay) {
         if (lt__load_replay(replay, nreplay, &gs, &ng)) {
+            lt_limits_release(&s->lim);
             free(s);
             goto out;
         }
@@ -1279,6 +1544,13 @@ int lt_cmd_simulate(int argc, char **argv)
             d->rlines = gs[i].lines;
             s->replay_lines += (uint64_t)gs[i].lines;
             s->replay_bytes += gs[i].len;
+        } else if (s->live) {
+            snprintf(d->mn, sizeof d->mn, "%s", units[i].mn);
+            d->u = &units[i];
+            d->cems = units[i].cems;
+            d->win = calloc((size_t)window, sizeof *d->win);
+            if (!d->win)
+                goto free_sim;
         } else {
             snprintf(d->mn, sizeof d->mn, "%s%016X", prefix, (unsigned)i);
             d->cems = i % 5 == 4;
@@ -1332,9 +1604,44 @@ int lt_cmd_simulate(int argc, char **argv)
     s->loop = &loop;
     s->start_ns = uv_hrtime();
     s->end_ns = s->start_ns + (uint64_t)(duration * 1e9);
+    if (s->live) {
+        /* Each device starts at its site's last stored hour (CEMS: the last full hour), at most
+         * --backfill hours back, sends the hours since then, then one each hour; its real-time
+         * frames have their own phase within the interval. */
+        int64_t wall = s->start_ms / 1000, now_h = wall - wall % 3600;
+        int64_t oldest = now_h - backfill * 3600;
+        int nair = 0;
+        for (int i = 0; i < s->ndev; i++) {
+            struct lt__dev *d = &s->dev[i];
+            struct lt_sim_unit *u = d->u;
+            int64_t first = u->cems ? now_h - 3600 : u->last_stored ? u->last_stored : oldest;
+            if (first < oldest)
+                first = oldest;
+            lt_sim_unit_hour(u, &s->lim, first);
+            if (first < now_h)
+                s->backfill_hours += (uint64_t)((now_h - first) / 3600);
+            nair += !u->cems;
+            d->hour_k = -1;
+            d->last_rt_s = -1;
+            d->lag_s = 2 + i % 8;
+            d->next_rt_ns = s->start_ns + (uint64_t)((double)s->interval_ns * i / s->ndev);
+        }
+        fprintf(stderr,
+                "lantian simulate: %d air stations and %d CEMS outlets of %s (MN prefix %s): "
+                "real-time frames every %g s, hourly frames at each hour boundary; %llu hours "
+                "to catch up first\n",
+                nair, s->ndev - nair, live_db, prefix, interval,
+                (unsigned long long)s->backfill_hours);
+    }
     uv_timer_init(&loop, &s->tick);
     s->tick.data = s;
-    uv_timer_start(&s->tick, lt__tick_cb, 0, s->rate > 0 && s->rate < 50 ? 10 : 2);
+    uv_timer_start(&s->tick, lt__tick_cb, 0, s->live ? 100 : s->rate > 0 && s->rate < 50 ? 10 : 2);
+    uv_signal_init(&loop, &s->sigint);
+    uv_signal_init(&loop, &s->sigterm);
+    s->sigint.data = s->sigterm.data = s;
+    uv_signal_start(&s->sigint, lt__on_signal, SIGINT);
+    uv_signal_start(&s->sigterm, lt__on_signal, SIGTERM);
+    s->signals = true;
     uv_run(&loop, UV_RUN_DEFAULT);
     uv_loop_close(&loop);
     double secs = (double)(uv_hrtime() - s->start_ns) / 1e9;
@@ -1353,6 +1660,10 @@ int lt_cmd_simulate(int argc, char **argv)
                (unsigned long long)s->bad_sent, (unsigned long long)s->other_replies,
                (unsigned long long)s->conn_errors, secs, (double)s->acked / secs,
                lt__pct(s->hist, s->acked, 0.50), lt__pct(s->hist, s->acked, 0.99));
+        if (s->live)
+            printf("hourly_sent=%llu\nhourly_acked=%llu\nbackfill_hours=%llu\n",
+                   (unsigned long long)s->hourly_sent, (unsigned long long)s->hourly_acked,
+                   (unsigned long long)s->backfill_hours);
     }
     rc = LT_EXIT_OK;
     if (s->ack_log && fclose(s->ack_log) != 0) {
@@ -1369,8 +1680,10 @@ free_sim:
     free(s->dev);
     free(s->msg);
     free(s->hist);
+    lt_limits_release(&s->lim);
     free(s);
 out:
+    free(units);
     for (int i = 0; i < ng; i++)
         free(gs[i].buf);
     free(gs);

@@ -10,12 +10,72 @@
 #include "lantian/hj212.h"
 #include "lantian/util.h"
 
+/* A number of the store's metadata: 0, LT_ENOTFOUND, or another error. */
+static int lt__meta_ll(struct lt_store *st, const char *key, long long *v)
+{
+    char b[LT_META_VALUE_MAX];
+    int rc = lt_store_meta_get(st, key, b, sizeof b);
+    if (rc)
+        return rc;
+    return lt_parse_int(lt_str_of(b), INT64_MIN / 2, INT64_MAX / 2, v) ? LT_EPARSE : 0;
+}
+
+/* The year of an hour's Beijing label ("2019-01-01 00:00" is 2019, as the label reads). */
+static int lt__label_year(long long ts)
+{
+    char b[24];
+    lt_bj_format_hour((int64_t)ts, b, sizeof b);
+    return (b[0] - '0') * 1000 + (b[1] - '0') * 100 + (b[2] - '0') * 10 + (b[3] - '0');
+}
+
+/* "demo": what `lantian import --shift-days` recorded (store.h, shift.*), so that every page can
+ * say that the data are real data moved in time; null for a store of real data. */
+static int lt__health_demo(struct lt__req *q)
+{
+    long long days, until = 0, first = 0, last = 0;
+    int rc = lt__meta_ll(q->st, "shift.days", &days);
+    if (rc == LT_ENOTFOUND) {
+        fputs("null", q->out);
+        return 0;
+    }
+    if (rc || (rc = lt__meta_ll(q->st, "shift.until", &until)) != 0)
+        return rc;
+    /* The input's range is recorded once its first file is stored. */
+    int r1 = lt__meta_ll(q->st, "shift.src_first", &first);
+    int r2 = lt__meta_ll(q->st, "shift.src_last", &last);
+    if ((r1 && r1 != LT_ENOTFOUND) || (r2 && r2 != LT_ENOTFOUND))
+        return r1 && r1 != LT_ENOTFOUND ? r1 : r2;
+    char years[16] = "";
+    if (!r1 && !r2) {
+        int y0 = lt__label_year(first), y1 = lt__label_year(last);
+        if (y0 == y1)
+            snprintf(years, sizeof years, "%d", y0);
+        else
+            snprintf(years, sizeof years, "%d–%d", y0, y1);
+    }
+    char note[128];
+    snprintf(note, sizeof note, "演示数据：%s%s真实数据平移 %lld 天", years, years[0] ? " 年" : "",
+             days);
+    fprintf(q->out, "{\"shift_days\": %lld, \"source_years\": ", days);
+    lt__jstr(q->out, years[0] ? years : NULL);
+    fputs(", \"until\": ", q->out);
+    lt__jhour(q->out, (int64_t)until);
+    fputs(", \"note\": ", q->out);
+    lt_json_str(q->out, note);
+    fputs("}", q->out);
+    return 0;
+}
+
 int lt__api_health(struct lt__req *q)
 {
     fputs("{\"status\": \"ok\", \"version\": ", q->out);
     lt_json_str(q->out, LT_HTTP_VERSION);
     fputs(", \"targets\": ", q->out);
     lt__jstr(q->out, lt__http_targets_name(q->srv));
+    fputs(", \"demo\": ", q->out);
+    int rc = lt__health_demo(q);
+    if (rc)
+        return lt__fail_store(q, rc, "store metadata");
     fputs("}\n", q->out);
     return 200;
 }

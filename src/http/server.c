@@ -304,7 +304,7 @@ struct lt__route {
 };
 
 static const struct lt__route lt__routes[] = {
-    {"/api/health", lt__api_health, false, " ", NULL},
+    {"/api/health", lt__api_health, true, " ", NULL},
     {"/api/sites", lt__api_sites, true, " city province county township limit offset ", "站点"},
     {"/api/sites/{}", lt__api_site, true, " ", NULL},
     {"/api/aqi/latest", lt__api_aqi_latest, true, " city province level at limit offset ",

@@ -301,11 +301,18 @@ static const char lt__schema_v7_sql[] =
     "CREATE INDEX audit_log_user ON audit_log (user, id);\n"
     "INSERT INTO schema_version (version) VALUES (7);\n";
 
+/* Version 8: facts about the store as a whole, by key (store.h, "store metadata"): e.g. that its
+ * hourly values are real data moved in time for a demonstration (lantian import --shift-days). */
+static const char lt__schema_v8_sql[] = "CREATE TABLE meta (\n"
+                                        "  key TEXT PRIMARY KEY,\n"
+                                        "  value TEXT NOT NULL) WITHOUT ROWID;\n"
+                                        "INSERT INTO schema_version (version) VALUES (8);\n";
+
 /* Migrations by the version they produce: lt__migrations[v] turns version v into v + 1. Version 0
  * is an empty database. NULL: done in C (lt__migrate_v6). */
 static const char *const lt__migrations[LT__SCHEMA_VERSION] = {
     lt__schema_sql, lt__schema_v2_sql, lt__schema_v3_sql, lt__schema_v4_sql, lt__schema_v5_sql,
-    NULL,           lt__schema_v7_sql};
+    NULL,           lt__schema_v7_sql, lt__schema_v8_sql};
 
 #define LT__SITE_COLS                                                                              \
     "id, code, name, city, county, province, lon, lat, is_eval, valid_from, valid_to, township"
@@ -376,6 +383,8 @@ enum lt__stmt {
     ST_T_PUT,
     ST_TV_PUT,
     ST_TV_DEL,
+    ST_M_PUT,
+    ST_M_GET,
     ST_N
 };
 
@@ -532,6 +541,9 @@ static const char *const lt__stmt_sql[ST_N] = {
                   "UPDATE SET value = excluded.value, strict = excluded.strict, "
                   "set_by = excluded.set_by, set_at = excluded.set_at",
     [ST_TV_DEL] = "DELETE FROM target_values WHERE area_key = ?1 AND year = ?2 AND kind = ?3",
+    [ST_M_PUT] = "INSERT INTO meta (key, value) VALUES (?1, ?2) "
+                 "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+    [ST_M_GET] = "SELECT value FROM meta WHERE key = ?1",
 };
 
 /* Open-addressing hash of station code -> sites.id. */
@@ -2979,4 +2991,37 @@ int lt_store_target_put(struct lt_store *s, const struct lt_target *t, const cha
     if (changed)
         *changed = any;
     return 0;
+}
+/* ---- store metadata --------------------------------------------------------------------------
+ */
+
+int lt_store_meta_put(struct lt_store *s, const char *key, const char *value)
+{
+    if (!s || !lt__nonempty(key, LT_META_KEY_MAX) || !lt__fits(value, LT_META_VALUE_MAX))
+        return LT_EINVAL;
+    sqlite3_stmt *q = lt__stmt(s, ST_M_PUT);
+    if (!q)
+        return LT_ESTORE;
+    sqlite3_bind_text(q, 1, key, -1, SQLITE_STATIC);
+    sqlite3_bind_text(q, 2, value, -1, SQLITE_STATIC);
+    return lt__step_done(s, q, "write store metadata");
+}
+
+int lt_store_meta_get(struct lt_store *s, const char *key, char *out, size_t cap)
+{
+    if (!s || !lt__nonempty(key, LT_META_KEY_MAX) || !out || !cap)
+        return LT_EINVAL;
+    sqlite3_stmt *q = lt__stmt(s, ST_M_GET);
+    if (!q)
+        return LT_ESTORE;
+    sqlite3_bind_text(q, 1, key, -1, SQLITE_STATIC);
+    int step = sqlite3_step(q), rc = 0;
+    if (step == SQLITE_ROW)
+        lt__col_text(q, 0, out, cap);
+    else if (step == SQLITE_DONE)
+        rc = LT_ENOTFOUND;
+    else
+        rc = lt__dberr(s, "read store metadata");
+    sqlite3_reset(q);
+    return rc;
 }

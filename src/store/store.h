@@ -14,7 +14,7 @@
 #include "lantian/target.h"
 
 /* The schema version this lantian makes and reads (src/store/sqlite.c lists the migrations). */
-#define LT_STORE_SCHEMA_VERSION 7
+#define LT_STORE_SCHEMA_VERSION 8
 
 struct lt_store; /* opaque */
 
@@ -342,6 +342,23 @@ struct lt_health_row {
 /* Rows of one device (all when mn is NULL) with from_hour <= hour <= to_hour, by MN and hour. */
 int lt_store_health(struct lt_store *s, const char *mn, int64_t from_hour, int64_t to_hour,
                     struct lt_health_row **out, int *n);
+
+/* ---- store metadata (schema version 8) --------------------------------------------------------
+ *
+ * Facts about the store as a whole, as text by key. Keys in use:
+ *   shift.days         the hourly values are real data moved by this many whole days (a demo or
+ *                      training store: lantian import cnemc --shift-days N); absent = not moved
+ *   shift.until        hour-ending UTC seconds of the cut: no moved hour after it was stored
+ *   shift.src_first    hour-ending UTC seconds of the first and last stored hour of the input,
+ *   shift.src_last     before moving (the years the data really are from)
+ */
+#define LT_META_KEY_MAX   64  /* bytes of a key, with its NUL */
+#define LT_META_VALUE_MAX 512 /* bytes of a value, with its NUL */
+/* Set (insert or replace) a value. LT_EINVAL for an empty or oversized key, or an oversized value.
+ */
+int lt_store_meta_put(struct lt_store *s, const char *key, const char *value);
+/* The value of key into out (cap bytes, truncated to fit); LT_ENOTFOUND when not set. */
+int lt_store_meta_get(struct lt_store *s, const char *key, char *out, size_t cap);
 
 /* ---- accounts, sessions and the audit log (schema version 5) ----------------------------------
  *

@@ -80,7 +80,7 @@ HN=$(u 河南)
 
 # ---- every endpoint --------------------------------------------------------------------------
 get health /api/health && is_json health
-python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["status"]=="ok" and d["version"] and d["targets"]=="demo", d' "$T/health" || fail "health"
+python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["status"]=="ok" and d["version"] and d["targets"]=="demo" and d["demo"] is None, d' "$T/health" || fail "health"
 get head /api/health 200 -I
 
 get sites "/api/sites?city=$ZZ" && is_json sites

@@ -2,9 +2,13 @@
 #ifndef LT_TEST_STORE_FIXTURES_H
 #define LT_TEST_STORE_FIXTURES_H
 
+/* Take a store of today back to schema version 7: no store metadata (version 8). */
+#define V7_FROM_TODAY_SQL "DROP TABLE meta; DELETE FROM schema_version WHERE version >= 8; "
+
 /* Take a store of today back to schema version 6: version 7's township column, targets and audit
  * log indexes removed. */
 #define V6_FROM_TODAY_SQL                                                                          \
+    V7_FROM_TODAY_SQL                                                                              \
     "DROP TABLE target_values; DROP TABLE targets; ALTER TABLE sites DROP COLUMN township; "       \
     "DROP INDEX audit_log_action; DROP INDEX audit_log_user; "                                     \
     "DELETE FROM schema_version WHERE version >= 7; "

@@ -1,5 +1,6 @@
 /* Tests of the SQLite store (src/store/sqlite.c): schema and reopen, sites and their filters, raw
- * values that are never overwritten, the hour-24 mapping, corrections and dust days. */
+ * values that are never overwritten, the hour-24 mapping, corrections, dust days and the store's
+ * metadata. */
 #include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -407,6 +408,45 @@ static void test_dust(void **state)
     lt_store_close(s);
 }
 
+static void test_meta(void **state)
+{
+    (void)state;
+    struct lt_store *s = fresh("meta");
+    char v[LT_META_VALUE_MAX];
+    assert_int_equal(lt_store_meta_get(s, "shift.days", v, sizeof v), LT_ENOTFOUND);
+    assert_int_equal(lt_store_meta_put(s, "shift.days", "2557"), 0);
+    assert_int_equal(lt_store_meta_get(s, "shift.days", v, sizeof v), 0);
+    assert_string_equal(v, "2557");
+    /* Replaced, not added: one value per key. */
+    assert_int_equal(lt_store_meta_put(s, "shift.days", "2558"), 0);
+    assert_int_equal(lt_store_meta_get(s, "shift.days", v, sizeof v), 0);
+    assert_string_equal(v, "2558");
+    assert_int_equal(lt_store_meta_put(s, "note", ""), 0);
+    assert_int_equal(lt_store_meta_get(s, "note", v, sizeof v), 0);
+    assert_string_equal(v, "");
+    /* A short buffer gets what fits. */
+    char small[3];
+    assert_int_equal(lt_store_meta_get(s, "shift.days", small, sizeof small), 0);
+    assert_string_equal(small, "25");
+    /* Bad keys and values. */
+    char big[LT_META_VALUE_MAX + 1];
+    memset(big, 'x', sizeof big - 1);
+    big[sizeof big - 1] = '\0';
+    assert_int_equal(lt_store_meta_put(s, "", "x"), LT_EINVAL);
+    assert_int_equal(lt_store_meta_put(s, "k", big), LT_EINVAL);
+    assert_int_equal(lt_store_meta_put(s, big, "x"), LT_EINVAL);
+    assert_int_equal(lt_store_meta_put(s, "k", NULL), LT_EINVAL);
+    assert_int_equal(lt_store_meta_get(s, "", v, sizeof v), LT_EINVAL);
+    lt_store_close(s);
+    /* Kept across a reopen. */
+    struct lt_diag d = {0};
+    s = NULL;
+    assert_int_equal(lt_store_open(&s, dbpath, &d), 0);
+    assert_int_equal(lt_store_meta_get(s, "shift.days", v, sizeof v), 0);
+    assert_string_equal(v, "2558");
+    lt_store_close(s);
+}
+
 static void test_open_errors(void **state)
 {
     (void)state;
@@ -434,7 +474,8 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_sites),       cmocka_unit_test(test_put_hourly),
         cmocka_unit_test(test_load_hourly), cmocka_unit_test(test_corrections),
-        cmocka_unit_test(test_dust),        cmocka_unit_test(test_open_errors),
+        cmocka_unit_test(test_dust),        cmocka_unit_test(test_meta),
+        cmocka_unit_test(test_open_errors),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -244,8 +244,8 @@ static void test_migration_v4(void **state)
                      LT_STORE_SCHEMA_VERSION);
     assert_int_equal(query_int(db, "SELECT count(*) FROM sqlite_master WHERE name IN "
                                    "('users', 'sessions', 'audit_log', 'audit_log_no_update', "
-                                   "'audit_log_no_delete')"),
-                     5);
+                                   "'audit_log_no_delete', 'meta')"),
+                     6);
     sqlite3_close(db);
 }
 

@@ -201,6 +201,9 @@ for (const v of VIEWS) {
   for (const [hash, ready, prefix] of [[`#/public?at=${at}`, 'public', 'public-aqi'], [`#/overview?at=${at}`, 'overview', 'city-aqi']]) {
     await open(hash, ready);
     eq(`${v.name} anonymous ${ready} hour`, await text(page, 'ref-hour'), hour);
+    // Real data: no demonstration note (/api/health's demo is null), no "null" written anywhere.
+    check(`${v.name} ${ready}: no demo note on real data`, (await page.getByTestId('demo-note').count()) === 0);
+    check(`${v.name} ${ready}: header without "null"`, !(await page.locator('#meta').innerText()).includes('null'));
     for (const r of cities.items) eq(`${v.name} anonymous ${ready} ${r.city} AQI`, await text(page, `${prefix}-${r.city}`), r.aqi ?? '—');
     await shot(`${ready}-anonymous`);
   }

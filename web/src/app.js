@@ -40,6 +40,14 @@ async function api(path, params = {}) {
   return body;
 }
 
+// /api/health once per page load: its "demo" says when the store holds real data moved in time
+// (lantian import --shift-days), which every page then says in the header.
+let healthOnce = null;
+function healthInfo() {
+  if (!healthOnce) healthOnce = api('/api/health').catch(() => null);
+  return healthOnce;
+}
+
 // The same, but null when the endpoint needs a login we do not have (public pages go on without).
 async function apiOpt(path, params) {
   try { return await api(path, params); } catch (e) { if (e instanceof AuthError) return null; throw e; }
@@ -201,11 +209,14 @@ async function render() {
     const ref = await referenceHour(q, province);
     const meta = document.getElementById('meta');
     const tok = sessionStorage.getItem(TOKEN_KEY);
-    meta.replaceChildren(
+    const demo = (await healthInfo())?.demo;
+    // replaceChildren would write a null as the text "null": leave the absent parts out.
+    meta.replaceChildren(...[
+      demo ? h('span', { class: 'demo', 'data-testid': 'demo-note', title: `平移后的真实数据截至 ${demo.until}（北京时间）` }, demo.note) : null,
       h('span', {}, `${province}省 · `),
       h('span', { 'data-testid': 'ref-hour' }, ref.hour || '无数据'),
       ref.hour && !ref.live ? h('span', { class: 'warn' }, q.get('at') ? '（指定时次）' : '（近 7 天无实时数据，显示库中最后时次）') : null,
-      tok ? h('a', { href: '#', class: 'auth', 'data-testid': 'logout', onclick: logout }, '退出') : h('a', { href: '#', class: 'auth', 'data-testid': 'login-link', onclick: (e) => { e.preventDefault(); document.getElementById('main').replaceChildren(loginForm()); } }, '登录'));
+      tok ? h('a', { href: '#', class: 'auth', 'data-testid': 'logout', onclick: logout }, '退出') : h('a', { href: '#', class: 'auth', 'data-testid': 'login-link', onclick: (e) => { e.preventDefault(); document.getElementById('main').replaceChildren(loginForm()); } }, '登录')].filter(Boolean));
     await syncAdminNav();
     if (ref.login && !NO_HOUR.has(page)) throw new AuthError('需要登录');
     const kids = ref.hour || NO_HOUR.has(page) ? await fn({ q, province, hour: ref.hour, day: dayOf(ref.hour) }) : [h('p', { 'data-testid': 'no-data' }, '近 7 天没有实时数据。可在地址中用 at=YYYY-MM-DDTHHMM 指定时次，或登录后查看库中最后时次。')];
