@@ -19,7 +19,7 @@
 #include "lantian/util.h"
 #include "store/store.h"
 
-#define LT__SCHEMA_VERSION 5
+#define LT__SCHEMA_VERSION 6
 
 /* The schema (version 1). Times are UTC seconds of the hour's end; days are Beijing day numbers;
  * NULL lon/lat/valid_* mean unknown or open. A NULL hourly value is a value not monitored ("NM")
@@ -228,10 +228,23 @@ static const char lt__schema_v5_sql[] =
     "  SELECT RAISE(ABORT, 'the audit log is append-only'); END;\n"
     "INSERT INTO schema_version (version) VALUES (5);\n";
 
+/* Version 6: the data generation (lt_store_data_gen), one row whose n grows by one in every
+ * transaction that changes sites, hourly values, corrections or dust days — the data the HTTP
+ * API's answers are computed from — so that its answer cache knows when they are out of date
+ * without being flushed by the commits that change nothing of that (raw frames, device health,
+ * sessions, the audit log). The bump is made by this file's writers (lt__gen_begin/lt__gen_end,
+ * lt_store_commit), inside the transaction of the change. */
+static const char lt__schema_v6_sql[] = "CREATE TABLE data_gen (\n"
+                                        "  id INTEGER PRIMARY KEY CHECK (id = 1),\n"
+                                        "  n INTEGER NOT NULL);\n"
+                                        "INSERT INTO data_gen (id, n) VALUES (1, 0);\n"
+                                        "INSERT INTO schema_version (version) VALUES (6);\n";
+
 /* Migrations by the version they produce: lt__migrations[v] turns version v into v + 1. Version 0
  * is an empty database. */
 static const char *const lt__migrations[LT__SCHEMA_VERSION] = {
-    lt__schema_sql, lt__schema_v2_sql, lt__schema_v3_sql, lt__schema_v4_sql, lt__schema_v5_sql};
+    lt__schema_sql,    lt__schema_v2_sql, lt__schema_v3_sql,
+    lt__schema_v4_sql, lt__schema_v5_sql, lt__schema_v6_sql};
 
 #define LT__SITE_COLS                                                                              \
     "id, code, name, city, county, province, lon, lat, is_eval, valid_from, valid_to"
@@ -293,6 +306,11 @@ enum lt__stmt {
     ST_A_INS,
     ST_A_LIST,
     ST_A_COUNT,
+    ST_GEN_GET,
+    ST_GEN_BUMP,
+    ST_GEN_SP,
+    ST_GEN_RELEASE,
+    ST_GEN_ROLLBACK,
     ST_N
 };
 
@@ -422,6 +440,11 @@ static const char *const lt__stmt_sql[ST_N] = {
     [ST_A_LIST] = "SELECT id, at_ms, user, action, object, before_json, after_json FROM audit_log "
                   "ORDER BY id DESC LIMIT ?1 OFFSET ?2",
     [ST_A_COUNT] = "SELECT count(*) FROM audit_log",
+    [ST_GEN_GET] = "SELECT n FROM data_gen WHERE id = 1",
+    [ST_GEN_BUMP] = "UPDATE data_gen SET n = n + 1 WHERE id = 1",
+    [ST_GEN_SP] = "SAVEPOINT lt_gen",
+    [ST_GEN_RELEASE] = "RELEASE lt_gen",
+    [ST_GEN_ROLLBACK] = "ROLLBACK TO lt_gen",
 };
 
 /* Open-addressing hash of station code -> sites.id. */
@@ -438,6 +461,7 @@ struct lt_store {
     int wal_hard;         /* lt_store_wal_notify: checkpoint here at this many log pages */
     void (*wal_fn)(void *arg, int pages);
     void *wal_arg;
+    bool gen_dirty; /* the open transaction changed data_gen's data: bump it at commit */
     char err[256];
 };
 
@@ -718,8 +742,12 @@ int lt_store_open(struct lt_store **out, const char *path, struct lt_diag *d)
     s = calloc(1, sizeof *s);
     if (!s)
         return lt_diag_set(d, LT_ENOMEM, 0, "out of memory");
-    if (sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) !=
-        SQLITE_OK) {
+    /* NOMUTEX: a handle is used by one thread at a time (store.h), so SQLite's per-connection
+     * mutex, entered by every sqlite3_column_* call, is pure cost (about a fifth of the time of
+     * loading a year of a city's hourly values, measured with perf on bench/run_http_bench.sh). */
+    if (sqlite3_open_v2(path, &s->db,
+                        SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
+                        NULL) != SQLITE_OK) {
         rc = lt_diag_set(d, LT_ESTORE, 0, "%s: %s", path,
                          s->db ? sqlite3_errmsg(s->db) : "out of memory");
         goto out;
@@ -789,12 +817,53 @@ int lt_store_begin(struct lt_store *s)
 
 int lt_store_commit(struct lt_store *s)
 {
-    return lt__run(s, ST_COMMIT, "commit");
+    /* The generation moves in the transaction of the change: readers see both or neither. */
+    if (s->gen_dirty) {
+        int rc = lt__run(s, ST_GEN_BUMP, "bump the data generation");
+        if (rc)
+            return rc;
+    }
+    int rc = lt__run(s, ST_COMMIT, "commit");
+    if (!rc)
+        s->gen_dirty = false;
+    return rc;
 }
 
 int lt_store_rollback(struct lt_store *s)
 {
+    s->gen_dirty = false;
     return lt__run(s, ST_ROLLBACK, "rollback");
+}
+
+/* Around every write to sites, hourly, corrections or dust_days (see lt__schema_v6_sql). Inside
+ * the caller's transaction the bump is left to lt_store_commit; outside one, the write and the
+ * bump make a transaction of their own (a savepoint). */
+static int lt__gen_begin(struct lt_store *s, bool *own)
+{
+    *own = sqlite3_get_autocommit(s->db) != 0;
+    return *own ? lt__run(s, ST_GEN_SP, "begin a change") : 0;
+}
+
+/* After the write: rc its result, changed whether it changed anything. Returns rc, or the error
+ * of the bump or of the savepoint's end. */
+static int lt__gen_end(struct lt_store *s, bool own, bool changed, int rc)
+{
+    if (!own) {
+        if (!rc && changed)
+            s->gen_dirty = true;
+        return rc;
+    }
+    if (!rc && changed)
+        rc = lt__run(s, ST_GEN_BUMP, "bump the data generation");
+    if (rc) {
+        char keep[sizeof s->err];
+        memcpy(keep, s->err, sizeof keep);
+        lt__run(s, ST_GEN_ROLLBACK, "undo a change");
+        lt__run(s, ST_GEN_RELEASE, "end a change");
+        memcpy(s->err, keep, sizeof keep);
+        return rc;
+    }
+    return lt__run(s, ST_GEN_RELEASE, "commit a change");
 }
 
 static int lt__wal_hook(void *arg, sqlite3 *db, const char *name, int pages)
@@ -824,6 +893,31 @@ int lt_store_checkpoint(struct lt_store *s)
 {
     int rc = sqlite3_wal_checkpoint_v2(s->db, NULL, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
     return rc == SQLITE_OK || rc == SQLITE_BUSY ? 0 : lt__dberr(s, "checkpoint");
+}
+
+int lt_store_data_gen(struct lt_store *s, int64_t *n)
+{
+    if (!s || !n)
+        return LT_EINVAL;
+    sqlite3_stmt *q = lt__stmt(s, ST_GEN_GET);
+    if (!q)
+        return LT_ESTORE;
+    int rc = 0;
+    if (sqlite3_step(q) == SQLITE_ROW)
+        *n = sqlite3_column_int64(q, 0);
+    else
+        rc = lt__dberr(s, "read the data generation");
+    sqlite3_reset(q);
+    return rc;
+}
+
+void lt_store_end_reads(struct lt_store *s)
+{
+    if (!s)
+        return;
+    for (sqlite3_stmt *q = sqlite3_next_stmt(s->db, NULL); q; q = sqlite3_next_stmt(s->db, q))
+        if (sqlite3_stmt_busy(q))
+            sqlite3_reset(q);
 }
 
 /* ---- sites ----------------------------------------------------------------------------------- */
@@ -923,14 +1017,20 @@ int lt_store_site_put(struct lt_store *s, const struct lt_site *site, bool *chan
         sqlite3_bind_null(q, 10);
     else
         sqlite3_bind_int(q, 10, norm.valid_to);
-    if (sqlite3_step(q) != SQLITE_DONE) {
-        rc = lt__dberr(s, "put site");
+    bool own;
+    rc = lt__gen_begin(s, &own);
+    if (rc) {
         sqlite3_reset(q);
         return rc;
     }
+    rc = sqlite3_step(q) == SQLITE_DONE ? 0 : lt__dberr(s, "put site");
     sqlite3_reset(q);
+    int64_t rowid = sqlite3_last_insert_rowid(s->db);
+    rc = lt__gen_end(s, own, true, rc);
+    if (rc)
+        return rc;
     if (!exists) {
-        rc = lt__cache_put(s, norm.code, sqlite3_last_insert_rowid(s->db));
+        rc = lt__cache_put(s, norm.code, rowid);
         if (rc)
             return rc;
     }
@@ -1024,13 +1124,19 @@ int lt_store_put_hourly(struct lt_store *s, const char *site, int factor, int64_
     lt__bind_double_or_null(q, 4, value);
     if (flag)
         sqlite3_bind_text(q, 5, flag, -1, SQLITE_STATIC);
-    if (sqlite3_step(q) != SQLITE_DONE) {
-        rc = lt__dberr(s, "store hourly value");
+    bool own;
+    rc = lt__gen_begin(s, &own);
+    if (rc) {
         sqlite3_reset(q);
         return rc;
     }
+    rc = sqlite3_step(q) == SQLITE_DONE ? 0 : lt__dberr(s, "store hourly value");
     sqlite3_reset(q);
-    if (sqlite3_changes(s->db) == 1) {
+    bool inserted = !rc && sqlite3_changes(s->db) == 1;
+    rc = lt__gen_end(s, own, inserted, rc);
+    if (rc)
+        return rc;
+    if (inserted) {
         *res = LT_PUT_INSERTED;
         return 0;
     }
@@ -1216,15 +1322,19 @@ int lt_store_correct(struct lt_store *s, const char *site, int factor, int64_t t
     sqlite3_bind_text(q, 6, who, -1, SQLITE_STATIC);
     sqlite3_bind_int64(q, 7, at);
     sqlite3_bind_text(q, 8, why, -1, SQLITE_STATIC);
-    if (sqlite3_step(q) != SQLITE_DONE) {
-        rc = lt__dberr(s, "record correction");
+    bool own;
+    rc = lt__gen_begin(s, &own);
+    if (rc) {
         sqlite3_reset(q);
         return rc;
     }
+    rc = sqlite3_step(q) == SQLITE_DONE ? 0 : lt__dberr(s, "record correction");
     sqlite3_reset(q);
-    if (id)
-        *id = sqlite3_last_insert_rowid(s->db);
-    return 0;
+    int64_t rowid = sqlite3_last_insert_rowid(s->db);
+    rc = lt__gen_end(s, own, true, rc);
+    if (!rc && id)
+        *id = rowid;
+    return rc;
 }
 
 int lt_store_corrections(struct lt_store *s, const char *site, struct lt_correction **out, int *n)
@@ -1307,9 +1417,15 @@ int lt_store_dust_set(struct lt_store *s, const char *area, int32_t day, bool on
         return LT_ESTORE;
     sqlite3_bind_text(q, 1, key, -1, SQLITE_STATIC);
     sqlite3_bind_int(q, 2, day);
-    int rc = sqlite3_step(q) == SQLITE_DONE ? 0 : lt__dberr(s, "set dust day");
+    bool own;
+    int rc = lt__gen_begin(s, &own);
+    if (rc) {
+        sqlite3_reset(q);
+        return rc;
+    }
+    rc = sqlite3_step(q) == SQLITE_DONE ? 0 : lt__dberr(s, "set dust day");
     sqlite3_reset(q);
-    return rc;
+    return lt__gen_end(s, own, !rc && sqlite3_changes(s->db) > 0, rc);
 }
 
 int lt_store_dust_get(struct lt_store *s, const char *area, int32_t day, bool *on)

@@ -220,8 +220,9 @@ static void test_migration_v4(void **state)
     lt_store_close(s);
     sqlite3 *db = raw_db();
     assert_int_equal(sqlite3_exec(db,
-                                  "DROP TABLE sessions; DROP TABLE users; DROP TABLE audit_log; "
-                                  "DELETE FROM schema_version WHERE version = 5",
+                                  "DROP TABLE data_gen; DROP TABLE sessions; DROP TABLE users; "
+                                  "DROP TABLE audit_log; DELETE FROM schema_version WHERE version "
+                                  ">= 5",
                                   NULL, NULL, NULL),
                      SQLITE_OK);
     assert_int_equal(query_int(db, "SELECT max(version) FROM schema_version"), 4);
@@ -236,7 +237,7 @@ static void test_migration_v4(void **state)
     assert_int_equal(lt_store_user_add(s, &u, NULL), 0);
     lt_store_close(s);
     db = raw_db();
-    assert_int_equal(query_int(db, "SELECT max(version) FROM schema_version"), 5);
+    assert_int_equal(query_int(db, "SELECT max(version) FROM schema_version"), 6);
     assert_int_equal(query_int(db, "SELECT count(*) FROM sqlite_master WHERE name IN "
                                    "('users', 'sessions', 'audit_log', 'audit_log_no_update', "
                                    "'audit_log_no_delete')"),

@@ -641,8 +641,8 @@ static void test_migration(void **state)
     lt_store_close(s);
 
     db = raw_db();
-    assert_int_equal(query_int(db, "SELECT max(version) FROM schema_version"), 5);
-    assert_int_equal(query_int(db, "SELECT count(*) FROM schema_version"), 5);
+    assert_int_equal(query_int(db, "SELECT max(version) FROM schema_version"), 6);
+    assert_int_equal(query_int(db, "SELECT count(*) FROM schema_version"), 6);
     assert_int_equal(query_int(db, "SELECT count(*) FROM hourly"), 1);
     assert_int_not_equal(exec(db, "DELETE FROM raw_frames"), SQLITE_OK);
     sqlite3_close(db);
@@ -653,20 +653,20 @@ static void test_migration(void **state)
     assert_int_equal(lt_store_device_get(s, "AIR001", &got), 0);
     lt_store_close(s);
     db = raw_db();
-    assert_int_equal(query_int(db, "SELECT count(*) FROM schema_version"), 5);
+    assert_int_equal(query_int(db, "SELECT count(*) FROM schema_version"), 6);
     /* A database from a newer lantian is refused, not touched. */
-    assert_int_equal(exec(db, "INSERT INTO schema_version VALUES (6)"), SQLITE_OK);
+    assert_int_equal(exec(db, "INSERT INTO schema_version VALUES (7)"), SQLITE_OK);
     sqlite3_close(db);
     s = NULL;
     assert_int_equal(lt_store_open(&s, dbpath, &d), LT_ESTORE);
     assert_null(s);
-    assert_non_null(strstr(d.msg, "version 6"));
+    assert_non_null(strstr(d.msg, "version 7"));
 
-    /* A new database gets version 5 directly. */
+    /* A new database gets version 6 directly. */
     s = fresh("new");
     lt_store_close(s);
     db = raw_db();
-    assert_int_equal(query_int(db, "SELECT max(version) FROM schema_version"), 5);
+    assert_int_equal(query_int(db, "SELECT max(version) FROM schema_version"), 6);
     assert_int_equal(query_int(db, "SELECT count(*) FROM pragma_table_info('devices') "
                                    "WHERE name = 'source_type'"),
                      1);
@@ -698,7 +698,8 @@ static void test_migration_v2(void **state)
     struct lt_store *s = fresh("v2");
     lt_store_close(s);
     sqlite3 *db = raw_db();
-    assert_int_equal(exec(db, "DROP TABLE sessions; DROP TABLE users; DROP TABLE audit_log; "
+    assert_int_equal(exec(db, "DROP TABLE data_gen; DROP TABLE sessions; DROP TABLE users; "
+                              "DROP TABLE audit_log; "
                               "DROP TABLE device_factors; DROP TABLE devices; "
                               "DELETE FROM schema_version WHERE version >= 3; "
                               "CREATE TABLE device_factors (mn TEXT NOT NULL REFERENCES "
@@ -732,8 +733,8 @@ static void test_migration_v2(void **state)
     lt_store_close(s);
 
     db = raw_db();
-    assert_int_equal(query_int(db, "SELECT max(version) FROM schema_version"), 5);
-    assert_int_equal(query_int(db, "SELECT count(*) FROM schema_version"), 5);
+    assert_int_equal(query_int(db, "SELECT max(version) FROM schema_version"), 6);
+    assert_int_equal(query_int(db, "SELECT count(*) FROM schema_version"), 6);
     sqlite3_close(db);
     assert_int_equal(lt_store_open(&s, dbpath, &d), 0);
     assert_int_equal(lt_store_device_get(s, "OLDCEMS", &got), 0);
@@ -768,9 +769,9 @@ static void test_migration_v3(void **state)
     struct lt_store *s = fresh("v3");
     lt_store_close(s);
     sqlite3 *db = raw_db();
-    assert_int_equal(exec(db,
-                          "DROP TABLE sessions; DROP TABLE users; DROP TABLE audit_log; "
-                          "DROP TABLE dev_values; DELETE FROM schema_version WHERE version >= 4"),
+    assert_int_equal(exec(db, "DROP TABLE data_gen; DROP TABLE sessions; DROP TABLE users; "
+                              "DROP TABLE audit_log; DROP TABLE dev_values; "
+                              "DELETE FROM schema_version WHERE version >= 4"),
                      SQLITE_OK);
     assert_int_equal(exec(db, v3_values_sql), SQLITE_OK);
     assert_int_equal(query_int(db, "SELECT max(version) FROM schema_version"), 3);
@@ -813,8 +814,8 @@ static void test_migration_v3(void **state)
     lt_store_close(s);
 
     db = raw_db();
-    assert_int_equal(query_int(db, "SELECT max(version) FROM schema_version"), 5);
-    assert_int_equal(query_int(db, "SELECT count(*) FROM schema_version"), 5);
+    assert_int_equal(query_int(db, "SELECT max(version) FROM schema_version"), 6);
+    assert_int_equal(query_int(db, "SELECT count(*) FROM schema_version"), 6);
     assert_int_equal(query_int(db, "SELECT count(*) FROM dev_values"), 4);
     assert_int_equal(query_int(db, "SELECT raw_id FROM dev_values WHERE mn = 'MNA' AND cn = 2061"),
                      8);
