@@ -14,6 +14,7 @@
 
 #include <microhttpd.h>
 
+#include "http/cache.h"
 #include "http/http_internal.h"
 #include "lantian/util.h"
 
@@ -32,7 +33,8 @@ struct lt_http {
     struct lt_store **stores;
     bool *busy;
     struct lt_http_counters counters;
-    char *web; /* the dashboard's files (static.c), or NULL */
+    char *web;               /* the dashboard's files (static.c), or NULL */
+    struct lt__cache *cache; /* the answer cache (cache.h), or NULL when disabled */
 };
 
 /* ---- the capped body ----------------------------------------------------------------------- */
@@ -290,40 +292,51 @@ int lt__page_out(struct lt__req *q, const struct lt_table *t, int limit, int off
 
 /* ---- the router ---------------------------------------------------------------------------- */
 
+/* Which answers the cache keeps (cache.h): those that depend only on the request, the user's
+ * scope and the store's data (LT__C_DATA), and those that also read the clock hour (LT__C_HOUR:
+ * the hour is part of their key). Devices, quarantine, exceedances, corrections, the audit log and
+ * the session's own answers are always computed. */
+enum { LT__C_NO = 0, LT__C_DATA, LT__C_HOUR };
+
 struct lt__route {
     const char *pattern; /* "/api/sites/{}": {} is one path segment, a parameter */
     int (*fn)(struct lt__req *q);
     bool store;          /* needs a store handle */
     const char *allowed; /* query parameters besides format */
+    int cache;           /* LT__C_* */
 };
 
 static const struct lt__route lt__routes[] = {
-    {"/api/health", lt__api_health, false, " "},
-    {"/api/sites", lt__api_sites, true, " city province county limit offset "},
-    {"/api/sites/{}", lt__api_site, true, " "},
-    {"/api/aqi/latest", lt__api_aqi_latest, true, " city province level at limit offset "},
-    {"/api/aqi/hourly", lt__api_aqi_hourly, true, " site city county from to limit offset "},
-    {"/api/aqi/daily", lt__api_aqi_daily, true, " site city county from to limit offset "},
-    {"/api/stats", lt__api_stats, true, " site city county period "},
-    {"/api/rank", lt__api_rank, true, " level province period by limit offset "},
+    {"/api/health", lt__api_health, false, " ", LT__C_NO},
+    {"/api/sites", lt__api_sites, true, " city province county limit offset ", LT__C_DATA},
+    {"/api/sites/{}", lt__api_site, true, " ", LT__C_HOUR},
+    {"/api/aqi/latest", lt__api_aqi_latest, true, " city province level at limit offset ",
+     LT__C_HOUR},
+    {"/api/aqi/hourly", lt__api_aqi_hourly, true, " site city county from to limit offset ",
+     LT__C_DATA},
+    {"/api/aqi/daily", lt__api_aqi_daily, true, " site city county from to limit offset ",
+     LT__C_DATA},
+    {"/api/stats", lt__api_stats, true, " site city county period ", LT__C_DATA},
+    {"/api/rank", lt__api_rank, true, " level province period by limit offset ", LT__C_DATA},
     {"/api/targets", lt__api_targets, true,
-     " city county year as_of config pm25 pm10 good_ratio good_days heavy_ratio index ruleset "},
-    {"/api/devices", lt__api_devices, true, " limit offset "},
-    {"/api/devices/{}/health", lt__api_device_health, true, " from to limit offset "},
-    {"/api/quarantine", lt__api_quarantine, true, " limit offset "},
-    {"/api/exceedances", lt__api_exceedances, true, " mn limit offset "},
-    {"/api/corrections", lt__api_corrections, true, " site limit offset "},
-    {"/api/me", lt__api_me, true, " "},
-    {"/api/audit", lt__api_audit, true, " limit offset "},
+     " city county year as_of config pm25 pm10 good_ratio good_days heavy_ratio index ruleset ",
+     LT__C_DATA},
+    {"/api/devices", lt__api_devices, true, " limit offset ", LT__C_NO},
+    {"/api/devices/{}/health", lt__api_device_health, true, " from to limit offset ", LT__C_NO},
+    {"/api/quarantine", lt__api_quarantine, true, " limit offset ", LT__C_NO},
+    {"/api/exceedances", lt__api_exceedances, true, " mn limit offset ", LT__C_NO},
+    {"/api/corrections", lt__api_corrections, true, " site limit offset ", LT__C_NO},
+    {"/api/me", lt__api_me, true, " ", LT__C_NO},
+    {"/api/audit", lt__api_audit, true, " limit offset ", LT__C_NO},
 };
 
 /* Routes answered to POST (api_auth.c): JSON bodies, no query parameters. */
 static const struct lt__route lt__post_routes[] = {
-    {"/api/login", lt__api_login, true, " "},
-    {"/api/logout", lt__api_logout, true, " "},
-    {"/api/corrections", lt__api_correct, true, " "},
-    {"/api/quarantine/{}/adopt", lt__api_adopt, true, " "},
-    {"/api/dust", lt__api_dust, true, " "},
+    {"/api/login", lt__api_login, true, " ", LT__C_NO},
+    {"/api/logout", lt__api_logout, true, " ", LT__C_NO},
+    {"/api/corrections", lt__api_correct, true, " ", LT__C_NO},
+    {"/api/quarantine/{}/adopt", lt__api_adopt, true, " ", LT__C_NO},
+    {"/api/dust", lt__api_dust, true, " ", LT__C_NO},
 };
 
 /* Match path against a pattern, capturing {} segments into pp. */
@@ -384,6 +397,7 @@ static int lt__store_take(struct lt_http *h, struct lt_store **st)
         return rc;
     }
     *st = h->stores[slot];
+    lt_store_end_reads(*st); /* every request reads the data as committed now */
     return 0;
 }
 
@@ -504,6 +518,116 @@ static enum MHD_Result lt__send_error(struct MHD_Connection *c, const struct lt_
                     q->status == 405);
 }
 
+/* ---- the answer cache ---------------------------------------------------------------------- */
+
+static void lt__answer_release(void *cls)
+{
+    lt__answer_unref(cls);
+}
+
+/* Send a finished answer (its body shared, not copied); the caller's reference goes with it. */
+static enum MHD_Result lt__send_answer(struct MHD_Connection *c, struct lt__answer *a, bool hit)
+{
+    struct MHD_Response *r = MHD_create_response_from_buffer_with_free_callback_cls(
+        a->len, a->len ? a->body : NULL, lt__answer_release, a);
+    if (!r) {
+        lt__answer_unref(a);
+        return MHD_NO;
+    }
+    MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE,
+                            a->csv ? "text/csv; charset=utf-8" : "application/json; charset=utf-8");
+    MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
+    MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
+    MHD_add_response_header(r, "X-Lantian-Cache", hit ? "hit" : "miss");
+    enum MHD_Result ret = MHD_queue_response(c, MHD_HTTP_OK, r);
+    MHD_destroy_response(r);
+    return ret;
+}
+
+/* The store's data generation now (lt_store_data_gen), read with the request's own handle
+ * before its answer is computed; false when it cannot be read (the request is then answered
+ * without the cache). */
+static bool lt__data_gen(struct lt__req *q, int64_t *gen)
+{
+    int rc = q->st ? lt_store_data_gen(q->st, gen) : LT_EINVAL;
+    if (rc)
+        fprintf(stderr, "lantian http: %s (answering without the cache)\n", lt_store_errmsg(q->st));
+    return rc == 0;
+}
+
+struct lt__kv {
+    const char *k, *v;
+    size_t kn, vn;
+};
+struct lt__kvs {
+    int n;
+    struct lt__kv kv[32]; /* lt__arg_iter allows at most 32 parameters */
+};
+
+static enum MHD_Result lt__kv_iter(void *cls, enum MHD_ValueKind kind, const char *key,
+                                   size_t key_size, const char *value, size_t value_size)
+{
+    struct lt__kvs *a = cls;
+    (void)kind;
+    if (a->n == (int)(sizeof(a->kv) / sizeof(a->kv[0])))
+        return MHD_NO;
+    a->kv[a->n++] = (struct lt__kv){key, value ? value : "", key_size, value ? value_size : 0};
+    return MHD_YES;
+}
+
+static int lt__kv_cmp(const void *x, const void *y)
+{
+    const struct lt__kv *a = x, *b = y;
+    size_t n = a->kn < b->kn ? a->kn : b->kn;
+    int c = memcmp(a->k, b->k, n);
+    return c ? c : (a->kn > b->kn) - (a->kn < b->kn);
+}
+
+static bool lt__key_add(char *buf, size_t cap, size_t *len, const char *p, size_t n)
+{
+    if (n + 1 > cap - *len)
+        return false;
+    memcpy(buf + *len, p, n);
+    buf[*len + n] = '\0'; /* NUL separates the fields (they hold no NUL: lt__arg_iter) */
+    *len += n + 1;
+    return true;
+}
+
+/* The cache key of a request: the path, every query parameter (decoded, sorted by name: their
+ * order does not change the answer), the user's role and scope when the request is
+ * authenticated (public answers are the same for everyone), and the clock hour for routes that
+ * read the clock. 0 when it does not fit (then the request is not cached). */
+static size_t lt__cache_key(struct lt__req *q, const struct lt__route *rt, const char *url,
+                            char *buf, size_t cap)
+{
+    struct lt__kvs a = {0};
+    size_t len = 0;
+    bool ok = true;
+    if (MHD_get_connection_values_n((struct MHD_Connection *)q->conn, MHD_GET_ARGUMENT_KIND,
+                                    lt__kv_iter, &a) < 0)
+        return 0;
+    qsort(a.kv, (size_t)a.n, sizeof(a.kv[0]), lt__kv_cmp);
+    ok = lt__key_add(buf, cap, &len, url, strlen(url));
+    for (int i = 0; ok && i < a.n; i++)
+        ok = lt__key_add(buf, cap, &len, a.kv[i].k, a.kv[i].kn) &&
+             lt__key_add(buf, cap, &len, a.kv[i].v, a.kv[i].vn);
+    if (q->authed) {
+        const struct lt_user *u = &q->user;
+        ok = ok && lt__key_add(buf, cap, &len, "\x01user", 5) &&
+             lt__key_add(buf, cap, &len, u->role, strlen(u->role)) &&
+             lt__key_add(buf, cap, &len, u->province, strlen(u->province)) &&
+             lt__key_add(buf, cap, &len, u->city, strlen(u->city)) &&
+             lt__key_add(buf, cap, &len, u->county, strlen(u->county)) &&
+             lt__key_add(buf, cap, &len, u->township, strlen(u->township));
+    }
+    if (rt->cache == LT__C_HOUR) {
+        char hb[32];
+        int n = snprintf(hb, sizeof hb, "\x02hour %lld", (long long)lt__this_hour());
+        ok = ok && lt__key_add(buf, cap, &len, hb, (size_t)n);
+    }
+    return ok ? len : 0;
+}
+
 static void lt__count(struct lt_http *h, int status)
 {
     pthread_mutex_lock(&h->mu);
@@ -518,10 +642,14 @@ static void lt__count(struct lt_http *h, int status)
 }
 
 #define LT__DONE ((void *)(uintptr_t)UINTPTR_MAX)
+/* Added to the request target's length + 1 once the headers of a request without a body to
+ * collect (GET, HEAD, ...) have been seen: it is answered on the next call. */
+#define LT__SEEN 8192u
 
 /* The body of a POST being received. *con_cls holds either the request target's length + 1
- * (lt__uri_log: at most LT__HTTP_URI_MAX + 2), LT__DONE, or a pointer to this (always above
- * both ranges: malloc never returns the first pages). Freed by lt__completed. */
+ * (lt__uri_log: at most LT__HTTP_URI_MAX + 2), that plus LT__SEEN, LT__DONE, or a pointer to
+ * this (always above these ranges: malloc never returns the first pages). Freed by
+ * lt__completed. */
 struct lt__post {
     size_t uri_len;
     bool done, over;
@@ -529,9 +657,18 @@ struct lt__post {
     char buf[LT__HTTP_REQ_BODY_MAX + 1];
 };
 
+/* The request announces a body (Content-Length other than 0, or Transfer-Encoding). */
+static bool lt__has_body(struct MHD_Connection *c)
+{
+    const char *cl =
+        MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
+    return (cl && strcmp(cl, "0") != 0) ||
+           MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_TRANSFER_ENCODING);
+}
+
 static bool lt__is_post(void *p)
 {
-    return p != LT__DONE && (uintptr_t)p > LT__HTTP_URI_MAX + 2;
+    return p != LT__DONE && (uintptr_t)p > LT__SEEN + LT__HTTP_URI_MAX + 2;
 }
 
 static void lt__completed(void *cls, struct MHD_Connection *c, void **con_cls,
@@ -562,6 +699,16 @@ static enum MHD_Result lt__handle(void *cls, struct MHD_Connection *c, const cha
         *upload_size = 0;
         return MHD_YES;
     }
+    if (!pb && strcmp(method, MHD_HTTP_METHOD_POST) != 0 &&
+        (uintptr_t)*con_cls <= LT__HTTP_URI_MAX + 2 && !lt__has_body(c)) {
+        /* First call of a request without a body: only its headers are in. Answered now, the
+         * connection would be closed after the answer (libmicrohttpd has not seen the end of the
+         * request yet); answered on the next call, it is kept alive for the next request. A GET
+         * that comes with a body is answered at once (its body is not read, the connection is
+         * closed). */
+        *con_cls = (void *)((uintptr_t)*con_cls + LT__SEEN);
+        return MHD_YES;
+    }
     if (!pb && !strcmp(method, MHD_HTTP_METHOD_POST)) {
         /* First call of a POST: collect the body (up to the cap) before answering. */
         pb = malloc(sizeof(*pb));
@@ -585,6 +732,8 @@ static enum MHD_Result lt__handle(void *cls, struct MHD_Connection *c, const cha
         return MHD_YES;
     }
     size_t uri_len = pb ? pb->uri_len + 1 : (size_t)(uintptr_t)*con_cls;
+    if (!pb && uri_len > LT__SEEN)
+        uri_len -= LT__SEEN;
     uri_len = uri_len ? uri_len - 1 : 0;
     if (pb) {
         pb->done = true;
@@ -678,6 +827,25 @@ static enum MHD_Result lt__handle(void *cls, struct MHD_Connection *c, const cha
     }
     if (!status)
         status = lt__auth_gate(&q, rt->pattern, post);
+    /* The cache: after the gate (every request is authenticated, whatever is cached), keyed by
+     * the request and the user's scope, valid for the data generation read before computing. */
+    char key[LT__HTTP_URI_MAX + 1024];
+    size_t klen = 0;
+    int64_t ver = 0;
+    if (!status && !post && h->cache && rt->cache != LT__C_NO &&
+        (klen = lt__cache_key(&q, rt, url, key, sizeof key)) > 0 && lt__data_gen(&q, &ver)) {
+        struct lt__answer *hit = lt__cache_get(h->cache, key, klen, (uint64_t)ver);
+        if (hit) {
+            if (q.st)
+                lt__store_give(h, q.st);
+            fclose(q.out);
+            free(b.buf);
+            lt__count(h, 200);
+            return lt__send_answer(c, hit, true);
+        }
+    } else {
+        klen = 0;
+    }
     if (!status)
         status = rt->fn(&q);
     if (q.st)
@@ -695,6 +863,13 @@ static enum MHD_Result lt__handle(void *cls, struct MHD_Connection *c, const cha
         goto error;
     }
     lt__count(h, 200);
+    if (klen && q.status == 200) {
+        struct lt__answer *a = lt__answer_new(b.buf, b.len, q.fmt == LT_FMT_CSV);
+        if (a) {
+            lt__cache_put(h->cache, key, klen, (uint64_t)ver, a);
+            return lt__send_answer(c, a, false);
+        }
+    }
     ret = lt__send(
         c, q.status == 201 ? 201 : 200, b.buf, b.len,
         q.fmt == LT_FMT_CSV ? "text/csv; charset=utf-8" : "application/json; charset=utf-8", false);
@@ -727,6 +902,7 @@ void lt_http_opts_defaults(struct lt_http_opts *o)
     o->threads = 4;
     o->max_connections = 256;
     o->timeout_s = 30;
+    o->cache_mb = 64;
 }
 
 /* "HOST:PORT" or "[V6]:PORT" with a numeric host. */
@@ -779,6 +955,7 @@ static void lt__free(struct lt_http *h)
     free(h->targets);
     free(h->db);
     free(h->web);
+    lt__cache_free(h->cache);
     pthread_mutex_destroy(&h->mu);
     pthread_cond_destroy(&h->cv);
     free(h);
@@ -790,8 +967,9 @@ int lt_http_start(struct lt_http **out, const struct lt_http_opts *o, int *port,
     bool v6 = false;
     *out = NULL;
     if (!o->db || !o->rules || o->threads < 1 || o->threads > 64 || o->max_connections < 1 ||
-        o->timeout_s < 1) {
-        snprintf(err, errcap, "HTTP options out of range (threads 1..64, connections >= 1)");
+        o->timeout_s < 1 || o->cache_mb < 0 || o->cache_mb > 65536) {
+        snprintf(err, errcap,
+                 "HTTP options out of range (threads 1..64, connections >= 1, cache 0..65536 MiB)");
         return LT_EINVAL;
     }
     struct lt_http *h = calloc(1, sizeof(*h));
@@ -836,6 +1014,10 @@ int lt_http_start(struct lt_http **out, const struct lt_http_opts *o, int *port,
     if (rc) {
         snprintf(err, errcap, "cannot open the store %s: %s", h->db, d.msg);
         h->stores[0] = NULL;
+        goto fail;
+    }
+    if (o->cache_mb > 0 && (rc = lt__cache_new(&h->cache, (size_t)o->cache_mb << 20)) != 0) {
+        snprintf(err, errcap, "cannot set up the answer cache: out of memory");
         goto fail;
     }
     /* The daemon's threads inherit the signal mask: block everything while they are created, so
@@ -884,4 +1066,12 @@ void lt_http_get_counters(struct lt_http *h, struct lt_http_counters *c)
     pthread_mutex_lock(&h->mu);
     *c = h->counters;
     pthread_mutex_unlock(&h->mu);
+    if (h->cache) {
+        struct lt__cache_stats cs;
+        lt__cache_stats(h->cache, &cs);
+        c->cache_hits = cs.hits;
+        c->cache_misses = cs.misses;
+        c->cache_stale = cs.stale;
+        c->cache_bytes = cs.bytes;
+    }
 }
