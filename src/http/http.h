@@ -2,9 +2,9 @@
  * answer, served by `lantian api` alone or inside `lantian serve` next to the ingest server.
  *
  * Threads: libmicrohttpd runs its own polling threads (a thread pool); each request is answered
- * on the thread that read it. Store handles are not thread-safe, so the server keeps a pool of
- * handles (one per worker thread, opened on first use) behind a mutex: a request takes a handle,
- * answers, and gives it back. Rules and targets are loaded once, before start, and only read.
+ * on the thread that read it. Store handles are not thread-safe, so each worker thread keeps a
+ * handle of its own (opened on its first request). Rules and targets are loaded once, before
+ * start, and only read.
  * lt_http_start and lt_http_stop are called from one thread (the command's main thread).
  *
  * Answers of the data endpoints are kept in an in-memory cache (cache.h) keyed by the request and

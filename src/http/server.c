@@ -1,11 +1,12 @@
 /* lantian — the HTTP API server: libmicrohttpd daemon, router, per-request capped body, store
- * handle pool, parameter checks and the uniform error answer. Endpoints live in api_*.c. */
+ * handles per thread, parameter checks and the uniform error answer. Endpoints live in api_*.c. */
 #define _GNU_SOURCE /* fopencookie: a FILE whose writes go into a capped buffer */
 #include <errno.h>
 #include <netdb.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -26,13 +27,17 @@ struct lt_http {
     int ntargets;
     char targets_name[64];
     struct sockaddr_storage addr;
-    /* The store handle pool: one handle per worker thread, opened on first use. */
+    /* Store handles: one per worker thread, opened on its first request and kept by the thread
+     * (thread-specific under key: no lock per request); all of them listed in stores (under mu)
+     * for lt_http_stop. claimed[i]: stores[i] belongs to a thread (the handle opened at start
+     * goes to the first thread that needs one). */
+    pthread_key_t key;
+    bool key_made;
     pthread_mutex_t mu;
-    pthread_cond_t cv;
-    int nstores;
+    int nstores, capstores;
     struct lt_store **stores;
-    bool *busy;
-    struct lt_http_counters counters;
+    bool *claimed;
+    atomic_ullong n_requests, n_ok, n_client_errors, n_server_errors;
     char *web;               /* the dashboard's files (static.c), or NULL */
     struct lt__cache *cache; /* the answer cache (cache.h), or NULL when disabled */
 };
@@ -363,52 +368,61 @@ static bool lt__match(const char *pat, const char *path, char pp[2][LT__HTTP_PAT
     return !*pat && !*path;
 }
 
-/* ---- the store pool ------------------------------------------------------------------------ */
+/* ---- store handles, one per worker thread -------------------------------------------------- */
 
-static int lt__store_take(struct lt_http *h, struct lt_store **st)
+/* Add st to the list of handles, claimed or not. */
+static int lt__store_list(struct lt_http *h, struct lt_store *st, bool claimed)
 {
-    int rc = 0, slot = -1;
-    pthread_mutex_lock(&h->mu);
-    for (;;) {
-        for (int i = 0; i < h->nstores; i++)
-            if (!h->busy[i]) {
-                slot = i;
-                break;
-            }
-        if (slot >= 0)
-            break;
-        pthread_cond_wait(&h->cv, &h->mu);
+    if (h->nstores == h->capstores) {
+        int ncap = h->capstores ? h->capstores * 2 : 8;
+        struct lt_store **ns = realloc(h->stores, sizeof(*ns) * (size_t)ncap);
+        if (ns)
+            h->stores = ns;
+        bool *nc = ns ? realloc(h->claimed, sizeof(*nc) * (size_t)ncap) : NULL;
+        if (!nc)
+            return LT_ENOMEM;
+        h->claimed = nc;
+        h->capstores = ncap;
     }
-    h->busy[slot] = true;
-    pthread_mutex_unlock(&h->mu);
-    if (!h->stores[slot]) {
-        struct lt_diag d = {0};
-        rc = lt_store_open(&h->stores[slot], h->db, &d);
-        if (rc) {
-            fprintf(stderr, "lantian http: cannot open %s: %s\n", h->db, d.msg);
-            h->stores[slot] = NULL;
-        }
-    }
-    if (rc) {
-        pthread_mutex_lock(&h->mu);
-        h->busy[slot] = false;
-        pthread_cond_signal(&h->cv);
-        pthread_mutex_unlock(&h->mu);
-        return rc;
-    }
-    *st = h->stores[slot];
-    lt_store_end_reads(*st); /* every request reads the data as committed now */
+    h->stores[h->nstores] = st;
+    h->claimed[h->nstores++] = claimed;
     return 0;
 }
 
-static void lt__store_give(struct lt_http *h, struct lt_store *st)
+/* The calling thread's store handle: its own, kept from its first request on (libmicrohttpd
+ * answers a request on one of its pool threads, one request at a time per thread). */
+static int lt__store_take(struct lt_http *h, struct lt_store **st)
 {
-    pthread_mutex_lock(&h->mu);
-    for (int i = 0; i < h->nstores; i++)
-        if (h->stores[i] == st)
-            h->busy[i] = false;
-    pthread_cond_signal(&h->cv);
-    pthread_mutex_unlock(&h->mu);
+    *st = pthread_getspecific(h->key);
+    if (!*st) {
+        pthread_mutex_lock(&h->mu);
+        for (int i = 0; i < h->nstores && !*st; i++)
+            if (!h->claimed[i]) {
+                h->claimed[i] = true;
+                *st = h->stores[i];
+            }
+        pthread_mutex_unlock(&h->mu);
+        if (!*st) {
+            struct lt_diag d = {0};
+            int rc = lt_store_open(st, h->db, &d);
+            if (rc) {
+                fprintf(stderr, "lantian http: cannot open %s: %s\n", h->db, d.msg);
+                *st = NULL;
+                return rc;
+            }
+            pthread_mutex_lock(&h->mu);
+            rc = lt__store_list(h, *st, true);
+            pthread_mutex_unlock(&h->mu);
+            if (rc) {
+                lt_store_close(*st);
+                *st = NULL;
+                return rc;
+            }
+        }
+        pthread_setspecific(h->key, *st);
+    }
+    lt_store_end_reads(*st); /* every request reads the data as committed now */
+    return 0;
 }
 
 /* ---- answering ----------------------------------------------------------------------------- */
@@ -630,15 +644,11 @@ static size_t lt__cache_key(struct lt__req *q, const struct lt__route *rt, const
 
 static void lt__count(struct lt_http *h, int status)
 {
-    pthread_mutex_lock(&h->mu);
-    h->counters.requests++;
-    if (status < 400)
-        h->counters.ok++;
-    else if (status < 500)
-        h->counters.client_errors++;
-    else
-        h->counters.server_errors++;
-    pthread_mutex_unlock(&h->mu);
+    atomic_fetch_add_explicit(&h->n_requests, 1, memory_order_relaxed);
+    atomic_fetch_add_explicit(status < 400   ? &h->n_ok
+                              : status < 500 ? &h->n_client_errors
+                                             : &h->n_server_errors,
+                              1, memory_order_relaxed);
 }
 
 #define LT__DONE ((void *)(uintptr_t)UINTPTR_MAX)
@@ -804,11 +814,6 @@ static enum MHD_Result lt__handle(void *cls, struct MHD_Connection *c, const cha
         lt__fail(&q, 400, "bad_parameter", "format: '%.60s' is not json or csv", fmt);
         goto error;
     }
-    q.out = lt__body_open(&b, LT__HTTP_BODY_MAX);
-    if (!q.out) {
-        lt__fail(&q, 503, "out_of_memory", "the server is out of memory; try again later");
-        goto error;
-    }
     if (rt->store) {
         int rc = lt__store_take(h, &q.st);
         if (rc) {
@@ -836,22 +841,21 @@ static enum MHD_Result lt__handle(void *cls, struct MHD_Connection *c, const cha
         (klen = lt__cache_key(&q, rt, url, key, sizeof key)) > 0 && lt__data_gen(&q, &ver)) {
         struct lt__answer *hit = lt__cache_get(h->cache, key, klen, (uint64_t)ver);
         if (hit) {
-            if (q.st)
-                lt__store_give(h, q.st);
-            fclose(q.out);
-            free(b.buf);
             lt__count(h, 200);
             return lt__send_answer(c, hit, true);
         }
     } else {
         klen = 0;
     }
-    if (!status)
-        status = rt->fn(&q);
-    if (q.st)
-        lt__store_give(h, q.st);
+    if (!status) {
+        q.out = lt__body_open(&b, LT__HTTP_BODY_MAX);
+        status = q.out ? rt->fn(&q)
+                       : lt__fail(&q, 503, "out_of_memory",
+                                  "the server is out of memory; try again later");
+    }
     q.st = NULL;
-    fclose(q.out);
+    if (q.out)
+        fclose(q.out);
     q.out = NULL;
     if (status == 200 && b.over)
         status = lt__fail(&q, 400, "too_large",
@@ -949,15 +953,16 @@ static void lt__free(struct lt_http *h)
     if (!h)
         return;
     for (int i = 0; i < h->nstores; i++)
-        lt_store_close(h->stores ? h->stores[i] : NULL);
+        lt_store_close(h->stores[i]);
     free(h->stores);
-    free(h->busy);
+    free(h->claimed);
+    if (h->key_made)
+        pthread_key_delete(h->key);
     free(h->targets);
     free(h->db);
     free(h->web);
     lt__cache_free(h->cache);
     pthread_mutex_destroy(&h->mu);
-    pthread_cond_destroy(&h->cv);
     free(h);
 }
 
@@ -978,19 +983,24 @@ int lt_http_start(struct lt_http **out, const struct lt_http_opts *o, int *port,
         return LT_ENOMEM;
     }
     pthread_mutex_init(&h->mu, NULL);
-    pthread_cond_init(&h->cv, NULL);
+    atomic_init(&h->n_requests, 0);
+    atomic_init(&h->n_ok, 0);
+    atomic_init(&h->n_client_errors, 0);
+    atomic_init(&h->n_server_errors, 0);
     int rc = lt__parse_listen(o->listen, &h->addr, &v6, err, errcap);
     if (rc)
         goto fail;
     rc = LT_ENOMEM;
     h->db = malloc(strlen(o->db) + 1);
-    h->nstores = o->threads;
-    h->stores = calloc((size_t)h->nstores, sizeof(*h->stores));
-    h->busy = calloc((size_t)h->nstores, sizeof(*h->busy));
-    if (!h->db || !h->stores || !h->busy) {
+    if (!h->db) {
         snprintf(err, errcap, "out of memory");
         goto fail;
     }
+    if (pthread_key_create(&h->key, NULL) != 0) {
+        snprintf(err, errcap, "cannot create a thread key");
+        goto fail;
+    }
+    h->key_made = true;
     memcpy(h->db, o->db, strlen(o->db) + 1);
     if (o->web && !(h->web = strdup(o->web))) {
         snprintf(err, errcap, "out of memory");
@@ -1008,12 +1018,19 @@ int lt_http_start(struct lt_http **out, const struct lt_http_opts *o, int *port,
         snprintf(h->targets_name, sizeof(h->targets_name), "%s",
                  o->targets_name ? o->targets_name : "");
     }
-    /* One handle now, so that a store that cannot be opened stops the start, not a request. */
+    /* One handle now, so that a store that cannot be opened stops the start, not a request (the
+     * first worker thread that needs a handle takes it). */
     struct lt_diag d = {0};
-    rc = lt_store_open(&h->stores[0], h->db, &d);
+    struct lt_store *first = NULL;
+    rc = lt_store_open(&first, h->db, &d);
     if (rc) {
         snprintf(err, errcap, "cannot open the store %s: %s", h->db, d.msg);
-        h->stores[0] = NULL;
+        goto fail;
+    }
+    rc = lt__store_list(h, first, false);
+    if (rc) {
+        lt_store_close(first);
+        snprintf(err, errcap, "out of memory");
         goto fail;
     }
     if (o->cache_mb > 0 && (rc = lt__cache_new(&h->cache, (size_t)o->cache_mb << 20)) != 0) {
@@ -1063,9 +1080,11 @@ void lt_http_stop(struct lt_http *h)
 
 void lt_http_get_counters(struct lt_http *h, struct lt_http_counters *c)
 {
-    pthread_mutex_lock(&h->mu);
-    *c = h->counters;
-    pthread_mutex_unlock(&h->mu);
+    memset(c, 0, sizeof(*c));
+    c->requests = atomic_load(&h->n_requests);
+    c->ok = atomic_load(&h->n_ok);
+    c->client_errors = atomic_load(&h->n_client_errors);
+    c->server_errors = atomic_load(&h->n_server_errors);
     if (h->cache) {
         struct lt__cache_stats cs;
         lt__cache_stats(h->cache, &cs);
