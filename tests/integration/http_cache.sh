@@ -5,7 +5,8 @@
 # correction and a dust flag from the CLI, a correction through the API itself — so that the next
 # answer is computed again and equals the CLI's on the new data; commits of other data (a device,
 # a session) keep it. Also: answers differ per user scope, a logged-out token is refused even for
-# a cached answer, a burst of requests during an import leaves no stale answer behind, and
+# a cached answer, a burst of requests during an import leaves no stale answer behind, in
+# `lantian serve` an ingested real-time frame keeps the cache and an hourly frame retires it, and
 # --cache-mb 0 answers the same bytes without a cache.
 set -euo pipefail
 : "${LANTIAN:?}" "${LT_SHARED:?}" "${LT_SRC:?}" "${LT_TMP:?}"
@@ -223,6 +224,41 @@ python3 -c 'import json,sys; d = json.load(open(sys.argv[1])); assert d["hour"] 
 stop
 grep -q "answer cache: [0-9]* hits, [0-9]* computed, [0-9]* retired by new data" "$T/api.log" ||
     fail "the stop line does not report the cache"
+
+# ---- lantian serve: the ingest writer's commits ----------------------------------------------
+# A real-time frame (CN 2011: raw frame, device values, health) keeps the cache; an hourly frame
+# (CN 2061) of an air station stores an hourly value and retires it.
+seg() { # QN CN DATETIME PM25
+    printf 'QN=%s;ST=22;CN=%s;PW=123456;MN=AIR00000000009;Flag=5;CP=&&DataTime=%s;' "$1" "$2" "$3"
+    printf 'a34004-Avg=%s,a34004-Flag=N&&\n' "$4"
+}
+seg 20190125103001001 2011 20190125103000 61 >"$T/rt.txt"
+seg 20190125110501001 2061 20190125100000 55 >"$T/hour.txt"
+rm -f "$T/port" "$T/iport"
+"$LANTIAN" serve --db "$DB" --listen 127.0.0.1:0 --port-file "$T/iport" --http 127.0.0.1:0 \
+    --http-port-file "$T/port" --web none 2>"$T/api.log" &
+SPID=$!
+for _ in $(seq 100); do [ -s "$T/port" ] && [ -s "$T/iport" ] && break; sleep 0.1; done
+[ -s "$T/port" ] && [ -s "$T/iport" ] || fail "serve did not start"
+B="http://127.0.0.1:$(cat "$T/port")"
+TOK=$(login admin admin-password-1) || fail "login admin (serve)"
+PI="/api/aqi/hourly?site=1316A&from=2019-01-25&to=2019-01-25"
+get i1 "$PI" miss
+get i2 "$PI" hit
+"$LANTIAN" simulate --target "127.0.0.1:$(cat "$T/iport")" --frames "$T/rt.txt" >"$T/sim_rt.out"
+grep -q '^acked=1$' "$T/sim_rt.out" || { cat "$T/sim_rt.out" >&2; fail "real-time frame not acked"; }
+get i3 "$PI" hit
+"$LANTIAN" simulate --target "127.0.0.1:$(cat "$T/iport")" --frames "$T/hour.txt" >"$T/sim_h.out"
+grep -q '^acked=1$' "$T/sim_h.out" || { cat "$T/sim_h.out" >&2; fail "hourly frame not acked"; }
+get i4 "$PI" miss
+"$LANTIAN" aqi --db "$DB" --site 1316A --from 2019-01-25 --to 2019-01-25 --format json >"$T/cli_i4.json"
+same_items "$T/i4" "$T/cli_i4.json" "hourly after an ingested hourly frame"
+python3 - "$T/i4" <<'PY' || fail "the ingested value is not in the answer"
+import json, sys
+row = [r for r in json.load(open(sys.argv[1]))["items"] if r["time"] == "2019-01-25 11:00"][0]
+assert row["PM2.5"] == 55, row
+PY
+stop
 
 # ---- without a cache: the same bytes, no header ----------------------------------------------
 start --cache-mb 0
