@@ -39,9 +39,11 @@ struct lt_cli_http {
     const char *targets;   /* --targets FILE */
     long long threads;     /* --http-threads / --threads (0: default) */
     const char *web;       /* --web DIR: the dashboard's files (NULL: ./web/dist or the build's) */
+    long long cache_mb;    /* --http-cache-mb / --cache-mb (-1: default) */
 };
-/* Take argv[*i] when it is one of --http, --http-port-file, --rules, --targets, --http-threads:
- * 1 taken, 0 not one of them, -1 bad value (printed). */
+/* Take argv[*i] when it is one of --http, --http-port-file, --rules, --targets, --http-threads,
+ * --http-cache-mb, --web: 1 taken, 0 not one of them, -1 bad value (printed). Set cache_mb to -1
+ * before the first call. */
 int lt_cli_http_opt(const char *cmd, int argc, char **argv, int *i, struct lt_cli_http *h);
 /* Load the rules and targets, start the API on db, print its URL, write the port file. Prints
  * errors; returns 0 or -1. */

@@ -2,7 +2,7 @@
  * shares with it.
  *
  *   lantian api --db PATH [--http 127.0.0.1:8080] [--port-file FILE] [--rules FILE]
- *               [--targets FILE] [--threads N]
+ *               [--targets FILE] [--threads N] [--cache-mb N]
  *
  * SIGINT/SIGTERM: stop accepting, finish the requests being answered, exit 0.
  */
@@ -24,7 +24,7 @@ static void lt__api_usage(FILE *f)
 {
     fputs(
         "usage: lantian api --db PATH [--http ADDR:PORT] [--port-file FILE] [--rules FILE]\n"
-        "                   [--targets FILE] [--threads N]\n"
+        "                   [--targets FILE] [--threads N] [--cache-mb N]\n"
         "Serves the HTTP API (docs/API.md) on the store: sites, real-time AQI, AQI series,\n"
         "statistics, rankings, targets, devices, quarantine, exceedances, corrections, and, for\n"
         "users with a session, the audited writes (corrections, dust days, site, device and\n"
@@ -40,6 +40,8 @@ static void lt__api_usage(FILE *f)
         "                    also the fallback when the store has no target (lantian target\n"
         "                    import stores a file's targets)\n"
         "  --threads N       worker threads, each with its own store handle (default 4)\n"
+        "  --cache-mb N      memory for answers kept until the store's data change\n"
+        "                    (default 64; 0: compute every answer)\n"
         "  --web DIR         the dashboard's files, served at / (default ./web/dist, else the\n"
         "                    source tree's web/dist; 'none': API only; scripts/build-web.sh)\n"
         "SIGINT/SIGTERM stop the server; exit status 0, or 2 for a bad command line, store or\n"
@@ -49,8 +51,8 @@ static void lt__api_usage(FILE *f)
 
 int lt_cli_http_opt(const char *cmd, int argc, char **argv, int *i, struct lt_cli_http *h)
 {
-    static const char *const names[] = {"--http", "--http-port-file", "--rules", "--targets",
-                                        "--http-threads"};
+    static const char *const names[] = {"--http",    "--http-port-file", "--rules",
+                                        "--targets", "--http-threads",   "--http-cache-mb"};
     const char *v;
     int wr = lt_cli_opt(cmd, argc, argv, i, "--web", &v);
     if (wr != 0) {
@@ -77,6 +79,12 @@ int lt_cli_http_opt(const char *cmd, int argc, char **argv, int *i, struct lt_cl
             break;
         case 3:
             h->targets = v;
+            break;
+        case 5:
+            if (lt_parse_int(lt_str_of(v), 0, 65536, &h->cache_mb)) {
+                lt_cli_err(cmd, "%s '%s' is not a size in MiB (0 .. 65536)", names[k], v);
+                return -1;
+            }
             break;
         default:
             if (lt_parse_int(lt_str_of(v), 1, 64, &h->threads)) {
@@ -136,6 +144,8 @@ int lt_cli_http_start(const char *cmd, struct lt_cli_http *h, const char *db, st
         o.listen = h->listen;
     if (h->threads)
         o.threads = (int)h->threads;
+    if (h->cache_mb >= 0)
+        o.cache_mb = (int)h->cache_mb;
     o.db = db;
     o.rules = &rules;
     o.targets = targets;
@@ -198,14 +208,16 @@ void lt_cli_http_report(const char *cmd, struct lt_http *h)
     lt_http_get_counters(h, &c);
     fprintf(stderr,
             "lantian %s: HTTP API stopped: %llu requests (%llu answered, %llu client errors, "
-            "%llu server errors)\n",
-            cmd, c.requests, c.ok, c.client_errors, c.server_errors);
+            "%llu server errors); answer cache: %llu hits, %llu computed, %llu retired by new "
+            "data, %.1f MiB held\n",
+            cmd, c.requests, c.ok, c.client_errors, c.server_errors, c.cache_hits, c.cache_misses,
+            c.cache_stale, (double)c.cache_bytes / (1 << 20));
 }
 
 int lt_cmd_api(int argc, char **argv)
 {
     const char *cmd = "api", *db = NULL;
-    struct lt_cli_http h = {0};
+    struct lt_cli_http h = {.cache_mb = -1};
     struct lt_http *srv = NULL;
     for (int i = 1; i < argc; i++) {
         const char *v;
@@ -231,6 +243,15 @@ int lt_cmd_api(int argc, char **argv)
                 return LT_EXIT_USAGE;
             if (lt_parse_int(lt_str_of(v), 1, 64, &h.threads)) {
                 lt_cli_err(cmd, "--threads '%s' is not a number of threads (1 .. 64)", v);
+                return LT_EXIT_USAGE;
+            }
+            continue;
+        }
+        if ((r = lt_cli_opt(cmd, argc, argv, &i, "--cache-mb", &v)) != 0) {
+            if (r < 0)
+                return LT_EXIT_USAGE;
+            if (lt_parse_int(lt_str_of(v), 0, 65536, &h.cache_mb)) {
+                lt_cli_err(cmd, "--cache-mb '%s' is not a size in MiB (0 .. 65536)", v);
                 return LT_EXIT_USAGE;
             }
             continue;

@@ -61,6 +61,8 @@ static void lt__usage(FILE *f, const char *cmd)
             ? "  --http ADDR:PORT   the HTTP API's address (default 127.0.0.1:8080; none = off)\n"
               "  --http-port-file FILE  write the HTTP port (useful with --http HOST:0)\n"
               "  --http-threads N   HTTP worker threads, one store handle each (default 4)\n"
+              "  --http-cache-mb N  memory for API answers kept until the store's data change\n"
+              "                     (default 64; 0 = none)\n"
               "  --rules FILE       rule sets for the API (default: built-in config/rules.ini)\n"
               "  --targets FILE     plan targets for /api/targets?config=NAME\n"
               "  --web DIR          the dashboard's files, served at / (default ./web/dist, else\n"
@@ -110,7 +112,7 @@ static int lt__serve_main(int argc, char **argv, bool with_http)
     const char *db = NULL, *config = NULL, *port_file = NULL;
     bool print_config = false;
     struct lt_ingest_opts o;
-    struct lt_cli_http http = {0};
+    struct lt_cli_http http = {.cache_mb = -1};
     char err[512];
 
     lt_ingest_opts_defaults(&o);

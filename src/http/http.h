@@ -2,10 +2,15 @@
  * answer, served by `lantian api` alone or inside `lantian serve` next to the ingest server.
  *
  * Threads: libmicrohttpd runs its own polling threads (a thread pool); each request is answered
- * on the thread that read it. Store handles are not thread-safe, so the server keeps a pool of
- * handles (one per worker thread, opened on first use) behind a mutex: a request takes a handle,
- * answers, and gives it back. Rules and targets are loaded once, before start, and only read.
+ * on the thread that read it. Store handles are not thread-safe, so each worker thread keeps a
+ * handle of its own (opened on its first request). Rules and targets are loaded once, before
+ * start, and only read.
  * lt_http_start and lt_http_stop are called from one thread (the command's main thread).
+ *
+ * Answers of the data endpoints are kept in an in-memory cache (cache.h) keyed by the request and
+ * the user's scope, and served again only while the store's data generation (lt_store_data_gen)
+ * is the one they were computed from: any committed change of sites, hourly values, corrections
+ * or dust days, by this process or another, retires them.
  */
 #ifndef LANTIAN_HTTP_H
 #define LANTIAN_HTTP_H
@@ -31,9 +36,10 @@ struct lt_http_opts {
     int max_connections; /* open connections at once; more are refused */
     int timeout_s;       /* an idle connection is closed after this many seconds */
     const char *web; /* the dashboard's built files (web/dist), served outside /api; NULL: none */
+    int cache_mb;    /* the answer cache's size in MiB (0 .. 65536; 0 = no cache) */
 };
 
-/* 4 threads, 256 connections, 30 s; listen "127.0.0.1:8080"; the rest zero. */
+/* 4 threads, 256 connections, 30 s, a 64 MiB cache; listen "127.0.0.1:8080"; the rest zero. */
 void lt_http_opts_defaults(struct lt_http_opts *o);
 
 struct lt_http;
@@ -51,6 +57,10 @@ void lt_http_stop(struct lt_http *h);
 /* Requests answered so far, by class (for the log line at stop). */
 struct lt_http_counters {
     unsigned long long requests, ok, client_errors, server_errors;
+    /* The answer cache: answers served from it, computed, dropped because the data changed; and
+     * the bytes it holds. All 0 without a cache. */
+    unsigned long long cache_hits, cache_misses, cache_stale;
+    size_t cache_bytes;
 };
 void lt_http_get_counters(struct lt_http *h, struct lt_http_counters *c);
 

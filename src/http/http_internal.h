@@ -29,7 +29,7 @@ struct lt__srv; /* struct lt_http */
 struct lt__req {
     struct lt_http *srv;
     void *conn;                      /* struct MHD_Connection */
-    struct lt_store *st;             /* a pooled handle, for routes that need the store */
+    struct lt_store *st;             /* the thread's handle, for routes that need the store */
     const char *allowed;             /* " name name ... " of the query parameters the route takes */
     char pp[2][LT__HTTP_PATH_PARAM]; /* path parameters, in pattern order */
     FILE *out;                       /* the body, capped at LT__HTTP_BODY_MAX */

@@ -1,11 +1,12 @@
 /* lantian — the HTTP API server: libmicrohttpd daemon, router, per-request capped body, store
- * handle pool, parameter checks and the uniform error answer. Endpoints live in api_*.c. */
+ * handles per thread, parameter checks and the uniform error answer. Endpoints live in api_*.c. */
 #define _GNU_SOURCE /* fopencookie: a FILE whose writes go into a capped buffer */
 #include <errno.h>
 #include <netdb.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -14,6 +15,7 @@
 
 #include <microhttpd.h>
 
+#include "http/cache.h"
 #include "http/http_internal.h"
 #include "lantian/util.h"
 
@@ -25,14 +27,19 @@ struct lt_http {
     int ntargets;
     char targets_name[64];
     struct sockaddr_storage addr;
-    /* The store handle pool: one handle per worker thread, opened on first use. */
+    /* Store handles: one per worker thread, opened on its first request and kept by the thread
+     * (thread-specific under key: no lock per request); all of them listed in stores (under mu)
+     * for lt_http_stop. claimed[i]: stores[i] belongs to a thread (the handle opened at start
+     * goes to the first thread that needs one). */
+    pthread_key_t key;
+    bool key_made;
     pthread_mutex_t mu;
-    pthread_cond_t cv;
-    int nstores;
+    int nstores, capstores;
     struct lt_store **stores;
-    bool *busy;
-    struct lt_http_counters counters;
-    char *web; /* the dashboard's files (static.c), or NULL */
+    bool *claimed;
+    atomic_ullong n_requests, n_ok, n_client_errors, n_server_errors;
+    char *web;               /* the dashboard's files (static.c), or NULL */
+    struct lt__cache *cache; /* the answer cache (cache.h), or NULL when disabled */
 };
 
 /* ---- the capped body ----------------------------------------------------------------------- */
@@ -293,6 +300,12 @@ int lt__page_out(struct lt__req *q, const struct lt_table *t, int limit, int off
 
 /* ---- the router ---------------------------------------------------------------------------- */
 
+/* Which answers the cache keeps (cache.h): those that depend only on the request, the user's
+ * scope and the store's data (LT__C_DATA), and those that also read the clock hour (LT__C_HOUR:
+ * the hour is part of their key). Devices, quarantine, exceedances, corrections, the audit log and
+ * the session's own answers are always computed. */
+enum { LT__C_NO = 0, LT__C_DATA, LT__C_HOUR };
+
 struct lt__route {
     const char *pattern; /* "/api/sites/{}": {} is one path segment, a parameter */
     int (*fn)(struct lt__req *q);
@@ -301,43 +314,48 @@ struct lt__route {
     /* A table-shaped answer (format=csv and format=xlsx offered): its name in Chinese, for the
      * Excel worksheet and the download's file name. NULL: JSON only. */
     const char *table;
+    int cache; /* LT__C_* */
 };
 
 static const struct lt__route lt__routes[] = {
-    {"/api/health", lt__api_health, true, " ", NULL},
-    {"/api/sites", lt__api_sites, true, " city province county township limit offset ", "站点"},
-    {"/api/sites/{}", lt__api_site, true, " ", NULL},
+    {"/api/health", lt__api_health, true, " ", NULL, LT__C_NO},
+    {"/api/sites", lt__api_sites, true, " city province county township limit offset ", "站点",
+     LT__C_DATA},
+    {"/api/sites/{}", lt__api_site, true, " ", NULL, LT__C_HOUR},
     {"/api/aqi/latest", lt__api_aqi_latest, true, " city province level at limit offset ",
-     "实时AQI"},
+     "实时AQI", LT__C_HOUR},
     {"/api/aqi/hourly", lt__api_aqi_hourly, true, " site city county from to limit offset ",
-     "小时AQI"},
-    {"/api/aqi/daily", lt__api_aqi_daily, true, " site city county from to limit offset ", "日AQI"},
-    {"/api/stats", lt__api_stats, true, " site city county period ", NULL},
-    {"/api/rank", lt__api_rank, true, " level province period by limit offset ", "排名"},
+     "小时AQI", LT__C_DATA},
+    {"/api/aqi/daily", lt__api_aqi_daily, true, " site city county from to limit offset ", "日AQI",
+     LT__C_DATA},
+    {"/api/stats", lt__api_stats, true, " site city county period ", NULL, LT__C_DATA},
+    {"/api/rank", lt__api_rank, true, " level province period by limit offset ", "排名",
+     LT__C_DATA},
     {"/api/targets", lt__api_targets, true,
      " city county year as_of config pm25 pm10 good_ratio good_days heavy_ratio index ruleset ",
-     "目标进度"},
-    {"/api/devices", lt__api_devices, true, " limit offset ", "设备"},
-    {"/api/devices/{}/health", lt__api_device_health, true, " from to limit offset ", "设备运行"},
-    {"/api/quarantine", lt__api_quarantine, true, " limit offset ", "隔离区"},
-    {"/api/exceedances", lt__api_exceedances, true, " mn limit offset ", "超标记录"},
-    {"/api/corrections", lt__api_corrections, true, " site limit offset ", "数据审核"},
-    {"/api/me", lt__api_me, true, " ", NULL},
-    {"/api/audit", lt__api_audit, true, " action user object limit offset ", "审计日志"},
-    {"/api/target-values", lt__api_target_values, true, " city county year limit offset ",
-     "目标值"},
+     "目标进度", LT__C_DATA},
+    {"/api/devices", lt__api_devices, true, " limit offset ", "设备", LT__C_NO},
+    {"/api/devices/{}/health", lt__api_device_health, true, " from to limit offset ", "设备运行",
+     LT__C_NO},
+    {"/api/quarantine", lt__api_quarantine, true, " limit offset ", "隔离区", LT__C_NO},
+    {"/api/exceedances", lt__api_exceedances, true, " mn limit offset ", "超标记录", LT__C_NO},
+    {"/api/corrections", lt__api_corrections, true, " site limit offset ", "数据审核", LT__C_NO},
+    {"/api/me", lt__api_me, true, " ", NULL, LT__C_NO},
+    {"/api/audit", lt__api_audit, true, " action user object limit offset ", "审计日志", LT__C_NO},
+    {"/api/target-values", lt__api_target_values, true, " city county year limit offset ", "目标值",
+     LT__C_NO},
 };
 
 /* Routes answered to POST (api_auth.c): JSON bodies, no query parameters. */
 static const struct lt__route lt__post_routes[] = {
-    {"/api/login", lt__api_login, true, " ", NULL},
-    {"/api/logout", lt__api_logout, true, " ", NULL},
-    {"/api/corrections", lt__api_correct, true, " ", NULL},
-    {"/api/quarantine/{}/adopt", lt__api_adopt, true, " ", NULL},
-    {"/api/dust", lt__api_dust, true, " ", NULL},
-    {"/api/sites/{}", lt__api_site_edit, true, " ", NULL},
-    {"/api/devices/{}", lt__api_device_edit, true, " ", NULL},
-    {"/api/targets", lt__api_target_set, true, " ", NULL},
+    {"/api/login", lt__api_login, true, " ", NULL, LT__C_NO},
+    {"/api/logout", lt__api_logout, true, " ", NULL, LT__C_NO},
+    {"/api/corrections", lt__api_correct, true, " ", NULL, LT__C_NO},
+    {"/api/quarantine/{}/adopt", lt__api_adopt, true, " ", NULL, LT__C_NO},
+    {"/api/dust", lt__api_dust, true, " ", NULL, LT__C_NO},
+    {"/api/sites/{}", lt__api_site_edit, true, " ", NULL, LT__C_NO},
+    {"/api/devices/{}", lt__api_device_edit, true, " ", NULL, LT__C_NO},
+    {"/api/targets", lt__api_target_set, true, " ", NULL, LT__C_NO},
 };
 
 /* Match path against a pattern, capturing {} segments into pp. */
@@ -364,51 +382,61 @@ static bool lt__match(const char *pat, const char *path, char pp[2][LT__HTTP_PAT
     return !*pat && !*path;
 }
 
-/* ---- the store pool ------------------------------------------------------------------------ */
+/* ---- store handles, one per worker thread -------------------------------------------------- */
 
-static int lt__store_take(struct lt_http *h, struct lt_store **st)
+/* Add st to the list of handles, claimed or not. */
+static int lt__store_list(struct lt_http *h, struct lt_store *st, bool claimed)
 {
-    int rc = 0, slot = -1;
-    pthread_mutex_lock(&h->mu);
-    for (;;) {
-        for (int i = 0; i < h->nstores; i++)
-            if (!h->busy[i]) {
-                slot = i;
-                break;
-            }
-        if (slot >= 0)
-            break;
-        pthread_cond_wait(&h->cv, &h->mu);
+    if (h->nstores == h->capstores) {
+        int ncap = h->capstores ? h->capstores * 2 : 8;
+        struct lt_store **ns = realloc(h->stores, sizeof(*ns) * (size_t)ncap);
+        if (ns)
+            h->stores = ns;
+        bool *nc = ns ? realloc(h->claimed, sizeof(*nc) * (size_t)ncap) : NULL;
+        if (!nc)
+            return LT_ENOMEM;
+        h->claimed = nc;
+        h->capstores = ncap;
     }
-    h->busy[slot] = true;
-    pthread_mutex_unlock(&h->mu);
-    if (!h->stores[slot]) {
-        struct lt_diag d = {0};
-        rc = lt_store_open(&h->stores[slot], h->db, &d);
-        if (rc) {
-            fprintf(stderr, "lantian http: cannot open %s: %s\n", h->db, d.msg);
-            h->stores[slot] = NULL;
-        }
-    }
-    if (rc) {
-        pthread_mutex_lock(&h->mu);
-        h->busy[slot] = false;
-        pthread_cond_signal(&h->cv);
-        pthread_mutex_unlock(&h->mu);
-        return rc;
-    }
-    *st = h->stores[slot];
+    h->stores[h->nstores] = st;
+    h->claimed[h->nstores++] = claimed;
     return 0;
 }
 
-static void lt__store_give(struct lt_http *h, struct lt_store *st)
+/* The calling thread's store handle: its own, kept from its first request on (libmicrohttpd
+ * answers a request on one of its pool threads, one request at a time per thread). */
+static int lt__store_take(struct lt_http *h, struct lt_store **st)
 {
-    pthread_mutex_lock(&h->mu);
-    for (int i = 0; i < h->nstores; i++)
-        if (h->stores[i] == st)
-            h->busy[i] = false;
-    pthread_cond_signal(&h->cv);
-    pthread_mutex_unlock(&h->mu);
+    *st = pthread_getspecific(h->key);
+    if (!*st) {
+        pthread_mutex_lock(&h->mu);
+        for (int i = 0; i < h->nstores && !*st; i++)
+            if (!h->claimed[i]) {
+                h->claimed[i] = true;
+                *st = h->stores[i];
+            }
+        pthread_mutex_unlock(&h->mu);
+        if (!*st) {
+            struct lt_diag d = {0};
+            int rc = lt_store_open(st, h->db, &d);
+            if (rc) {
+                fprintf(stderr, "lantian http: cannot open %s: %s\n", h->db, d.msg);
+                *st = NULL;
+                return rc;
+            }
+            pthread_mutex_lock(&h->mu);
+            rc = lt__store_list(h, *st, true);
+            pthread_mutex_unlock(&h->mu);
+            if (rc) {
+                lt_store_close(*st);
+                *st = NULL;
+                return rc;
+            }
+        }
+        pthread_setspecific(h->key, *st);
+    }
+    lt_store_end_reads(*st); /* every request reads the data as committed now */
+    return 0;
 }
 
 /* ---- answering ----------------------------------------------------------------------------- */
@@ -520,24 +548,134 @@ static enum MHD_Result lt__send_error(struct MHD_Connection *c, const struct lt_
                     NULL);
 }
 
+/* ---- the answer cache ---------------------------------------------------------------------- */
+
+static void lt__answer_release(void *cls)
+{
+    lt__answer_unref(cls);
+}
+
+/* Send a finished answer (its body shared, not copied); the caller's reference goes with it. */
+static enum MHD_Result lt__send_answer(struct MHD_Connection *c, struct lt__answer *a, bool hit)
+{
+    struct MHD_Response *r = MHD_create_response_from_buffer_with_free_callback_cls(
+        a->len, a->len ? a->body : NULL, lt__answer_release, a);
+    if (!r) {
+        lt__answer_unref(a);
+        return MHD_NO;
+    }
+    MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE,
+                            a->csv ? "text/csv; charset=utf-8" : "application/json; charset=utf-8");
+    MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
+    MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
+    MHD_add_response_header(r, "X-Lantian-Cache", hit ? "hit" : "miss");
+    enum MHD_Result ret = MHD_queue_response(c, MHD_HTTP_OK, r);
+    MHD_destroy_response(r);
+    return ret;
+}
+
+/* The store's data generation now (lt_store_data_gen), read with the request's own handle
+ * before its answer is computed; false when it cannot be read (the request is then answered
+ * without the cache). */
+static bool lt__data_gen(struct lt__req *q, int64_t *gen)
+{
+    int rc = q->st ? lt_store_data_gen(q->st, gen) : LT_EINVAL;
+    if (rc)
+        fprintf(stderr, "lantian http: %s (answering without the cache)\n", lt_store_errmsg(q->st));
+    return rc == 0;
+}
+
+struct lt__kv {
+    const char *k, *v;
+    size_t kn, vn;
+};
+struct lt__kvs {
+    int n;
+    struct lt__kv kv[32]; /* lt__arg_iter allows at most 32 parameters */
+};
+
+static enum MHD_Result lt__kv_iter(void *cls, enum MHD_ValueKind kind, const char *key,
+                                   size_t key_size, const char *value, size_t value_size)
+{
+    struct lt__kvs *a = cls;
+    (void)kind;
+    if (a->n == (int)(sizeof(a->kv) / sizeof(a->kv[0])))
+        return MHD_NO;
+    a->kv[a->n++] = (struct lt__kv){key, value ? value : "", key_size, value ? value_size : 0};
+    return MHD_YES;
+}
+
+static int lt__kv_cmp(const void *x, const void *y)
+{
+    const struct lt__kv *a = x, *b = y;
+    size_t n = a->kn < b->kn ? a->kn : b->kn;
+    int c = memcmp(a->k, b->k, n);
+    return c ? c : (a->kn > b->kn) - (a->kn < b->kn);
+}
+
+static bool lt__key_add(char *buf, size_t cap, size_t *len, const char *p, size_t n)
+{
+    if (n + 1 > cap - *len)
+        return false;
+    memcpy(buf + *len, p, n);
+    buf[*len + n] = '\0'; /* NUL separates the fields (they hold no NUL: lt__arg_iter) */
+    *len += n + 1;
+    return true;
+}
+
+/* The cache key of a request: the path, every query parameter (decoded, sorted by name: their
+ * order does not change the answer), the user's role and scope when the request is
+ * authenticated (public answers are the same for everyone), and the clock hour for routes that
+ * read the clock. 0 when it does not fit (then the request is not cached). */
+static size_t lt__cache_key(struct lt__req *q, const struct lt__route *rt, const char *url,
+                            char *buf, size_t cap)
+{
+    struct lt__kvs a = {0};
+    size_t len = 0;
+    bool ok = true;
+    if (MHD_get_connection_values_n((struct MHD_Connection *)q->conn, MHD_GET_ARGUMENT_KIND,
+                                    lt__kv_iter, &a) < 0)
+        return 0;
+    qsort(a.kv, (size_t)a.n, sizeof(a.kv[0]), lt__kv_cmp);
+    ok = lt__key_add(buf, cap, &len, url, strlen(url));
+    for (int i = 0; ok && i < a.n; i++)
+        ok = lt__key_add(buf, cap, &len, a.kv[i].k, a.kv[i].kn) &&
+             lt__key_add(buf, cap, &len, a.kv[i].v, a.kv[i].vn);
+    if (q->authed) {
+        const struct lt_user *u = &q->user;
+        ok = ok && lt__key_add(buf, cap, &len, "\x01user", 5) &&
+             lt__key_add(buf, cap, &len, u->role, strlen(u->role)) &&
+             lt__key_add(buf, cap, &len, u->province, strlen(u->province)) &&
+             lt__key_add(buf, cap, &len, u->city, strlen(u->city)) &&
+             lt__key_add(buf, cap, &len, u->county, strlen(u->county)) &&
+             lt__key_add(buf, cap, &len, u->township, strlen(u->township));
+    }
+    if (rt->cache == LT__C_HOUR) {
+        char hb[32];
+        int n = snprintf(hb, sizeof hb, "\x02hour %lld", (long long)lt__this_hour());
+        ok = ok && lt__key_add(buf, cap, &len, hb, (size_t)n);
+    }
+    return ok ? len : 0;
+}
+
 static void lt__count(struct lt_http *h, int status)
 {
-    pthread_mutex_lock(&h->mu);
-    h->counters.requests++;
-    if (status < 400)
-        h->counters.ok++;
-    else if (status < 500)
-        h->counters.client_errors++;
-    else
-        h->counters.server_errors++;
-    pthread_mutex_unlock(&h->mu);
+    atomic_fetch_add_explicit(&h->n_requests, 1, memory_order_relaxed);
+    atomic_fetch_add_explicit(status < 400   ? &h->n_ok
+                              : status < 500 ? &h->n_client_errors
+                                             : &h->n_server_errors,
+                              1, memory_order_relaxed);
 }
 
 #define LT__DONE ((void *)(uintptr_t)UINTPTR_MAX)
+/* Added to the request target's length + 1 once the headers of a request without a body to
+ * collect (GET, HEAD, ...) have been seen: it is answered on the next call. */
+#define LT__SEEN 8192u
 
 /* The body of a POST being received. *con_cls holds either the request target's length + 1
- * (lt__uri_log: at most LT__HTTP_URI_MAX + 2), LT__DONE, or a pointer to this (always above
- * both ranges: malloc never returns the first pages). Freed by lt__completed. */
+ * (lt__uri_log: at most LT__HTTP_URI_MAX + 2), that plus LT__SEEN, LT__DONE, or a pointer to
+ * this (always above these ranges: malloc never returns the first pages). Freed by
+ * lt__completed. */
 struct lt__post {
     size_t uri_len;
     bool done, over;
@@ -545,9 +683,18 @@ struct lt__post {
     char buf[LT__HTTP_REQ_BODY_MAX + 1];
 };
 
+/* The request announces a body (Content-Length other than 0, or Transfer-Encoding). */
+static bool lt__has_body(struct MHD_Connection *c)
+{
+    const char *cl =
+        MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
+    return (cl && strcmp(cl, "0") != 0) ||
+           MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_TRANSFER_ENCODING);
+}
+
 static bool lt__is_post(void *p)
 {
-    return p != LT__DONE && (uintptr_t)p > LT__HTTP_URI_MAX + 2;
+    return p != LT__DONE && (uintptr_t)p > LT__SEEN + LT__HTTP_URI_MAX + 2;
 }
 
 static void lt__completed(void *cls, struct MHD_Connection *c, void **con_cls,
@@ -578,6 +725,16 @@ static enum MHD_Result lt__handle(void *cls, struct MHD_Connection *c, const cha
         *upload_size = 0;
         return MHD_YES;
     }
+    if (!pb && strcmp(method, MHD_HTTP_METHOD_POST) != 0 &&
+        (uintptr_t)*con_cls <= LT__HTTP_URI_MAX + 2 && !lt__has_body(c)) {
+        /* First call of a request without a body: only its headers are in. Answered now, the
+         * connection would be closed after the answer (libmicrohttpd has not seen the end of the
+         * request yet); answered on the next call, it is kept alive for the next request. A GET
+         * that comes with a body is answered at once (its body is not read, the connection is
+         * closed). */
+        *con_cls = (void *)((uintptr_t)*con_cls + LT__SEEN);
+        return MHD_YES;
+    }
     if (!pb && !strcmp(method, MHD_HTTP_METHOD_POST)) {
         /* First call of a POST: collect the body (up to the cap) before answering. */
         pb = malloc(sizeof(*pb));
@@ -601,6 +758,8 @@ static enum MHD_Result lt__handle(void *cls, struct MHD_Connection *c, const cha
         return MHD_YES;
     }
     size_t uri_len = pb ? pb->uri_len + 1 : (size_t)(uintptr_t)*con_cls;
+    if (!pb && uri_len > LT__SEEN)
+        uri_len -= LT__SEEN;
     uri_len = uri_len ? uri_len - 1 : 0;
     if (pb) {
         pb->done = true;
@@ -677,11 +836,6 @@ static enum MHD_Result lt__handle(void *cls, struct MHD_Connection *c, const cha
         lt__fail(&q, 400, "bad_parameter", "format: '%.60s' is not json, csv or xlsx", fmt);
         goto error;
     }
-    q.out = lt__body_open(&b, LT__HTTP_BODY_MAX);
-    if (!q.out) {
-        lt__fail(&q, 503, "out_of_memory", "the server is out of memory; try again later");
-        goto error;
-    }
     if (rt->store) {
         int rc = lt__store_take(h, &q.st);
         if (rc) {
@@ -702,12 +856,31 @@ static enum MHD_Result lt__handle(void *cls, struct MHD_Connection *c, const cha
         status = lt__auth_gate(&q, rt->pattern, post);
     if (!status && !rt->table) /* not a table: JSON only, whatever the handler writes */
         status = lt__json_only(&q);
-    if (!status)
-        status = rt->fn(&q);
-    if (q.st)
-        lt__store_give(h, q.st);
+    /* The cache: after the gate (every request is authenticated, whatever is cached), keyed by
+     * the request and the user's scope, valid for the data generation read before computing.
+     * JSON answers only: exports (CSV, Excel) are made on demand. */
+    char key[LT__HTTP_URI_MAX + 1024];
+    size_t klen = 0;
+    int64_t ver = 0;
+    if (!status && !post && q.fmt == LT_FMT_JSON && h->cache && rt->cache != LT__C_NO &&
+        (klen = lt__cache_key(&q, rt, url, key, sizeof key)) > 0 && lt__data_gen(&q, &ver)) {
+        struct lt__answer *hit = lt__cache_get(h->cache, key, klen, (uint64_t)ver);
+        if (hit) {
+            lt__count(h, 200);
+            return lt__send_answer(c, hit, true);
+        }
+    } else {
+        klen = 0;
+    }
+    if (!status) {
+        q.out = lt__body_open(&b, LT__HTTP_BODY_MAX);
+        status = q.out ? rt->fn(&q)
+                       : lt__fail(&q, 503, "out_of_memory",
+                                  "the server is out of memory; try again later");
+    }
     q.st = NULL;
-    fclose(q.out);
+    if (q.out)
+        fclose(q.out);
     q.out = NULL;
     if (status == 200 && b.over)
         status = lt__fail(&q, 400, "too_large",
@@ -719,6 +892,13 @@ static enum MHD_Result lt__handle(void *cls, struct MHD_Connection *c, const cha
         goto error;
     }
     lt__count(h, 200);
+    if (klen && q.status == 200) {
+        struct lt__answer *a = lt__answer_new(b.buf, b.len, false);
+        if (a) {
+            lt__cache_put(h->cache, key, klen, (uint64_t)ver, a);
+            return lt__send_answer(c, a, false);
+        }
+    }
     const char *ctype = "application/json; charset=utf-8";
     char disp[1024]; /* at most ~700: two stems of 160 bytes, the UTF-8 one percent-encoded */
     if (q.fmt == LT_FMT_CSV) {
@@ -759,6 +939,7 @@ void lt_http_opts_defaults(struct lt_http_opts *o)
     o->threads = 4;
     o->max_connections = 256;
     o->timeout_s = 30;
+    o->cache_mb = 64;
 }
 
 /* "HOST:PORT" or "[V6]:PORT" with a numeric host. */
@@ -805,14 +986,16 @@ static void lt__free(struct lt_http *h)
     if (!h)
         return;
     for (int i = 0; i < h->nstores; i++)
-        lt_store_close(h->stores ? h->stores[i] : NULL);
+        lt_store_close(h->stores[i]);
     free(h->stores);
-    free(h->busy);
+    free(h->claimed);
+    if (h->key_made)
+        pthread_key_delete(h->key);
     free(h->targets);
     free(h->db);
     free(h->web);
+    lt__cache_free(h->cache);
     pthread_mutex_destroy(&h->mu);
-    pthread_cond_destroy(&h->cv);
     free(h);
 }
 
@@ -822,8 +1005,9 @@ int lt_http_start(struct lt_http **out, const struct lt_http_opts *o, int *port,
     bool v6 = false;
     *out = NULL;
     if (!o->db || !o->rules || o->threads < 1 || o->threads > 64 || o->max_connections < 1 ||
-        o->timeout_s < 1) {
-        snprintf(err, errcap, "HTTP options out of range (threads 1..64, connections >= 1)");
+        o->timeout_s < 1 || o->cache_mb < 0 || o->cache_mb > 65536) {
+        snprintf(err, errcap,
+                 "HTTP options out of range (threads 1..64, connections >= 1, cache 0..65536 MiB)");
         return LT_EINVAL;
     }
     struct lt_http *h = calloc(1, sizeof(*h));
@@ -832,19 +1016,24 @@ int lt_http_start(struct lt_http **out, const struct lt_http_opts *o, int *port,
         return LT_ENOMEM;
     }
     pthread_mutex_init(&h->mu, NULL);
-    pthread_cond_init(&h->cv, NULL);
+    atomic_init(&h->n_requests, 0);
+    atomic_init(&h->n_ok, 0);
+    atomic_init(&h->n_client_errors, 0);
+    atomic_init(&h->n_server_errors, 0);
     int rc = lt__parse_listen(o->listen, &h->addr, &v6, err, errcap);
     if (rc)
         goto fail;
     rc = LT_ENOMEM;
     h->db = malloc(strlen(o->db) + 1);
-    h->nstores = o->threads;
-    h->stores = calloc((size_t)h->nstores, sizeof(*h->stores));
-    h->busy = calloc((size_t)h->nstores, sizeof(*h->busy));
-    if (!h->db || !h->stores || !h->busy) {
+    if (!h->db) {
         snprintf(err, errcap, "out of memory");
         goto fail;
     }
+    if (pthread_key_create(&h->key, NULL) != 0) {
+        snprintf(err, errcap, "cannot create a thread key");
+        goto fail;
+    }
+    h->key_made = true;
     memcpy(h->db, o->db, strlen(o->db) + 1);
     if (o->web && !(h->web = strdup(o->web))) {
         snprintf(err, errcap, "out of memory");
@@ -862,12 +1051,23 @@ int lt_http_start(struct lt_http **out, const struct lt_http_opts *o, int *port,
         snprintf(h->targets_name, sizeof(h->targets_name), "%s",
                  o->targets_name ? o->targets_name : "");
     }
-    /* One handle now, so that a store that cannot be opened stops the start, not a request. */
+    /* One handle now, so that a store that cannot be opened stops the start, not a request (the
+     * first worker thread that needs a handle takes it). */
     struct lt_diag d = {0};
-    rc = lt_store_open(&h->stores[0], h->db, &d);
+    struct lt_store *first = NULL;
+    rc = lt_store_open(&first, h->db, &d);
     if (rc) {
         snprintf(err, errcap, "cannot open the store %s: %s", h->db, d.msg);
-        h->stores[0] = NULL;
+        goto fail;
+    }
+    rc = lt__store_list(h, first, false);
+    if (rc) {
+        lt_store_close(first);
+        snprintf(err, errcap, "out of memory");
+        goto fail;
+    }
+    if (o->cache_mb > 0 && (rc = lt__cache_new(&h->cache, (size_t)o->cache_mb << 20)) != 0) {
+        snprintf(err, errcap, "cannot set up the answer cache: out of memory");
         goto fail;
     }
     /* The daemon's threads inherit the signal mask: block everything while they are created, so
@@ -913,7 +1113,17 @@ void lt_http_stop(struct lt_http *h)
 
 void lt_http_get_counters(struct lt_http *h, struct lt_http_counters *c)
 {
-    pthread_mutex_lock(&h->mu);
-    *c = h->counters;
-    pthread_mutex_unlock(&h->mu);
+    memset(c, 0, sizeof(*c));
+    c->requests = atomic_load(&h->n_requests);
+    c->ok = atomic_load(&h->n_ok);
+    c->client_errors = atomic_load(&h->n_client_errors);
+    c->server_errors = atomic_load(&h->n_server_errors);
+    if (h->cache) {
+        struct lt__cache_stats cs;
+        lt__cache_stats(h->cache, &cs);
+        c->cache_hits = cs.hits;
+        c->cache_misses = cs.misses;
+        c->cache_stale = cs.stale;
+        c->cache_bytes = cs.bytes;
+    }
 }

@@ -308,11 +308,24 @@ static const char lt__schema_v8_sql[] = "CREATE TABLE meta (\n"
                                         "  value TEXT NOT NULL) WITHOUT ROWID;\n"
                                         "INSERT INTO schema_version (version) VALUES (8);\n";
 
+/* Version 9: the data generation (lt_store_data_gen), one row whose n grows by one in every
+ * transaction that changes sites, hourly values, corrections, dust days, plan targets or the
+ * store metadata — the data the HTTP
+ * API's answers are computed from — so that its answer cache knows when they are out of date
+ * without being flushed by the commits that change nothing of that (raw frames, device health,
+ * sessions, the audit log). The bump is made by this file's writers (lt__gen_begin/lt__gen_end,
+ * lt_store_commit), inside the transaction of the change. */
+static const char lt__schema_v9_sql[] = "CREATE TABLE data_gen (\n"
+                                        "  id INTEGER PRIMARY KEY CHECK (id = 1),\n"
+                                        "  n INTEGER NOT NULL);\n"
+                                        "INSERT INTO data_gen (id, n) VALUES (1, 0);\n"
+                                        "INSERT INTO schema_version (version) VALUES (9);\n";
+
 /* Migrations by the version they produce: lt__migrations[v] turns version v into v + 1. Version 0
  * is an empty database. NULL: done in C (lt__migrate_v6). */
 static const char *const lt__migrations[LT__SCHEMA_VERSION] = {
     lt__schema_sql, lt__schema_v2_sql, lt__schema_v3_sql, lt__schema_v4_sql, lt__schema_v5_sql,
-    NULL,           lt__schema_v7_sql, lt__schema_v8_sql};
+    NULL,           lt__schema_v7_sql, lt__schema_v8_sql, lt__schema_v9_sql};
 
 #define LT__SITE_COLS                                                                              \
     "id, code, name, city, county, province, lon, lat, is_eval, valid_from, valid_to, township"
@@ -385,6 +398,11 @@ enum lt__stmt {
     ST_TV_DEL,
     ST_M_PUT,
     ST_M_GET,
+    ST_GEN_GET,
+    ST_GEN_BUMP,
+    ST_GEN_SP,
+    ST_GEN_RELEASE,
+    ST_GEN_ROLLBACK,
     ST_N
 };
 
@@ -544,6 +562,11 @@ static const char *const lt__stmt_sql[ST_N] = {
     [ST_M_PUT] = "INSERT INTO meta (key, value) VALUES (?1, ?2) "
                  "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
     [ST_M_GET] = "SELECT value FROM meta WHERE key = ?1",
+    [ST_GEN_GET] = "SELECT n FROM data_gen WHERE id = 1",
+    [ST_GEN_BUMP] = "UPDATE data_gen SET n = n + 1 WHERE id = 1",
+    [ST_GEN_SP] = "SAVEPOINT lt_gen",
+    [ST_GEN_RELEASE] = "RELEASE lt_gen",
+    [ST_GEN_ROLLBACK] = "ROLLBACK TO lt_gen",
 };
 
 /* Open-addressing hash of station code -> sites.id. */
@@ -562,6 +585,7 @@ struct lt_store {
     void *wal_arg;
     unsigned char *vbuf; /* packed device values being written (lt__vals_encode) */
     size_t vcap;
+    bool gen_dirty; /* the open transaction changed data_gen's data: bump it at commit */
     char err[256];
 };
 
@@ -844,9 +868,10 @@ int lt_store_open(struct lt_store **out, const char *path, struct lt_diag *d)
     s = calloc(1, sizeof *s);
     if (!s)
         return lt_diag_set(d, LT_ENOMEM, 0, "out of memory");
-    /* NOMUTEX: a handle is used by one thread at a time (the ingest writer, the checkpointer, one
-     * HTTP request at a time from the pool each have their own), so SQLite's per-call mutexes are
-     * pure cost (~4 % of the ingest writer's time, docs/INGEST.md). */
+    /* NOMUTEX: a handle is used by one thread at a time (store.h: the ingest writer, the
+     * checkpointer and each HTTP worker thread have their own), so SQLite's per-connection mutex,
+     * entered by every sqlite3_* call, is pure cost (~4 % of the ingest writer's time, about a
+     * fifth of loading a year of a city's hourly values: docs/INGEST.md, bench/README.md). */
     if (sqlite3_open_v2(path, &s->db,
                         SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
                         NULL) != SQLITE_OK) {
@@ -920,12 +945,54 @@ int lt_store_begin(struct lt_store *s)
 
 int lt_store_commit(struct lt_store *s)
 {
-    return lt__run(s, ST_COMMIT, "commit");
+    /* The generation moves in the transaction of the change: readers see both or neither. */
+    if (s->gen_dirty) {
+        int rc = lt__run(s, ST_GEN_BUMP, "bump the data generation");
+        if (rc)
+            return rc;
+    }
+    int rc = lt__run(s, ST_COMMIT, "commit");
+    if (!rc)
+        s->gen_dirty = false;
+    return rc;
 }
 
 int lt_store_rollback(struct lt_store *s)
 {
+    s->gen_dirty = false;
     return lt__run(s, ST_ROLLBACK, "rollback");
+}
+
+/* Around every write to sites, hourly, corrections, dust_days, targets or meta (see
+ * lt__schema_v9_sql). Inside
+ * the caller's transaction the bump is left to lt_store_commit; outside one, the write and the
+ * bump make a transaction of their own (a savepoint). */
+static int lt__gen_begin(struct lt_store *s, bool *own)
+{
+    *own = sqlite3_get_autocommit(s->db) != 0;
+    return *own ? lt__run(s, ST_GEN_SP, "begin a change") : 0;
+}
+
+/* After the write: rc its result, changed whether it changed anything. Returns rc, or the error
+ * of the bump or of the savepoint's end. */
+static int lt__gen_end(struct lt_store *s, bool own, bool changed, int rc)
+{
+    if (!own) {
+        if (!rc && changed)
+            s->gen_dirty = true;
+        return rc;
+    }
+    if (!rc && changed)
+        rc = lt__run(s, ST_GEN_BUMP, "bump the data generation");
+    if (rc) {
+        char keep[sizeof s->err];
+        memcpy(keep, s->err, sizeof keep);
+        lt__run(s, ST_GEN_ROLLBACK, "undo a change");
+        lt__run(s, ST_GEN_RELEASE, "end a change");
+        memcpy(s->err, keep, sizeof keep);
+        return rc;
+    }
+    return lt__run(s, ST_GEN_RELEASE, "commit a change");
 }
 
 static int lt__wal_hook(void *arg, sqlite3 *db, const char *name, int pages)
@@ -955,6 +1022,31 @@ int lt_store_checkpoint(struct lt_store *s)
 {
     int rc = sqlite3_wal_checkpoint_v2(s->db, NULL, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
     return rc == SQLITE_OK || rc == SQLITE_BUSY ? 0 : lt__dberr(s, "checkpoint");
+}
+
+int lt_store_data_gen(struct lt_store *s, int64_t *n)
+{
+    if (!s || !n)
+        return LT_EINVAL;
+    sqlite3_stmt *q = lt__stmt(s, ST_GEN_GET);
+    if (!q)
+        return LT_ESTORE;
+    int rc = 0;
+    if (sqlite3_step(q) == SQLITE_ROW)
+        *n = sqlite3_column_int64(q, 0);
+    else
+        rc = lt__dberr(s, "read the data generation");
+    sqlite3_reset(q);
+    return rc;
+}
+
+void lt_store_end_reads(struct lt_store *s)
+{
+    if (!s)
+        return;
+    for (sqlite3_stmt *q = sqlite3_next_stmt(s->db, NULL); q; q = sqlite3_next_stmt(s->db, q))
+        if (sqlite3_stmt_busy(q))
+            sqlite3_reset(q);
 }
 
 /* ---- sites ----------------------------------------------------------------------------------- */
@@ -1058,14 +1150,20 @@ int lt_store_site_put(struct lt_store *s, const struct lt_site *site, bool *chan
     else
         sqlite3_bind_int(q, 10, norm.valid_to);
     sqlite3_bind_text(q, 11, norm.township, -1, SQLITE_STATIC);
-    if (sqlite3_step(q) != SQLITE_DONE) {
-        rc = lt__dberr(s, "put site");
+    bool own;
+    rc = lt__gen_begin(s, &own);
+    if (rc) {
         sqlite3_reset(q);
         return rc;
     }
+    rc = sqlite3_step(q) == SQLITE_DONE ? 0 : lt__dberr(s, "put site");
     sqlite3_reset(q);
+    int64_t rowid = sqlite3_last_insert_rowid(s->db);
+    rc = lt__gen_end(s, own, true, rc);
+    if (rc)
+        return rc;
     if (!exists) {
-        rc = lt__cache_put(s, norm.code, sqlite3_last_insert_rowid(s->db));
+        rc = lt__cache_put(s, norm.code, rowid);
         if (rc)
             return rc;
     }
@@ -1161,13 +1259,19 @@ int lt_store_put_hourly(struct lt_store *s, const char *site, int factor, int64_
     lt__bind_double_or_null(q, 4, value);
     if (flag)
         sqlite3_bind_text(q, 5, flag, -1, SQLITE_STATIC);
-    if (sqlite3_step(q) != SQLITE_DONE) {
-        rc = lt__dberr(s, "store hourly value");
+    bool own;
+    rc = lt__gen_begin(s, &own);
+    if (rc) {
         sqlite3_reset(q);
         return rc;
     }
+    rc = sqlite3_step(q) == SQLITE_DONE ? 0 : lt__dberr(s, "store hourly value");
     sqlite3_reset(q);
-    if (sqlite3_changes(s->db) == 1) {
+    bool inserted = !rc && sqlite3_changes(s->db) == 1;
+    rc = lt__gen_end(s, own, inserted, rc);
+    if (rc)
+        return rc;
+    if (inserted) {
         *res = LT_PUT_INSERTED;
         return 0;
     }
@@ -1353,15 +1457,19 @@ int lt_store_correct(struct lt_store *s, const char *site, int factor, int64_t t
     sqlite3_bind_text(q, 6, who, -1, SQLITE_STATIC);
     sqlite3_bind_int64(q, 7, at);
     sqlite3_bind_text(q, 8, why, -1, SQLITE_STATIC);
-    if (sqlite3_step(q) != SQLITE_DONE) {
-        rc = lt__dberr(s, "record correction");
+    bool own;
+    rc = lt__gen_begin(s, &own);
+    if (rc) {
         sqlite3_reset(q);
         return rc;
     }
+    rc = sqlite3_step(q) == SQLITE_DONE ? 0 : lt__dberr(s, "record correction");
     sqlite3_reset(q);
-    if (id)
-        *id = sqlite3_last_insert_rowid(s->db);
-    return 0;
+    int64_t rowid = sqlite3_last_insert_rowid(s->db);
+    rc = lt__gen_end(s, own, true, rc);
+    if (!rc && id)
+        *id = rowid;
+    return rc;
 }
 
 int lt_store_corrections(struct lt_store *s, const char *site, struct lt_correction **out, int *n)
@@ -1444,9 +1552,15 @@ int lt_store_dust_set(struct lt_store *s, const char *area, int32_t day, bool on
         return LT_ESTORE;
     sqlite3_bind_text(q, 1, key, -1, SQLITE_STATIC);
     sqlite3_bind_int(q, 2, day);
-    int rc = sqlite3_step(q) == SQLITE_DONE ? 0 : lt__dberr(s, "set dust day");
+    bool own;
+    int rc = lt__gen_begin(s, &own);
+    if (rc) {
+        sqlite3_reset(q);
+        return rc;
+    }
+    rc = sqlite3_step(q) == SQLITE_DONE ? 0 : lt__dberr(s, "set dust day");
     sqlite3_reset(q);
-    return rc;
+    return lt__gen_end(s, own, !rc && sqlite3_changes(s->db) > 0, rc);
 }
 
 int lt_store_dust_get(struct lt_store *s, const char *area, int32_t day, bool *on)
@@ -2949,11 +3063,18 @@ int lt_store_target_put(struct lt_store *s, const struct lt_target *t, const cha
     if (rc && rc != LT_ENOTFOUND)
         return rc;
     exists = rc == 0;
+    /* Targets answer /api/targets: the change moves the data generation (lt__gen_begin). */
+    bool own;
+    rc = lt__gen_begin(s, &own);
+    if (rc)
+        return rc;
     if (!exists || strcmp(cur.t.name, t->name) || strcmp(cur.t.ruleset, t->ruleset) ||
         strcmp(cur.t.source, t->source)) {
         sqlite3_stmt *q = lt__stmt(s, ST_T_PUT);
-        if (!q)
-            return LT_ESTORE;
+        if (!q) {
+            rc = LT_ESTORE;
+            goto out;
+        }
         sqlite3_bind_text(q, 1, key, -1, SQLITE_STATIC);
         sqlite3_bind_int(q, 2, t->year);
         sqlite3_bind_text(q, 3, t->area, -1, SQLITE_STATIC);
@@ -2962,7 +3083,7 @@ int lt_store_target_put(struct lt_store *s, const struct lt_target *t, const cha
         sqlite3_bind_text(q, 6, t->source, -1, SQLITE_STATIC);
         rc = lt__step_done(s, q, "put target");
         if (rc)
-            return rc;
+            goto out;
         any = true;
     }
     for (int k = 0; k < LT_TGT_N; k++) {
@@ -2972,8 +3093,10 @@ int lt_store_target_put(struct lt_store *s, const struct lt_target *t, const cha
         if (had && has && cur.t.value[k] == t->value[k] && cur.t.strict[k] == t->strict[k])
             continue; /* unchanged: who set it and when stay */
         sqlite3_stmt *q = lt__stmt(s, has ? ST_TV_PUT : ST_TV_DEL);
-        if (!q)
-            return LT_ESTORE;
+        if (!q) {
+            rc = LT_ESTORE;
+            goto out;
+        }
         sqlite3_bind_text(q, 1, key, -1, SQLITE_STATIC);
         sqlite3_bind_int(q, 2, t->year);
         sqlite3_bind_text(q, 3, lt__tkind[k], -1, SQLITE_STATIC);
@@ -2985,13 +3108,16 @@ int lt_store_target_put(struct lt_store *s, const struct lt_target *t, const cha
         }
         rc = lt__step_done(s, q, has ? "put target value" : "remove target value");
         if (rc)
-            return rc;
+            goto out;
         any = true;
     }
-    if (changed)
+out:
+    rc = lt__gen_end(s, own, any, rc);
+    if (!rc && changed)
         *changed = any;
-    return 0;
+    return rc;
 }
+
 /* ---- store metadata --------------------------------------------------------------------------
  */
 
@@ -3004,7 +3130,14 @@ int lt_store_meta_put(struct lt_store *s, const char *key, const char *value)
         return LT_ESTORE;
     sqlite3_bind_text(q, 1, key, -1, SQLITE_STATIC);
     sqlite3_bind_text(q, 2, value, -1, SQLITE_STATIC);
-    return lt__step_done(s, q, "write store metadata");
+    bool own; /* the metadata says what the data are (/api/health): a change moves the generation */
+    int rc = lt__gen_begin(s, &own);
+    if (rc) {
+        sqlite3_reset(q);
+        return rc;
+    }
+    rc = lt__step_done(s, q, "write store metadata");
+    return lt__gen_end(s, own, true, rc);
 }
 
 int lt_store_meta_get(struct lt_store *s, const char *key, char *out, size_t cap)

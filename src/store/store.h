@@ -14,7 +14,7 @@
 #include "lantian/target.h"
 
 /* The schema version this lantian makes and reads (src/store/sqlite.c lists the migrations). */
-#define LT_STORE_SCHEMA_VERSION 8
+#define LT_STORE_SCHEMA_VERSION 9
 
 struct lt_store; /* opaque */
 
@@ -40,6 +40,20 @@ int lt_store_rollback(struct lt_store *s);
 int lt_store_wal_notify(struct lt_store *s, int hard_pages, void (*fn)(void *arg, int pages),
                         void *arg);
 int lt_store_checkpoint(struct lt_store *s);
+
+/* The data generation: a number that grows with every committed transaction that changed sites,
+ * hourly values, corrections or dust days (the data statistics and AQI answers are computed
+ * from), by any handle or process, and with nothing else (raw frames, devices, health counters,
+ * users, sessions and the audit log leave it). Moved by this store's writers inside the
+ * transaction of the change, so a reader that sees the change sees the new number. Each call is a
+ * read transaction of its own. 0 or LT_ESTORE. */
+int lt_store_data_gen(struct lt_store *s, int64_t *n);
+
+/* Reset every statement of the handle still in progress, so that its next read starts a new read
+ * transaction and sees every commit made so far (a statement left stepping would keep the handle
+ * on an old snapshot). Store functions reset their statements; this is the guard of pooled
+ * handles, called when a handle is taken for a new request. */
+void lt_store_end_reads(struct lt_store *s);
 
 /* ---- sites --------------------------------------------------------------------------------- */
 

@@ -2,8 +2,12 @@
 #ifndef LT_TEST_STORE_FIXTURES_H
 #define LT_TEST_STORE_FIXTURES_H
 
+/* Take a store of today back to schema version 8: no data generation (version 9). */
+#define V8_FROM_TODAY_SQL "DROP TABLE data_gen; DELETE FROM schema_version WHERE version >= 9; "
+
 /* Take a store of today back to schema version 7: no store metadata (version 8). */
-#define V7_FROM_TODAY_SQL "DROP TABLE meta; DELETE FROM schema_version WHERE version >= 8; "
+#define V7_FROM_TODAY_SQL                                                                          \
+    V8_FROM_TODAY_SQL "DROP TABLE meta; DELETE FROM schema_version WHERE version >= 8; "
 
 /* Take a store of today back to schema version 6: version 7's township column, targets and audit
  * log indexes removed. */

@@ -1,6 +1,6 @@
 /* Tests of the SQLite store (src/store/sqlite.c): schema and reopen, sites and their filters, raw
- * values that are never overwritten, the hour-24 mapping, corrections, dust days and the store's
- * metadata. */
+ * values that are never overwritten, the hour-24 mapping, corrections, dust days, the store's
+ * metadata, and the data generation that moves with them. */
 #include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -447,6 +447,104 @@ static void test_meta(void **state)
     lt_store_close(s);
 }
 
+/* The data generation moves with every committed change of sites, hourly values, corrections
+ * and dust days (alone or in a transaction, seen by another handle), and with nothing else. */
+static int64_t gen_of(struct lt_store *s)
+{
+    int64_t n = -1;
+    assert_int_equal(lt_store_data_gen(s, &n), 0);
+    return n;
+}
+
+static void test_data_gen(void **state)
+{
+    (void)state;
+    struct lt_store *s = fresh("gen"), *r = NULL;
+    struct lt_diag d = {0};
+    assert_int_equal(lt_store_open(&r, dbpath, &d), 0); /* a reader: another connection */
+    int64_t g = gen_of(r);
+    assert_int_equal(g, 0);
+
+    /* A site: new, the same again (no change), changed. */
+    struct lt_site x = site_of("1316A", "郑州市", "金水区", "河南省", true);
+    assert_int_equal(lt_store_site_put(s, &x, NULL), 0);
+    assert_int_equal(gen_of(r), ++g);
+    assert_int_equal(lt_store_site_put(s, &x, NULL), 0);
+    assert_int_equal(gen_of(r), g);
+    x.lat = 35.0;
+    assert_int_equal(lt_store_site_put(s, &x, NULL), 0);
+    assert_int_equal(gen_of(r), ++g);
+
+    /* Hourly values: one alone; the same again, a conflict (nothing stored); then a transaction of
+     * several moves it once, at its commit, and a rolled-back one not at all. */
+    int64_t t = lt_hour_end_utc(lt_days_from_civil(2019, 1, 1), 1);
+    enum lt_put_result res;
+    assert_int_equal(lt_store_put_hourly(s, "1316A", LT_PM25, t, 80, NULL, &res), 0);
+    assert_int_equal(res, LT_PUT_INSERTED);
+    assert_int_equal(gen_of(r), ++g);
+    assert_int_equal(lt_store_put_hourly(s, "1316A", LT_PM25, t, 80, NULL, &res), 0);
+    assert_int_equal(lt_store_put_hourly(s, "1316A", LT_PM25, t, 81, NULL, &res), 0);
+    assert_int_equal(res, LT_PUT_CONFLICT);
+    assert_int_equal(gen_of(r), g);
+    assert_int_equal(lt_store_begin(s), 0);
+    for (int h = 1; h <= 3; h++)
+        assert_int_equal(lt_store_put_hourly(s, "1316A", LT_PM10, t + 3600 * h, 90, NULL, &res), 0);
+    assert_int_equal(gen_of(r), g); /* not before the commit */
+    assert_int_equal(lt_store_commit(s), 0);
+    assert_int_equal(gen_of(r), ++g);
+    assert_int_equal(lt_store_begin(s), 0);
+    assert_int_equal(lt_store_put_hourly(s, "1316A", LT_NO2, t, 30, NULL, &res), 0);
+    assert_int_equal(lt_store_rollback(s), 0);
+    assert_int_equal(gen_of(r), g);
+    assert_int_equal(lt_store_begin(s), 0); /* a transaction changing nothing */
+    assert_int_equal(lt_store_put_hourly(s, "1316A", LT_PM25, t, 80, NULL, &res), 0);
+    assert_int_equal(lt_store_commit(s), 0);
+    assert_int_equal(gen_of(r), g);
+
+    /* A correction; a dust day set, set again (no change), cleared. */
+    assert_int_equal(lt_store_correct(s, "1316A", LT_PM25, t, 70, "王工", 1, "test", NULL), 0);
+    assert_int_equal(gen_of(r), ++g);
+    int32_t day = lt_days_from_civil(2019, 1, 1);
+    assert_int_equal(lt_store_dust_set(s, "郑州市", day, true), 0);
+    assert_int_equal(gen_of(r), ++g);
+    assert_int_equal(lt_store_dust_set(s, "郑州市", day, true), 0);
+    assert_int_equal(gen_of(r), g);
+    assert_int_equal(lt_store_dust_set(s, "郑州市", day, false), 0);
+    assert_int_equal(gen_of(r), ++g);
+
+    /* A plan target set, set again (no change); store metadata. */
+    struct lt_target tg;
+    memset(&tg, 0, sizeof tg);
+    snprintf(tg.area, sizeof tg.area, "郑州");
+    tg.year = 2019;
+    for (int k = 0; k < LT_TGT_N; k++)
+        tg.value[k] = NAN;
+    tg.value[LT_TGT_PM25] = 40;
+    assert_int_equal(lt_store_target_put(s, &tg, "root", 1, NULL), 0);
+    assert_int_equal(gen_of(r), ++g);
+    assert_int_equal(lt_store_target_put(s, &tg, "root", 2, NULL), 0);
+    assert_int_equal(gen_of(r), g);
+    assert_int_equal(lt_store_meta_put(s, "shift.days", "7"), 0);
+    assert_int_equal(gen_of(r), ++g);
+
+    /* Devices, raw frames, users and sessions are not the data answers are computed from. */
+    struct lt_device dv;
+    memset(&dv, 0, sizeof dv);
+    snprintf(dv.mn, sizeof dv.mn, "AIR001");
+    snprintf(dv.kind, sizeof dv.kind, "air");
+    snprintf(dv.site, sizeof dv.site, "1316A");
+    dv.crc_mask = 1;
+    dv.enabled = true;
+    assert_int_equal(lt_store_device_put(s, &dv), 0);
+    static const uint8_t b[] = {'#', '#', '0', '1'};
+    struct lt_raw_frame f = {.recv_ms = 1, .peer = "p", .bytes = b, .len = sizeof b};
+    assert_int_equal(lt_store_raw_append(s, &f, NULL), 0);
+    assert_int_equal(gen_of(r), g);
+    assert_int_equal(gen_of(s), g); /* the writer's own handle reads the same */
+    lt_store_close(r);
+    lt_store_close(s);
+}
+
 static void test_open_errors(void **state)
 {
     (void)state;
@@ -475,7 +573,7 @@ int main(void)
         cmocka_unit_test(test_sites),       cmocka_unit_test(test_put_hourly),
         cmocka_unit_test(test_load_hourly), cmocka_unit_test(test_corrections),
         cmocka_unit_test(test_dust),        cmocka_unit_test(test_meta),
-        cmocka_unit_test(test_open_errors),
+        cmocka_unit_test(test_data_gen),    cmocka_unit_test(test_open_errors),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
