@@ -386,7 +386,9 @@ static int lt__store_values(struct lt__writer *w, const struct lt__dev *e,
         const struct lt_device_factor *map = lt__dev_factor(e, it->code);
         double scale = map ? map->scale : lt_hj212_factor_find(it->code) ? 1.0 : NAN;
         for (int k = 0; k < LT_VK_N; k++) {
-            if (!((it->has >> k) & 1))
+            /* An infinite value (a number too large for a double) is kept in the raw archive
+             * only, as before; the frame's other values are stored. */
+            if (!((it->has >> k) & 1) || isinf(it->v[k]) || isinf(it->v[k] * scale))
                 continue;
             items[n++] = (struct lt_dev_item){.factor = txt[i][0],
                                               .vk = k,
