@@ -145,6 +145,20 @@ static int lt__site_apply(struct lt__req *q, const struct lt__jobj *o, struct lt
     return 0;
 }
 
+/* The start of a registry edit: the role may edit, the body is an object of the fields given (at
+ * least one), and the transaction is open (the read, the write and the audit row in one). */
+static int lt__edit_begin(struct lt__req *q, const char *fields, struct lt__jobj *o)
+{
+    int rc = lt__need_role(q, LT__EDIT_ROLES);
+    if (!rc)
+        rc = lt__body_object(q, fields, o);
+    if (!rc && o->n == 0)
+        rc = lt__fail(q, 400, "missing_field", "give at least one of:%s", fields);
+    if (!rc)
+        rc = lt__begin(q);
+    return rc;
+}
+
 int lt__api_site_edit(struct lt__req *q)
 {
     struct lt__jobj *o = malloc(sizeof *o);
@@ -154,13 +168,7 @@ int lt__api_site_edit(struct lt__req *q)
     int rc;
     if (!o)
         return lt__fail(q, 503, "out_of_memory", "the server is out of memory; try again later");
-    rc = lt__need_role(q, LT__EDIT_ROLES);
-    if (!rc)
-        rc = lt__body_object(q, LT__SITE_FIELDS, o);
-    if (!rc && o->n == 0)
-        rc = lt__fail(q, 400, "missing_field", "give at least one of:" LT__SITE_FIELDS);
-    if (!rc)
-        rc = lt__begin(q);
+    rc = lt__edit_begin(q, LT__SITE_FIELDS, o);
     if (rc)
         goto out;
     in_tx = true;
@@ -338,13 +346,7 @@ int lt__api_device_edit(struct lt__req *q)
     int rc;
     if (!o)
         return lt__fail(q, 503, "out_of_memory", "the server is out of memory; try again later");
-    rc = lt__need_role(q, LT__EDIT_ROLES);
-    if (!rc)
-        rc = lt__body_object(q, LT__DEVICE_FIELDS, o);
-    if (!rc && o->n == 0)
-        rc = lt__fail(q, 400, "missing_field", "give at least one of:" LT__DEVICE_FIELDS);
-    if (!rc)
-        rc = lt__begin(q);
+    rc = lt__edit_begin(q, LT__DEVICE_FIELDS, o);
     if (rc)
         goto out;
     in_tx = true;
