@@ -63,14 +63,14 @@ thread_cpu() {
 
 printf "%-40s %10s %9s %9s %9s  %s\n" "run" "frames/s" "p50 ms" "p99 ms" "acked" \
     "CPU us/frame: loop writer ckpt sim"
-saturated() { # $1 = connections, $2 = hourly every K, $3 = label
-    local N=$1 K=$2 db="$T/bench-$1-$2.db"
+saturated() { # $1 = connections, $2 = hourly every K, $3 = label, $4 = window (default W)
+    local N=$1 K=$2 W=${4:-$WIN} db="$T/bench-$1-$2.db"
     "$LANTIAN" simulate --target 127.0.0.1:1 --devices "$N" --register "$db" --register-only \
         2> /dev/null
     start_server "$db" $((N + 100))
     thread_cpu "$SPID" > "$T/cpu0"
     /usr/bin/time -f "%U %S" -o "$T/simtime" "$LANTIAN" simulate --target "127.0.0.1:$PORT" \
-        --devices "$N" --rate 0 --window "$WIN" --hourly-every "$K" --duration "$DUR" \
+        --devices "$N" --rate 0 --window "$W" --hourly-every "$K" --duration "$DUR" \
         > "$T/sim-$N.out"
     thread_cpu "$SPID" > "$T/cpu1"
     stop_server
@@ -87,6 +87,7 @@ saturated() { # $1 = connections, $2 = hourly every K, $3 = label
     rm -f "$db" "$db"-wal "$db"-shm
 }
 saturated 1000 60 "saturated, 1000 conns, real-time traffic"
+saturated 1000 60 "saturated, 1000 conns, 3 in flight" 3
 saturated 10000 60 "saturated, 10000 conns, real-time traffic"
 saturated 1000 4 "saturated, 1000 conns, hourly-heavy"
 
