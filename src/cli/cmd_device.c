@@ -692,30 +692,8 @@ static int lt__exceedances(struct lt_store *st, const struct lt__opts *o)
  * each value as sent and after the factor's scale, with its flag and the raw archive row. */
 #define LT__VALUES_MAX_DAYS 31
 
-static int lt__values_row(void *arg, const struct lt_dev_value_row *v)
-{
-    struct lt_table *t = arg;
-    if (lt_table_row(t))
-        return LT_ENOMEM;
-    char b[24];
-    lt_bj_format_time(v->data_time, b, sizeof b);
-    lt_table_str(t, 0, b);
-    lt_table_int(t, 1, v->cn);
-    lt_table_str(t, 2, v->factor);
-    lt_table_str(t, 3, lt_hj212_vk_name((enum lt_hj212_vk)v->vk));
-    lt_table_num(t, 4, v->value, lt_rows_decimals(v->value));
-    lt_table_num(t, 5, v->value_conv, lt_rows_decimals(v->value_conv));
-    if (v->flag[0])
-        lt_table_str(t, 6, v->flag);
-    if (v->raw_id > 0)
-        lt_table_int(t, 7, v->raw_id);
-    return 0;
-}
-
 static int lt__values(struct lt_store *st, const struct lt__opts *o)
 {
-    static const char *const hdr[] = {"data_time", "cn",         "factor", "kind",
-                                      "value",     "value_conv", "flag",   "raw_id"};
     const char *extra = lt__extra(o, " mn from to cn format ");
     int fmt = lt__format(o);
     if (extra || fmt < 0) {
@@ -744,13 +722,13 @@ static int lt__values(struct lt_store *st, const struct lt__opts *o)
         return LT_EXIT_USAGE;
     }
     /* DataTime is Beijing time in the frame (HJ 212-2017 Table 4): the Beijing days d0 .. d1. */
-    struct lt_table *t = lt_table_new(8, hdr);
+    struct lt_table *t = lt_rows_new(LT_ROWS_DEV_VALUE);
     if (!t) {
         lt_cli_err(CMD, "out of memory");
         return LT_EXIT_USAGE;
     }
     int rc = lt_store_dev_value_list(st, o->mn, (int)cn, lt_bj_to_utc(d0, 0),
-                                     lt_bj_to_utc(d1, 24) - 1, lt__values_row, t);
+                                     lt_bj_to_utc(d1, 24) - 1, lt_rows_dev_value, t);
     if (rc) {
         lt_table_free(t);
         lt_cli_err(CMD, "%s", rc == LT_ENOMEM ? "out of memory" : lt_store_errmsg(st));

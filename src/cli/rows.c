@@ -18,6 +18,8 @@ static const char *const lt__exceedance_hdr[] = {
     "o2_ref", "corrected", "limit",  "flag",   "rule",       "detected"};
 static const char *const lt__correction_hdr[] = {"id",  "site", "pollutant", "time", "old",
                                                  "new", "who",  "at",        "why"};
+static const char *const lt__dev_value_hdr[] = {"data_time", "cn",         "factor", "kind",
+                                                "value",     "value_conv", "flag",   "raw_id"};
 static const char *const lt__target_hdr[] = {"area",  "year",   "name",   "ruleset", "target",
                                              "value", "set_by", "set_at", "source"};
 
@@ -32,6 +34,8 @@ struct lt_table *lt_rows_new(enum lt_rows_kind kind)
         return lt_table_new(13, lt__exceedance_hdr);
     case LT_ROWS_CORRECTION:
         return lt_table_new(9, lt__correction_hdr);
+    case LT_ROWS_DEV_VALUE:
+        return lt_table_new(8, lt__dev_value_hdr);
     case LT_ROWS_TARGET:
         return lt_table_new(9, lt__target_hdr);
     }
@@ -205,5 +209,27 @@ int lt_rows_correction(struct lt_table *t, const struct lt_correction *c)
     lt_table_str(t, 6, c->who);
     lt_table_str(t, 7, ab);
     lt_table_str(t, 8, c->why);
+    return 0;
+}
+
+/* DataTime in Beijing time as the frame sent it (HJ 212-2017 Table 4); each value with the fewest
+ * decimals that print it back exactly (a value as sent, not rounded here). */
+int lt_rows_dev_value(void *table, const struct lt_dev_value_row *v)
+{
+    struct lt_table *t = table;
+    if (lt_table_row(t))
+        return LT_ENOMEM;
+    char b[24];
+    lt_bj_format_time(v->data_time, b, sizeof b);
+    lt_table_str(t, 0, b);
+    lt_table_int(t, 1, v->cn);
+    lt_table_str(t, 2, v->factor);
+    lt_table_str(t, 3, lt_hj212_vk_name((enum lt_hj212_vk)v->vk));
+    lt_table_num(t, 4, v->value, lt_rows_decimals(v->value));
+    lt_table_num(t, 5, v->value_conv, lt_rows_decimals(v->value_conv));
+    if (v->flag[0])
+        lt_table_str(t, 6, v->flag);
+    if (v->raw_id > 0)
+        lt_table_int(t, 7, v->raw_id);
     return 0;
 }

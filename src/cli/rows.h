@@ -11,8 +11,10 @@ enum lt_rows_kind {
     LT_ROWS_QUARANTINE,
     LT_ROWS_EXCEEDANCE,
     LT_ROWS_CORRECTION,
-    LT_ROWS_TARGET /* stored target values: area, year, name, ruleset, target, value, set_by,
-                      set_at, source */
+    LT_ROWS_DEV_VALUE, /* values a device sent: data_time, cn, factor, kind, value, value_conv,
+                        * flag, raw_id */
+    LT_ROWS_TARGET     /* stored target values: area, year, name, ruleset, target, value, set_by,
+                          set_at, source */
 };
 
 /* An empty table with the kind's columns; NULL when out of memory. */
@@ -25,6 +27,9 @@ int lt_rows_exceedance(struct lt_table *t, const struct lt_exceedance *e);
 int lt_rows_correction(struct lt_table *t, const struct lt_correction *c);
 /* One row per value the target sets (none for a target without values). */
 int lt_rows_target(struct lt_table *t, const struct lt_store_target *x);
+/* A device value as stored; 0 or LT_ENOMEM. Usable as the callback of lt_store_dev_value_list
+ * with the table as its argument. */
+int lt_rows_dev_value(void *table, const struct lt_dev_value_row *v);
 
 /* The fewest decimals (0..6) that print v back exactly: a correction shows what was typed. */
 int lt_rows_decimals(double v);

@@ -427,6 +427,60 @@ int lt__api_device_health(struct lt__req *q)
     return rc;
 }
 
+/* GET /api/devices/{mn}/values: what the device sent, as stored (lantian device values): each
+ * value as sent and after the factor's scale, its flag and raw archive row; at most
+ * LT__HTTP_VALUES_DAYS Beijing days (DataTime, HJ 212-2017 Table 4), default today. */
+#define LT__HTTP_VALUES_DAYS 7
+
+int lt__api_device_values(struct lt__req *q)
+{
+    struct lt_device dev;
+    int32_t d0, d1;
+    long long cn = 0;
+    int limit, offset, rc = lt__param_page(q, &limit, &offset);
+    if (!rc)
+        rc = lt__param_range(q, LT__HTTP_VALUES_DAYS, lt__today(), 1, &d0, &d1);
+    if (rc)
+        return rc;
+    const char *c = lt__param(q, "cn");
+    if (c && (lt_parse_int(lt_str_of(c), 0, 9999, &cn) ||
+              (cn != 2011 && cn != 2051 && cn != 2061 && cn != 2031)))
+        return lt__fail(q, 400, "bad_parameter",
+                        "cn: one of 2011 (real-time), 2051 (minute), 2061 (hourly), 2031 (daily); "
+                        "'%.20s' is not",
+                        c);
+    rc = lt_store_device_get(q->st, q->pp[0], &dev);
+    if (rc == LT_ENOTFOUND)
+        return lt__fail(q, 404, "not_found", "no device with MN '%s'", q->pp[0]);
+    if (rc)
+        return lt__fail_store(q, rc, "get device");
+    rc = lt__scope_device_hidden(q, &dev);
+    if (rc < 0)
+        return lt__fail_store(q, rc, "get device");
+    if (rc)
+        return lt__fail(q, 403, "out_of_scope", "device %s lies outside your scope", dev.mn);
+    struct lt_table *t = lt_rows_new(LT_ROWS_DEV_VALUE);
+    if (!t)
+        return lt__fail_store(q, LT_ENOMEM, "device values");
+    rc = lt_store_dev_value_list(q->st, dev.mn, (int)cn, lt_bj_to_utc(d0, 0),
+                                 lt_bj_to_utc(d1, 24) - 1, lt_rows_dev_value, t);
+    if (rc) {
+        lt_table_free(t);
+        return lt__fail_store(q, rc, "device values");
+    }
+    if (q->fmt == LT_FMT_JSON) {
+        char a[16], b[16];
+        lt_date_format(d0, a, sizeof a);
+        lt_date_format(d1, b, sizeof b);
+        fputs("{\"mn\": ", q->out);
+        lt_json_str(q->out, dev.mn);
+        fprintf(q->out, ", \"from\": \"%s\", \"to\": \"%s\", ", a, b);
+    }
+    rc = lt__page_out(q, t, limit, offset);
+    lt_table_free(t);
+    return rc;
+}
+
 int lt__api_quarantine(struct lt__req *q)
 {
     int limit, offset, rc = lt__param_page(q, &limit, &offset);

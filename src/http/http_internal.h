@@ -115,6 +115,7 @@ int lt__api_rank(struct lt__req *q);
 int lt__api_targets(struct lt__req *q);
 int lt__api_devices(struct lt__req *q);
 int lt__api_device_health(struct lt__req *q);
+int lt__api_device_values(struct lt__req *q);
 int lt__api_quarantine(struct lt__req *q);
 int lt__api_exceedances(struct lt__req *q);
 int lt__api_corrections(struct lt__req *q);

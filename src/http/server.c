@@ -337,6 +337,8 @@ static const struct lt__route lt__routes[] = {
     {"/api/devices", lt__api_devices, true, " limit offset ", "设备", LT__C_NO},
     {"/api/devices/{}/health", lt__api_device_health, true, " from to limit offset ", "设备运行",
      LT__C_NO},
+    {"/api/devices/{}/values", lt__api_device_values, true, " from to cn limit offset ", "设备数据",
+     LT__C_NO},
     {"/api/quarantine", lt__api_quarantine, true, " limit offset ", "隔离区", LT__C_NO},
     {"/api/exceedances", lt__api_exceedances, true, " mn limit offset ", "超标记录", LT__C_NO},
     {"/api/corrections", lt__api_corrections, true, " site limit offset ", "数据审核", LT__C_NO},

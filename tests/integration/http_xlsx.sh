@@ -204,6 +204,7 @@ fetch targets 目标进度 targets "/api/targets?city=$ZZ&year=2019&as_of=2019-0
 fetch targets_v 目标进度 targets "/api/targets?city=$ZZ&year=2019&as_of=2019-01-31&pm25=$(u '<40')&good_ratio=66.5"
 fetch devices 设备 devices "/api/devices"
 fetch health 设备运行 devices-KILN0000000001-health "/api/devices/KILN0000000001/health"
+fetch values 设备数据 devices-KILN0000000001-values "/api/devices/KILN0000000001/values?from=2019-01-01&to=2019-01-01"
 fetch quarantine 隔离区 quarantine "/api/quarantine"
 fetch exceed 超标记录 exceedances "/api/exceedances"
 fetch exceed_mn 超标记录 exceedances "/api/exceedances?mn=KILN0000000001"
@@ -311,6 +312,17 @@ PY
 hd=$(curl -sS -I "${AUTH[@]}" "$B/api/devices?format=xlsx") || fail "HEAD"
 grep -qi "^content-type: $XLSX_TYPE" <<<"$hd" || fail "HEAD content type: $hd"
 grep -qi '^content-disposition: attachment; filename="devices.xlsx"' <<<"$hd" || fail "HEAD disposition: $hd"
+
+# The device's values over the API are `lantian device values`, row for row (12 values: 3 frames
+# x O2, SO2, NOx, PM; the unknown MN's frame is not stored).
+"$LANTIAN" device values --db "$DB" --mn KILN0000000001 --from 2019-01-01 --to 2019-01-01 \
+    --format csv > "$T/values_cli.csv" || fail "device values (CLI)"
+tr -d '\r' < "$T/values.csv" | cmp - "$T/values_cli.csv" || fail "API and CLI device values differ"
+[ "$(wc -l < "$T/values_cli.csv")" = 13 ] || fail "device values: $(wc -l < "$T/values_cli.csv") lines"
+grep -q '^2019-01-01 13:00:00,2061,a21002,Avg,150,150,T,' "$T/values_cli.csv" || fail "flagged NOx value"
+err e_vcn "/api/devices/KILN0000000001/values?cn=9014" 400 bad_parameter "${AUTH[@]}"
+err e_vrange "/api/devices/KILN0000000001/values?from=2019-01-01&to=2019-01-31" 400 range_too_long "${AUTH[@]}"
+err e_vmn "/api/devices/NOSUCHMN/values" 404 not_found "${AUTH[@]}"
 
 # ---- errors stay JSON -----------------------------------------------------------------------------
 err e_fmt "/api/sites?format=xls" 400 bad_parameter "${AUTH[@]}"
