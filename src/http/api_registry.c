@@ -322,6 +322,23 @@ int lt__api_devices(struct lt__req *q)
     return rc;
 }
 
+/* The device of MN mn, when the user may see it: 0, or the failed answer's status (404 for an
+ * unknown MN, 403 for one outside the user's scope). */
+static int lt__device_scoped(struct lt__req *q, const char *mn, struct lt_device *dev)
+{
+    int rc = lt_store_device_get(q->st, mn, dev);
+    if (rc == LT_ENOTFOUND || rc == LT_EINVAL)
+        return lt__fail(q, 404, "not_found", "no device with MN '%s'", mn);
+    if (rc)
+        return lt__fail_store(q, rc, "get device");
+    rc = lt__scope_device_hidden(q, dev);
+    if (rc < 0)
+        return lt__fail_store(q, rc, "get device");
+    if (rc)
+        return lt__fail(q, 403, "out_of_scope", "device %s lies outside your scope", dev->mn);
+    return 0;
+}
+
 /* Error buckets of lt_health_row.errors (store.h): 0 the server's reasons, then lt_hj212_reject. */
 static const char *const lt__bucket[8] = {"server",  "garbage",    "length", "too_long",
                                           "trailer", "crc_format", "crc",    "syntax"};
@@ -337,16 +354,9 @@ int lt__api_device_health(struct lt__req *q)
         rc = lt__param_range(q, LT__HTTP_HOURLY_DAYS, lt__today(), 7, &d0, &d1);
     if (rc)
         return rc;
-    rc = lt_store_device_get(q->st, q->pp[0], &dev);
-    if (rc == LT_ENOTFOUND)
-        return lt__fail(q, 404, "not_found", "no device with MN '%s'", q->pp[0]);
+    rc = lt__device_scoped(q, q->pp[0], &dev);
     if (rc)
-        return lt__fail_store(q, rc, "get device");
-    rc = lt__scope_device_hidden(q, &dev);
-    if (rc < 0)
-        return lt__fail_store(q, rc, "get device");
-    if (rc)
-        return lt__fail(q, 403, "out_of_scope", "device %s lies outside your scope", dev.mn);
+        return rc;
     /* HJ 212 hours are labelled by their start (DataTime, HJ 212-2017 Table 4): the hours of the
      * Beijing days d0 .. d1 start at 00:00 of d0 and at 23:00 of d1 last. */
     int64_t h0 = lt_bj_to_utc(d0, 0), h1 = lt_bj_to_utc(d1, 24) - 3600;
@@ -449,16 +459,9 @@ int lt__api_device_values(struct lt__req *q)
                         "cn: one of 2011 (real-time), 2051 (minute), 2061 (hourly), 2031 (daily); "
                         "'%.20s' is not",
                         c);
-    rc = lt_store_device_get(q->st, q->pp[0], &dev);
-    if (rc == LT_ENOTFOUND)
-        return lt__fail(q, 404, "not_found", "no device with MN '%s'", q->pp[0]);
+    rc = lt__device_scoped(q, q->pp[0], &dev);
     if (rc)
-        return lt__fail_store(q, rc, "get device");
-    rc = lt__scope_device_hidden(q, &dev);
-    if (rc < 0)
-        return lt__fail_store(q, rc, "get device");
-    if (rc)
-        return lt__fail(q, 403, "out_of_scope", "device %s lies outside your scope", dev.mn);
+        return rc;
     struct lt_table *t = lt_rows_new(LT_ROWS_DEV_VALUE);
     if (!t)
         return lt__fail_store(q, LT_ENOMEM, "device values");
@@ -516,16 +519,9 @@ int lt__api_exceedances(struct lt__req *q)
     const char *mn = lt__param(q, "mn");
     if (mn) {
         struct lt_device dev;
-        rc = lt_store_device_get(q->st, mn, &dev);
-        if (rc == LT_ENOTFOUND || rc == LT_EINVAL)
-            return lt__fail(q, 404, "not_found", "no device with MN '%s'", mn);
+        rc = lt__device_scoped(q, mn, &dev);
         if (rc)
-            return lt__fail_store(q, rc, "get device");
-        rc = lt__scope_device_hidden(q, &dev);
-        if (rc < 0)
-            return lt__fail_store(q, rc, "get device");
-        if (rc)
-            return lt__fail(q, 403, "out_of_scope", "device %s lies outside your scope", mn);
+            return rc;
     }
     struct lt_exceedance *v = NULL;
     int n = 0;
