@@ -2,7 +2,7 @@
  *
  *   lantian simulate --target 127.0.0.1:8212 --devices N --rate R --duration S [--faults]
  *                    [--window W] [--hourly-every K] [--register DB] [--ack-log FILE]
- *                    [--mn-prefix HEX8] [--idle]
+ *                    [--mn-prefix HEX8] [--idle] [--warmup S]
  *   lantian simulate --target 127.0.0.1:8212 --replay FILE... [--register DB] [--duration S]
  *   lantian simulate --target 127.0.0.1:8212 --frames FILE [--hold S]
  *   lantian simulate --target 127.0.0.1:8212 --db PATH [--province NAME [--per-city K]]
@@ -17,6 +17,9 @@
  * fast as the window allows); at most W frames per device wait for their 9014. --faults makes one
  * device in ten misbehave: corrupted CRCs, frames split over several writes, oversized junk,
  * byte-at-a-time senders, garbage between frames. --idle opens the connections and sends nothing.
+ * --warmup S leaves the first S seconds out of the rate and the latencies printed (frames sent
+ * then are still counted in sent/acked): with 10,000 devices the first second is the connection
+ * storm and the server's first look-up of every MN, not the steady state.
  *
  * Replay: the lines of the capture files (gzip or plain), one TCP connection per MN; a line
  * without an MN (a fragment of a broken frame) goes on the connection of the line before it.
@@ -137,6 +140,8 @@ struct lt__sim {
     bool faults, idle, replay;
     int64_t start_ms;
     uint64_t start_ns, end_ns;
+    uint64_t warm_ns; /* frames sent from here on are measured (--warmup) */
+    uint64_t measured_acked;
     uv_timer_t tick;
     FILE *ack_log;
     struct lt_hj212_msg *msg;
@@ -471,9 +476,12 @@ static void lt__on_reply(struct lt__dev *d, const uint8_t *seg, size_t len, uint
         lt_hj212_qn(s->start_ms + p->k, want, sizeof want);
         if (strcmp(want, qn) != 0)
             continue;
-        uint64_t us = (now_ns - p->t0_ns) / 1000;
-        uint64_t b = us / LT__HIST_US;
-        s->hist[b < LT__HIST_N ? b : LT__HIST_N - 1]++;
+        if (p->t0_ns >= s->warm_ns) {
+            uint64_t us = (now_ns - p->t0_ns) / 1000;
+            uint64_t b = us / LT__HIST_US;
+            s->hist[b < LT__HIST_N ? b : LT__HIST_N - 1]++;
+            s->measured_acked++;
+        }
         s->acked++;
         s->unacked_dropped += (uint64_t)i;
         if (s->ack_log)
@@ -1215,7 +1223,7 @@ static void lt__usage(FILE *f)
         f,
         "usage: lantian simulate --target 127.0.0.1:PORT --devices N --rate R --duration S\n"
         "                        [--faults] [--window W] [--hourly-every K] [--register DB]\n"
-        "                        [--ack-log FILE] [--mn-prefix HEX8] [--idle]\n"
+        "                        [--ack-log FILE] [--mn-prefix HEX8] [--idle] [--warmup S]\n"
         "       lantian simulate --target 127.0.0.1:PORT --replay FILE... [--register DB]\n"
         "                        [--duration S]\n"
         "       lantian simulate --target 127.0.0.1:PORT --frames FILE [--hold S]\n"
@@ -1234,6 +1242,8 @@ static void lt__usage(FILE *f)
         "  --faults         one device in ten misbehaves (corrupt CRC, split writes, oversized\n"
         "                   junk, byte-at-a-time, garbage between frames)\n"
         "  --idle           open the connections and send nothing\n"
+        "  --warmup S       leave the first S seconds (connecting, the server's first look-up\n"
+        "                   of each device) out of acked_per_s and the latencies (default 0)\n"
         "  --register DB    first write the devices (and air stations' sites) into DB\n"
         "  --register-only  with --register: register the devices, then exit without connecting\n"
         "  --ack-log FILE   write \"MN QN\" for every acknowledged frame\n"
@@ -1284,7 +1294,7 @@ int lt_cmd_simulate(int argc, char **argv)
     const char *live_db = NULL, *province = NULL;
     double hold = 0, interval = 10;
     long long ndev = 10, window = 8, hourly_every = 4, tmp, per_city = 1, ncems = 0, backfill = 24;
-    double rate = 1, duration = 10;
+    double rate = 1, duration = 10, warmup = 0;
     bool faults = false, idle = false, duration_set = false, register_only = false;
     bool load_opts = false, live_opts = false; /* options of the generated fleet, of --db */
     struct lt_sim_unit *units = NULL;
@@ -1406,6 +1416,15 @@ int lt_cmd_simulate(int argc, char **argv)
             }
             continue;
         }
+        if ((r = lt_cli_opt(CMD, argc, argv, &i, "--warmup", &v)) != 0) {
+            if (r < 0 || lt_parse_double(lt_str_of(v), &warmup) || !(warmup >= 0) ||
+                warmup > 3600) {
+                lt_cli_err(CMD, "--warmup: seconds in [0, 3600]");
+                goto out;
+            }
+            load_opts = true;
+            continue;
+        }
         if ((r = lt_cli_opt(CMD, argc, argv, &i, "--rate", &v)) != 0) {
             if (r < 0 || lt_parse_double(lt_str_of(v), &rate) || rate < 0 || rate > 100000) {
                 lt_cli_err(CMD, "--rate: frames per second per device in [0, 100000]");
@@ -1429,12 +1448,18 @@ int lt_cmd_simulate(int argc, char **argv)
     }
     (void)tmp;
     if (live_db && (load_opts || nreplay || frames || db)) {
-        lt_cli_err(CMD, "--db takes the fleet from the store's registry: it does not go with "
-                        "--devices, --rate, --faults, --idle, --replay, --frames or --register");
+        lt_cli_err(
+            CMD, "--db takes the fleet from the store's registry: it does not go with "
+                 "--devices, --rate, --warmup, --faults, --idle, --replay, --frames or --register");
         goto out;
     }
     if (!live_db && live_opts) {
         lt_cli_err(CMD, "--province, --per-city, --cems, --interval and --backfill need --db");
+        goto out;
+    }
+    if (warmup > 0 && warmup >= duration) {
+        lt_cli_err(CMD, "--warmup %g must be shorter than --duration %g: nothing would be measured",
+                   warmup, duration);
         goto out;
     }
     if (!live_db && duration > 3600) {
@@ -1604,6 +1629,7 @@ int lt_cmd_simulate(int argc, char **argv)
     s->loop = &loop;
     s->start_ns = uv_hrtime();
     s->end_ns = s->start_ns + (uint64_t)(duration * 1e9);
+    s->warm_ns = s->start_ns + (uint64_t)(warmup * 1e9);
     if (s->live) {
         /* Each device starts at its site's last stored hour (CEMS: the last full hour), at most
          * --backfill hours back, sends the hours since then, then one each hour; its real-time
@@ -1644,7 +1670,9 @@ int lt_cmd_simulate(int argc, char **argv)
     s->signals = true;
     uv_run(&loop, UV_RUN_DEFAULT);
     uv_loop_close(&loop);
-    double secs = (double)(uv_hrtime() - s->start_ns) / 1e9;
+    uint64_t end_ns = uv_hrtime();
+    double secs = (double)(end_ns - s->start_ns) / 1e9;
+    double msecs = end_ns > s->warm_ns ? (double)(end_ns - s->warm_ns) / 1e9 : 0;
 
     if (s->replay) {
         printf("replay_connections=%d\nreplay_lines=%llu\nreplay_bytes=%llu\nconn_errors=%llu\n"
@@ -1654,12 +1682,16 @@ int lt_cmd_simulate(int argc, char **argv)
     } else {
         printf("devices=%d\nconnects=%llu\nsent=%llu\nacked=%llu\nunacked=%llu\n"
                "rejected_expected=%llu\nother_replies=%llu\nconn_errors=%llu\nelapsed_s=%.2f\n"
-               "acked_per_s=%.0f\nlatency_p50_ms=%.2f\nlatency_p99_ms=%.2f\n",
+               "warmup_s=%.2f\nmeasured_acked=%llu\nacked_per_s=%.0f\nlatency_p50_ms=%.2f\n"
+               "latency_p99_ms=%.2f\n",
                s->ndev, (unsigned long long)s->connects, (unsigned long long)s->sent,
                (unsigned long long)s->acked, (unsigned long long)(s->sent - s->acked),
                (unsigned long long)s->bad_sent, (unsigned long long)s->other_replies,
-               (unsigned long long)s->conn_errors, secs, (double)s->acked / secs,
-               lt__pct(s->hist, s->acked, 0.50), lt__pct(s->hist, s->acked, 0.99));
+               (unsigned long long)s->conn_errors, secs, secs - msecs,
+               (unsigned long long)s->measured_acked,
+               msecs > 0 ? (double)s->measured_acked / msecs : 0.0,
+               lt__pct(s->hist, s->measured_acked, 0.50),
+               lt__pct(s->hist, s->measured_acked, 0.99));
         if (s->live)
             printf("hourly_sent=%llu\nhourly_acked=%llu\nbackfill_hours=%llu\n",
                    (unsigned long long)s->hourly_sent, (unsigned long long)s->hourly_acked,

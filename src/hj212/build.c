@@ -33,6 +33,16 @@ size_t lt_hj212_frame(const char *seg, size_t seg_len, char *out, size_t cap)
     return seg_len + 12;
 }
 
+/* v as exactly w decimal digits (0 <= v < 10^w) at p. Without printf: a QN is built for every
+ * reply the server sends and every acknowledgement the simulator checks. */
+static void digits(char *p, int w, long v)
+{
+    for (int i = w - 1; i >= 0; i--) {
+        p[i] = (char)('0' + v % 10);
+        v /= 10;
+    }
+}
+
 /* HJ 212-2017 6.3.2, Table 3: QN = YYYYMMDDhhmmsszzz, Beijing time with milliseconds. */
 void lt_hj212_qn(int64_t utc_ms, char *buf, size_t cap)
 {
@@ -45,8 +55,25 @@ void lt_hj212_qn(int64_t utc_ms, char *buf, size_t cap)
     }
     int y, mo, d;
     lt_civil_from_days((int32_t)day, &y, &mo, &d);
-    snprintf(buf, cap, "%04d%02d%02d%02d%02d%02d%03d", y, mo, d, (int)(ms / 3600000),
-             (int)(ms / 60000 % 60), (int)(ms / 1000 % 60), (int)(ms % 1000));
+    if (y < 0 || y > 9999) { /* not a QN any device sends; kept as printf would write it */
+        snprintf(buf, cap, "%04d%02d%02d%02d%02d%02d%03d", y, mo, d, (int)(ms / 3600000),
+                 (int)(ms / 60000 % 60), (int)(ms / 1000 % 60), (int)(ms % 1000));
+        return;
+    }
+    char t[18];
+    digits(t, 4, y);
+    digits(t + 4, 2, mo);
+    digits(t + 6, 2, d);
+    digits(t + 8, 2, (long)(ms / 3600000));
+    digits(t + 10, 2, (long)(ms / 60000 % 60));
+    digits(t + 12, 2, (long)(ms / 1000 % 60));
+    digits(t + 14, 3, (long)(ms % 1000));
+    t[17] = '\0';
+    if (cap) {
+        size_t n = cap - 1 < 17 ? cap - 1 : 17; /* truncated like snprintf */
+        memcpy(buf, t, n);
+        buf[n] = '\0';
+    }
 }
 
 /* Bounded segment writer: once anything does not fit, the whole build fails. */
@@ -79,8 +106,15 @@ static void putl(struct seg *s, struct lt_str v)
 static void puti(struct seg *s, long long v)
 {
     char t[24];
-    int k = snprintf(t, sizeof(t), "%lld", v);
-    put(s, t, (size_t)k);
+    size_t k = sizeof t;
+    unsigned long long u = v < 0 ? 0ull - (unsigned long long)v : (unsigned long long)v;
+    do {
+        t[--k] = (char)('0' + u % 10);
+        u /= 10;
+    } while (u);
+    if (v < 0)
+        t[--k] = '-';
+    put(s, t + k, sizeof t - k);
 }
 
 static void put_time(struct seg *s, int64_t utc)

@@ -65,6 +65,10 @@ struct lt__writer {
 
     struct lt__health *hl;
     uint32_t hcap;
+    /* The slots of hl in use, in order of first use: a flush visits these only. Scanning the
+     * whole table instead (4,096 slots of 184 bytes) after every commit cost the writer 3 us per
+     * frame when commits are small (10,000 devices paced: tens of frames a batch). */
+    uint32_t *hused, hn;
 
     /* The checkpointer: a thread with a store handle of its own that copies the WAL into the
      * database (and fsyncs it) while the writer goes on committing. A checkpoint on the writer's
@@ -205,8 +209,9 @@ static struct lt__health *lt__health_at(struct lt__writer *w, const char *mn, in
         struct lt__health *e = &w->hl[h];
         if (!e->used) {
             e->used = true;
-            snprintf(e->mn, sizeof e->mn, "%s", mn);
+            lt_str_copy(e->mn, sizeof e->mn, lt_str_of(mn));
             e->hour = hour;
+            w->hused[w->hn++] = h;
             return e;
         }
         if (e->hour == hour && !strcmp(e->mn, mn))
@@ -226,10 +231,8 @@ static void lt__health_touch(struct lt__health *e, const struct lt__job *j)
 static int lt__health_flush(struct lt__writer *w)
 {
     int rc = 0;
-    for (uint32_t i = 0; i < w->hcap; i++) {
-        struct lt__health *e = &w->hl[i];
-        if (!e->used)
-            continue;
+    for (uint32_t i = 0; i < w->hn; i++) {
+        struct lt__health *e = &w->hl[w->hused[i]];
         if (!rc) {
             struct lt_health_delta d = {.mn = e->mn,
                                         .hour = e->hour,
@@ -242,6 +245,7 @@ static int lt__health_flush(struct lt__writer *w)
         }
         memset(e, 0, sizeof *e);
     }
+    w->hn = 0;
     return rc;
 }
 
@@ -771,9 +775,10 @@ int lt__writer_new(struct lt__writer **out, const struct lt_ingest_opts *o, cons
     while (hc < 2 * (uint32_t)o->batch_max + 16)
         hc *= 2;
     w->hl = calloc(hc, sizeof *w->hl);
+    w->hused = calloc(hc, sizeof *w->hused);
     w->hcap = hc;
     int rc = LT_ENOMEM;
-    if (!w->msg || !w->rl || !w->hl || lt__dev_grow(w)) {
+    if (!w->msg || !w->rl || !w->hl || !w->hused || lt__dev_grow(w)) {
         snprintf(err, errcap, "out of memory");
         goto fail;
     }
@@ -869,6 +874,7 @@ void lt__writer_free(struct lt__writer *w)
         lt__dev_clear(w);
     free(w->dev);
     free(w->hl);
+    free(w->hused);
     free(w->msg);
     lt__ratelog_free(w->rl);
     lt_store_close(w->st);

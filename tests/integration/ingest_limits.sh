@@ -38,6 +38,21 @@ fi
 wait $APID || fail "simulator A"
 wait $BPID || fail "simulator B"
 cat "$T/simA.out"
+# --warmup 2 of 4 s (5 of the registered devices, none faulty): the rate and the latencies cover
+# the frames sent in the last 2 s only, about half of them; sent and acked count all (unacked:
+# the frames in flight when the run ended).
+"$LANTIAN" simulate --target "127.0.0.1:$PORT" --devices 5 --rate 5 --duration 4 --warmup 2 \
+    > "$T/simC.out" || fail "simulator C"
+v() { sed -n "s/^$1=//p" "$T/simC.out"; }
+[ "$(v measured_acked)" -gt 0 ] || fail "simulator C: $(cat "$T/simC.out")"
+awk -v m="$(v measured_acked)" -v a="$(v acked)" -v w="$(v warmup_s)" -v r="$(v acked_per_s)" \
+    -v e="$(v elapsed_s)" 'BEGIN { exit !(m >= 0.35 * a && m <= 0.65 * a && w > 1.9 && w < 2.1 &&
+                                   r > 0.9 * m / (e - w) && r < 1.1 * m / (e - w)) }' ||
+    fail "simulator C, --warmup 2: $(tr '\n' ' ' < "$T/simC.out")"
+if "$LANTIAN" simulate --target "127.0.0.1:$PORT" --duration 2 --warmup 2 2> "$T/warm.err"; then
+    fail "--warmup as long as --duration accepted"
+fi
+grep -q "must be shorter than --duration" "$T/warm.err" || fail "warm-up error: $(cat "$T/warm.err")"
 grep -q "refused: max_connections (60) reached" "$T/server.log" || fail "no refusal logged"
 
 # Idle timeout: a connection that sends nothing is closed after idle_timeout_s.

@@ -958,6 +958,10 @@ static void test_commands(void **state)
     assert_string_equal(qn, "20160801085857223");
     lt_hj212_qn(-1, qn, sizeof(qn));
     assert_string_equal(qn, "19700101075959999");
+    lt_hj212_qn(1798732799999, qn, sizeof(qn)); /* the last millisecond of 2026, Beijing */
+    assert_string_equal(qn, "20261231235959999");
+    lt_hj212_qn(qn_ms, qn, 9); /* a short buffer gets the start, terminated, like snprintf */
+    assert_string_equal(qn, "20160801");
     /* The Appendix A example is a 1062 command: rebuilt byte for byte. */
     size_t n = lt_hj212_cmd_set_interval(&t, 1062, qn_ms, 30, out, sizeof(out));
     assert_int_equal(n, strlen(V0));
