@@ -29,6 +29,7 @@ struct lt_ingest_opts {
     long queue_max_bytes;    /* bytes of frames in flight */
     long batch_max;          /* frames per transaction */
     long batch_ms;           /* longest wait for a batch to fill, ms */
+    long health_flush_ms;    /* device health counters are written at most this often, ms */
     long out_max;            /* bytes of replies a connection may leave unread before closing */
     long log_per_mn;         /* log lines per MN (or peer) and minute; the rest are counted */
     long registry_refresh_s; /* how long a looked-up device is trusted before reading it again */

@@ -49,6 +49,10 @@ static const struct lt__opt lt__opts[] = {
      "frames committed in one transaction at most"},
     {"batch_ms", LT__OPT_LONG, LT__OFF(batch_ms), 20, 0, 10000, "", "ms",
      "longest wait for a batch to fill after its first frame"},
+    {"health_flush_ms", LT__OPT_LONG, LT__OFF(health_flush_ms), 1000, 0, 60000, "", "ms",
+     "device health counters (frames, values, errors per device and hour, last seen) are "
+     "written with the frames at most this often, and this long after the last frame when "
+     "traffic stops; a kill loses at most this long of counts, never a frame"},
     {"out_max", LT__OPT_LONG, LT__OFF(out_max), 262144, 1024, 1L << 30, "", "bytes",
      "replies a device may leave unread; above it the connection is closed with a reason"},
     {"log_per_mn", LT__OPT_LONG, LT__OFF(log_per_mn), 10, 0, 100000, "", "lines/min",

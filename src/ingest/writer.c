@@ -1,20 +1,22 @@
 /* lantian ingest — the writer thread: the one user of the store. It takes the frames the loop
  * queued, and for each batch, in ONE transaction: appends every chunk byte-exact to the raw
  * archive, checks the device (registry, password, CRC variant), holds unknown MNs in quarantine,
- * stores values idempotently (plus the hourly table of air stations and the CEMS judgement), adds
- * the health counters; then commits, and only then hands the jobs with their replies back to the
- * loop (uv_async). An acknowledgement therefore always follows a commit (issue: "9014 only after
- * the frame is durably stored").
+ * stores values idempotently (plus the hourly table of air stations and the CEMS judgement), and
+ * at most once per health_flush_ms the device health counters gathered since; then commits, and
+ * only then hands the jobs with their replies back to the loop (uv_async). An acknowledgement
+ * therefore always follows a commit (issue: "9014 only after the frame is durably stored").
  *
  * Batching is group commit: the writer never waits for a batch to fill. It takes what is queued
  * (at most batch_max frames, for at most batch_ms), commits, and takes what arrived meanwhile;
  * under load batches grow by themselves, at low load an ack waits for one small commit only.
  */
+#include <errno.h>
 #include <math.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <time.h>
 
 #include "ingest/ingest.h"
 #include "lantian/common.h"
@@ -47,6 +49,14 @@ struct lt__health {
     char last_peer[48];
 };
 
+/* Health counters by (MN, hour), open addressing; `used` lists the slots in use in order of first
+ * use, so that clearing and writing visit those only. Grows at half full. */
+struct lt__htab {
+    struct lt__health *e;
+    uint32_t *used;
+    uint32_t cap, n;
+};
+
 struct lt__writer {
     pthread_t th;
     bool th_started;
@@ -55,6 +65,7 @@ struct lt__writer {
     struct lt__job *qhead, *qtail;
     struct lt__job *dhead, *dtail;
     bool stop;
+    bool idle; /* the writer waits for a first frame: a push must wake it */
     uv_async_t *async;
     struct lt_ingest_opts o;
     struct lt_store *st;
@@ -63,12 +74,14 @@ struct lt__writer {
     struct lt__dev *dev;
     uint32_t dcap, dn;
 
-    struct lt__health *hl;
-    uint32_t hcap;
-    /* The slots of hl in use, in order of first use: a flush visits these only. Scanning the
-     * whole table instead (4,096 slots of 184 bytes) after every commit cost the writer 3 us per
-     * frame when commits are small (10,000 devices paced: tens of frames a batch). */
-    uint32_t *hused, hn;
+    /* Device health: the counters of the batch being stored (hb), and those of the batches
+     * committed since health was last written (hp). hp is written in the transaction of a batch
+     * at most once per health_flush_ms (and at stop): writing after every commit put one
+     * device_health page per frame into the WAL when commits are small and the devices many
+     * (10,000 devices paced: every frame's MN on another page of the (hour, mn) table). A kill
+     * loses at most that long of health counts, never a frame or a value. */
+    struct lt__htab hb, hp;
+    int64_t health_last_ms;
 
     /* The checkpointer: a thread with a store handle of its own that copies the WAL into the
      * database (and fsyncs it) while the writer goes on committing. A checkpoint on the writer's
@@ -199,25 +212,69 @@ static int lt__default_pollutant(struct lt_str code)
 
 /* ---- health counters of one batch ------------------------------------------------------------ */
 
+static int lt__htab_init(struct lt__htab *t, uint32_t cap)
+{
+    t->e = calloc(cap, sizeof *t->e);
+    t->used = calloc(cap, sizeof *t->used);
+    t->cap = cap;
+    t->n = 0;
+    return t->e && t->used ? 0 : LT_ENOMEM;
+}
+
+static void lt__htab_free(struct lt__htab *t)
+{
+    free(t->e);
+    free(t->used);
+}
+
+static void lt__htab_clear(struct lt__htab *t)
+{
+    for (uint32_t i = 0; i < t->n; i++)
+        memset(&t->e[t->used[i]], 0, sizeof t->e[0]);
+    t->n = 0;
+}
+
+static struct lt__health *lt__htab_slot(struct lt__htab *t, const char *mn, int64_t hour)
+{
+    uint32_t h = lt__hash_str(mn, 2166136261u ^ (uint32_t)hour) & (t->cap - 1);
+    while (t->e[h].used && !(t->e[h].hour == hour && !strcmp(t->e[h].mn, mn)))
+        h = (h + 1) & (t->cap - 1);
+    struct lt__health *e = &t->e[h];
+    if (!e->used) {
+        e->used = true;
+        lt_str_copy(e->mn, sizeof e->mn, lt_str_of(mn));
+        e->hour = hour;
+        t->used[t->n++] = h;
+    }
+    return e;
+}
+
+/* The entry of (mn, hour), made when new; NULL only when out of memory (the counts of that frame
+ * are then lost, not the frame). */
+static struct lt__health *lt__htab_at(struct lt__htab *t, const char *mn, int64_t hour)
+{
+    if (t->n * 2 + 2 > t->cap) {
+        struct lt__htab g;
+        if (lt__htab_init(&g, t->cap * 2)) {
+            lt__htab_free(&g);
+            return NULL;
+        }
+        for (uint32_t i = 0; i < t->n; i++) {
+            const struct lt__health *o = &t->e[t->used[i]];
+            *lt__htab_slot(&g, o->mn, o->hour) = *o;
+        }
+        lt__htab_free(t);
+        *t = g;
+    }
+    return lt__htab_slot(t, mn, hour);
+}
+
 static struct lt__health *lt__health_at(struct lt__writer *w, const char *mn, int64_t recv_ms)
 {
     if (!mn || !*mn)
         return NULL;
     int64_t hour = recv_ms / 1000 - (recv_ms / 1000) % 3600;
-    uint32_t h = lt__hash_str(mn, 2166136261u ^ (uint32_t)hour) & (w->hcap - 1);
-    for (uint32_t k = 0; k < w->hcap; k++, h = (h + 1) & (w->hcap - 1)) {
-        struct lt__health *e = &w->hl[h];
-        if (!e->used) {
-            e->used = true;
-            lt_str_copy(e->mn, sizeof e->mn, lt_str_of(mn));
-            e->hour = hour;
-            w->hused[w->hn++] = h;
-            return e;
-        }
-        if (e->hour == hour && !strcmp(e->mn, mn))
-            return e;
-    }
-    return NULL; /* cannot happen: hcap > 2 * batch_max */
+    return lt__htab_at(&w->hb, mn, hour);
 }
 
 static void lt__health_touch(struct lt__health *e, const struct lt__job *j)
@@ -228,25 +285,89 @@ static void lt__health_touch(struct lt__health *e, const struct lt__job *j)
     }
 }
 
-static int lt__health_flush(struct lt__writer *w)
+/* Adds the counters of src into dst. */
+static int lt__htab_merge(struct lt__htab *dst, const struct lt__htab *src)
 {
-    int rc = 0;
-    for (uint32_t i = 0; i < w->hn; i++) {
-        struct lt__health *e = &w->hl[w->hused[i]];
-        if (!rc) {
-            struct lt_health_delta d = {.mn = e->mn,
-                                        .hour = e->hour,
-                                        .frames = e->frames,
-                                        .values = e->values,
-                                        .last_ms = e->last_ms,
-                                        .last_peer = e->last_peer};
-            memcpy(d.errors, e->errors, sizeof d.errors);
-            rc = lt_store_health_add(w->st, &d);
+    for (uint32_t i = 0; i < src->n; i++) {
+        const struct lt__health *s = &src->e[src->used[i]];
+        struct lt__health *d = lt__htab_at(dst, s->mn, s->hour);
+        if (!d)
+            return LT_ENOMEM;
+        d->frames += s->frames;
+        d->values += s->values;
+        for (int k = 0; k < 8; k++)
+            d->errors[k] += s->errors[k];
+        if (s->last_ms >= d->last_ms && s->last_ms > 0) {
+            d->last_ms = s->last_ms;
+            memcpy(d->last_peer, s->last_peer, sizeof d->last_peer);
         }
-        memset(e, 0, sizeof *e);
     }
-    w->hn = 0;
+    return 0;
+}
+
+static int lt__health_cmp(const void *a, const void *b)
+{
+    const struct lt__health *x = *(const struct lt__health *const *)a;
+    const struct lt__health *y = *(const struct lt__health *const *)b;
+    if (x->hour != y->hour)
+        return x->hour < y->hour ? -1 : 1;
+    return strcmp(x->mn, y->mn);
+}
+
+/* Writes the counters of t into the open transaction, in the table's key order (hour, mn): the
+ * pages of device_health are visited once each, in order. */
+static int lt__htab_write(struct lt__writer *w, const struct lt__htab *t)
+{
+    const struct lt__health **v = malloc((t->n ? t->n : 1) * sizeof *v);
+    if (!v)
+        return LT_ENOMEM;
+    for (uint32_t i = 0; i < t->n; i++)
+        v[i] = &t->e[t->used[i]];
+    qsort(v, t->n, sizeof *v, lt__health_cmp);
+    int rc = 0;
+    for (uint32_t i = 0; i < t->n && !rc; i++) {
+        const struct lt__health *e = v[i];
+        struct lt_health_delta d = {.mn = e->mn,
+                                    .hour = e->hour,
+                                    .frames = e->frames,
+                                    .values = e->values,
+                                    .last_ms = e->last_ms,
+                                    .last_peer = e->last_peer};
+        memcpy(d.errors, e->errors, sizeof d.errors);
+        rc = lt_store_health_add(w->st, &d);
+    }
+    free(v);
     return rc;
+}
+
+/* At the end of a batch's transaction (rc: how the batch went so far). When health is due (or
+ * `force`), the counters of the earlier batches and of this one are written in it. */
+static int lt__health_flush(struct lt__writer *w, int rc, int64_t now_ms, bool force, bool *wrote)
+{
+    *wrote = false;
+    if (rc)
+        return rc;
+    if (!force && now_ms - w->health_last_ms < w->o.health_flush_ms &&
+        w->hp.n + w->hb.n < (1u << 16))
+        return 0;
+    rc = lt__htab_write(w, &w->hp);
+    if (!rc)
+        rc = lt__htab_write(w, &w->hb); /* a key in both is added twice: an upsert adds */
+    *wrote = rc == 0;
+    return rc;
+}
+
+/* After the batch's COMMIT (ok) or ROLLBACK (!ok: its frames are retried and counted again;
+ * the pending counts were not written). */
+static void lt__health_done(struct lt__writer *w, bool ok, bool wrote, int64_t now_ms)
+{
+    if (ok && wrote) {
+        lt__htab_clear(&w->hp);
+        w->health_last_ms = now_ms;
+    } else if (ok && lt__htab_merge(&w->hp, &w->hb)) {
+        lt__log("out of memory: device health counts of a batch lost");
+    }
+    lt__htab_clear(&w->hb);
 }
 
 /* ---- one frame ------------------------------------------------------------------------------- */
@@ -570,19 +691,35 @@ static int lt__process(struct lt__writer *w, struct lt__job *j, int64_t now)
     return 0;
 }
 
+/* A transaction of the pending health counters only (traffic stopped, or the writer stops). */
+static void lt__health_only(struct lt__writer *w)
+{
+    int64_t now = lt__now_ms();
+    bool wrote;
+    int rc = lt_store_begin(w->st);
+    rc = lt__health_flush(w, rc, now, true, &wrote);
+    if (!rc)
+        rc = lt_store_commit(w->st);
+    lt__health_done(w, rc == 0, wrote, now);
+    if (rc) {
+        lt__log("device health not written: %s (%s)", lt_strerror(rc), lt_store_errmsg(w->st));
+        lt_store_rollback(w->st);
+        w->health_last_ms = now; /* try again after health_flush_ms, not at once */
+    }
+}
+
 /* One transaction over jobs[0..n). Returns 0 when committed. */
 static int lt__batch(struct lt__writer *w, struct lt__job **jobs, int n)
 {
     int64_t now = lt__now_ms();
+    bool wrote;
     int rc = lt_store_begin(w->st);
     for (int i = 0; !rc && i < n; i++)
         rc = lt__process(w, jobs[i], now);
-    if (!rc)
-        rc = lt__health_flush(w);
-    else
-        lt__health_flush(w); /* clears the table; the store call is skipped after an error */
+    rc = lt__health_flush(w, rc, now, false, &wrote);
     if (!rc)
         rc = lt_store_commit(w->st);
+    lt__health_done(w, rc == 0, wrote, now);
     if (rc) {
         lt__log("batch of %d frames not stored: %s (%s)", n, lt_strerror(rc),
                 lt_store_errmsg(w->st));
@@ -606,8 +743,24 @@ static void *lt__writer_main(void *arg)
     }
     pthread_mutex_lock(&w->mu);
     for (;;) {
-        while (!w->qhead && !w->stop)
-            pthread_cond_wait(&w->cv, &w->mu);
+        while (!w->qhead && !w->stop) {
+            w->idle = true;
+            if (!w->hp.n) {
+                pthread_cond_wait(&w->cv, &w->mu);
+                continue;
+            }
+            /* Health counts pending and no frames: written health_flush_ms after the last. */
+            int64_t due = w->health_last_ms + w->o.health_flush_ms;
+            struct timespec ts = {.tv_sec = (time_t)(due / 1000),
+                                  .tv_nsec = (long)(due % 1000) * 1000000};
+            if (pthread_cond_timedwait(&w->cv, &w->mu, &ts) == ETIMEDOUT && !w->qhead) {
+                w->idle = false;
+                pthread_mutex_unlock(&w->mu);
+                lt__health_only(w);
+                pthread_mutex_lock(&w->mu);
+            }
+        }
+        w->idle = false;
         if (!w->qhead && w->stop)
             break;
         int n = 0;
@@ -656,6 +809,8 @@ static void *lt__writer_main(void *arg)
         pthread_mutex_lock(&w->mu);
     }
     pthread_mutex_unlock(&w->mu);
+    if (w->hp.n)
+        lt__health_only(w);
     free(batch);
     return NULL;
 }
@@ -771,14 +926,9 @@ int lt__writer_new(struct lt__writer **out, const struct lt_ingest_opts *o, cons
     pthread_cond_init(&w->ck_cv, NULL);
     w->msg = malloc(sizeof *w->msg);
     w->rl = lt__ratelog_new(o->log_per_mn);
-    uint32_t hc = 16;
-    while (hc < 2 * (uint32_t)o->batch_max + 16)
-        hc *= 2;
-    w->hl = calloc(hc, sizeof *w->hl);
-    w->hused = calloc(hc, sizeof *w->hused);
-    w->hcap = hc;
     int rc = LT_ENOMEM;
-    if (!w->msg || !w->rl || !w->hl || !w->hused || lt__dev_grow(w)) {
+    if (!w->msg || !w->rl || lt__htab_init(&w->hb, 1024) || lt__htab_init(&w->hp, 1024) ||
+        lt__dev_grow(w)) {
         snprintf(err, errcap, "out of memory");
         goto fail;
     }
@@ -824,7 +974,8 @@ void lt__writer_push(struct lt__writer *w, struct lt__job *head, struct lt__job 
     else
         w->qhead = head;
     w->qtail = tail;
-    pthread_cond_signal(&w->cv);
+    if (w->idle)
+        pthread_cond_signal(&w->cv);
     pthread_mutex_unlock(&w->mu);
 }
 
@@ -873,8 +1024,8 @@ void lt__writer_free(struct lt__writer *w)
     if (w->dev)
         lt__dev_clear(w);
     free(w->dev);
-    free(w->hl);
-    free(w->hused);
+    lt__htab_free(&w->hb);
+    lt__htab_free(&w->hp);
     free(w->msg);
     lt__ratelog_free(w->rl);
     lt_store_close(w->st);
