@@ -952,7 +952,7 @@ int lt__api_adopt(struct lt__req *q)
         goto out;
     }
     snprintf(d.mn, sizeof d.mn, "%s", q->pp[0]);
-    snprintf(d.kind, sizeof d.kind, "%s", kind);
+    lt_str_copy(d.kind, sizeof d.kind, lt_str_of(kind)); /* checked against the kinds above */
     d.crc_mask = LT_CRC_MASK_STD;
     d.enabled = true;
     d.created_at = (int64_t)time(NULL);

@@ -89,6 +89,9 @@ async function stop(code) {
   process.exit(code);
 }
 process.on('unhandledRejection', (e) => { console.log(`FAIL: ${e?.stack || e}`); failed++; stop(1); });
+process.on('uncaughtException', (e) => { console.log(`FAIL: ${e?.stack || e}`); failed++; stop(1); });
+// Whatever ends this process (a throw at the top level included), the server does not outlive it.
+process.on('exit', () => { if (srv.exitCode === null) srv.kill('SIGKILL'); });
 for (let i = 0; i < 100 && !(existsSync(portFile) && readFileSync(portFile, 'utf8').trim()); i++) await new Promise((r) => setTimeout(r, 100));
 if (!existsSync(portFile)) { console.log(`FAIL server did not start\n${srvLog}`); failed++; await stop(1); }
 const BASE = `http://127.0.0.1:${readFileSync(portFile, 'utf8').trim()}`;
