@@ -21,19 +21,22 @@
 # registry look-up of every MN; about a second with 10,000 devices) are sent but left out of the
 # rate and the latencies (simulate --warmup), then DUR seconds are measured.
 #
-# usage: bench/run_ingest_bench.sh [--duration S] [--window W] [--warmup S]
-#        (LANTIAN=path overrides the binary)
+# usage: bench/run_ingest_bench.sh [--duration S] [--window W] [--warmup S] [--only REGEX]
+#        (LANTIAN=path overrides the binary; --only runs the runs whose label matches, the
+#        idle-memory measure is labelled "idle memory")
 set -euo pipefail
 cd "$(dirname "$0")/.."
 DUR=15
 WIN=4
 WARM=3
+ONLY=
 while [ $# -gt 0 ]; do
     case "$1" in
     --duration) DUR=$2; shift 2 ;;
     --window) WIN=$2; shift 2 ;;
     --warmup) WARM=$2; shift 2 ;;
-    *) echo "usage: $0 [--duration S] [--window W] [--warmup S]" >&2; exit 2 ;;
+    --only) ONLY=$2; shift 2 ;;
+    *) echo "usage: $0 [--duration S] [--window W] [--warmup S] [--only REGEX]" >&2; exit 2 ;;
     esac
 done
 TOTAL=$(awk -v d="$DUR" -v w="$WARM" 'BEGIN { print d + w }')
@@ -74,16 +77,36 @@ thread_cpu() {
 
 printf "%-40s %10s %9s %9s %9s  %s\n" "run" "frames/s" "p50 ms" "p99 ms" "measured" \
     "CPU us/frame: loop writer ckpt sim"
-load_run() { # $1 = connections, $2 = hourly every K, $3 = label, $4 = window (default W); RATE=R paces
-    local N=$1 K=$2 W=${4:-$WIN} db="$T/bench-$1-$2.db"
+# load_run N K LABEL [W]: N devices sending (closed loop with W in flight, or RATE=R frames/s
+# each), one hourly upload every K frames. IDLE=M first opens M more connections that send
+# nothing and stay open through the run.
+load_run() {
+    local N=$1 K=$2 W=${4:-$WIN} db="$T/bench-$1-$2.db" ipid=
+    [ -z "$ONLY" ] || [[ "$3" =~ $ONLY ]] || return 0
     "$LANTIAN" simulate --target 127.0.0.1:1 --devices "$N" --register "$db" --register-only \
         2> /dev/null
-    start_server "$db" $((N + 100))
+    start_server "$db" $((N + ${IDLE:-0} + 100))
+    if [ "${IDLE:-0}" -gt 0 ]; then
+        "$LANTIAN" simulate --target "127.0.0.1:$PORT" --devices "$IDLE" --idle \
+            --mn-prefix 5A3E0000 --duration "$(awk -v t="$TOTAL" 'BEGIN { print t + 30 }')" \
+            > "$T/idle-run.out" 2> /dev/null &
+        ipid=$!
+        for _ in $(seq 300); do
+            [ "$(ls "/proc/$SPID/fd" | wc -l)" -ge "$IDLE" ] && break
+            sleep 0.1
+        done
+    fi
     thread_cpu "$SPID" > "$T/cpu0"
     /usr/bin/time -f "%U %S" -o "$T/simtime" "$LANTIAN" simulate --target "127.0.0.1:$PORT" \
         --devices "$N" --rate "${RATE:-0}" --window "$W" --hourly-every "$K" \
         --duration "$TOTAL" --warmup "$WARM" > "$T/sim-$N.out"
     thread_cpu "$SPID" > "$T/cpu1"
+    if [ -n "$ipid" ]; then
+        open=$(ls "/proc/$SPID/fd" | wc -l) # the senders have gone: the idle ones stayed
+        [ "$open" -ge "$IDLE" ] || { echo "idle connections closed during the run: $open open" >&2; exit 1; }
+        kill -INT "$ipid"
+        wait "$ipid" || true
+    fi
     stop_server
     stored=$(sqlite3 "$db" "SELECT count(*) FROM raw_frames WHERE status = 0")
     acked=$(val acked "$T/sim-$N.out")
@@ -102,6 +125,7 @@ load_run 1000 60 "saturated, 1000 conns, real-time traffic"
 load_run 1000 60 "saturated, 1000 conns, 2 in flight" 2
 load_run 10000 60 "saturated, 10000 conns, real-time traffic"
 load_run 10000 60 "saturated, 10000 conns, 1 in flight" 1
+IDLE=9000 load_run 1000 60 "10000 conns: 1000 saturated + 9000 idle"
 load_run 1000 4 "saturated, 1000 conns, hourly-heavy"
 
 # Latency below saturation: N devices at R frames/s each (N x R frames/s offered), window 8.
@@ -110,6 +134,10 @@ for NR in 1000:20 1000:50 1000:100 10000:2 10000:5 10000:8; do
     RATE=$R load_run "$N" 60 "$N conns x $R frames/s offered" 8
 done
 
+if [ -n "$ONLY" ] && ! [[ "idle memory" =~ $ONLY ]]; then
+    echo "machine: $(nproc) CPUs, $(uname -sr); simulator and server share them"
+    exit 0
+fi
 N=10000
 db="$T/idle.db"
 start_server "$db" $((N + 100))
