@@ -216,7 +216,7 @@ trap stop INT TERM
 "$LANTIAN" serve --db "$DB" --http "$HTTP" --http-port-file "$RUN/http.port" --listen "$HJ212" \
     --port-file "$RUN/hj212.port" --targets "$TARGETS" 2>"$RUN/serve.log" &
 SERVE_PID=$!
-for _ in $(seq 200); do
+for _ in $(seq 1200); do # up to a minute (a loaded machine, a sanitizer build)
     [ -s "$RUN/http.port" ] && [ -s "$RUN/hj212.port" ] && break
     kill -0 "$SERVE_PID" 2>/dev/null || break
     sleep 0.05

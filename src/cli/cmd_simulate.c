@@ -39,7 +39,8 @@
  * most --backfill), so that their hourly values land in the hourly table hour after hour.
  *
  * Loopback only: any other target is refused. Bounded: devices <= 20000, duration <= 3600 s
- * (registry fleet: 7 days); SIGINT/SIGTERM stop a run early and still print its totals.
+ * (registry fleet: 7 days); SIGINT/SIGTERM stop a run early and still print its totals, also
+ * when one comes while the run is already ending (by --duration or an earlier signal).
  */
 #include <errno.h>
 #include <math.h>
@@ -652,8 +653,13 @@ static void lt__stop(struct lt__sim *s)
     uv_timer_stop(&s->tick);
     uv_close((uv_handle_t *)&s->tick, NULL);
     if (s->signals) {
-        uv_close((uv_handle_t *)&s->sigint, NULL);
-        uv_close((uv_handle_t *)&s->sigterm, NULL);
+        /* The watchers stay until the totals are written (lt__close_signals): closed here, they
+         * would give SIGINT and SIGTERM back their default action while the run winds down, and
+         * a stop asked for then (a second Ctrl-C, or the SIGTERM of a script whose timer ran out
+         * with --duration) would end the process without its totals. Unreferenced, they do not
+         * keep the loop running. */
+        uv_unref((uv_handle_t *)&s->sigint);
+        uv_unref((uv_handle_t *)&s->sigterm);
     }
     for (int i = 0; i < s->ndev; i++) {
         s->dev[i].closed_for_good = true;
@@ -665,9 +671,31 @@ static void lt__stop(struct lt__sim *s)
 static void lt__on_signal(uv_signal_t *h, int signum)
 {
     struct lt__sim *s = h->data;
-    fprintf(stderr, "lantian simulate: %s received, stopping\n",
-            signum == SIGINT ? "SIGINT" : "SIGTERM");
+    if (!s->stopping)
+        fprintf(stderr, "lantian simulate: %s received, stopping\n",
+                signum == SIGINT ? "SIGINT" : "SIGTERM");
     lt__stop(s);
+}
+
+/* After the totals are written: the run is over, so a SIGINT or SIGTERM from here on has nothing
+ * left to stop and is ignored rather than fatal. Blocked while the watchers close (libuv gives the
+ * signals their default action back when the last one goes), then ignored, which also drops one
+ * that came in between. */
+static void lt__close_signals(struct lt__sim *s)
+{
+    sigset_t stop_sigs, old;
+    sigemptyset(&stop_sigs);
+    sigaddset(&stop_sigs, SIGINT);
+    sigaddset(&stop_sigs, SIGTERM);
+    bool masked = pthread_sigmask(SIG_BLOCK, &stop_sigs, &old) == 0;
+    uv_close((uv_handle_t *)&s->sigint, NULL);
+    uv_close((uv_handle_t *)&s->sigterm, NULL);
+    uv_run(s->loop, UV_RUN_DEFAULT);
+    signal(SIGINT, SIG_IGN);
+    signal(SIGTERM, SIG_IGN);
+    if (masked)
+        pthread_sigmask(SIG_SETMASK, &old, NULL);
+    s->signals = false;
 }
 
 /* ---- the registry fleet (--db) ------------------------------------------------------------- */
@@ -1297,6 +1325,8 @@ int lt_cmd_simulate(int argc, char **argv)
     double rate = 1, duration = 10, warmup = 0;
     bool faults = false, idle = false, duration_set = false, register_only = false;
     bool load_opts = false, live_opts = false; /* options of the generated fleet, of --db */
+    sigset_t stop_sigs, startup_mask;
+    bool held = false; /* SIGINT and SIGTERM blocked until the loop watches them */
     struct lt_sim_unit *units = NULL;
     int nunits = 0;
     char **replay = NULL;
@@ -1494,6 +1524,14 @@ int lt_cmd_simulate(int argc, char **argv)
         goto out;
     }
 
+    /* A stop asked for while the run is set up (the registry and its history read, capture files
+     * loaded, connections prepared) waits until the loop watches SIGINT and SIGTERM, then ends the
+     * run at once, with its totals, rather than the process without them. */
+    sigemptyset(&stop_sigs);
+    sigaddset(&stop_sigs, SIGINT);
+    sigaddset(&stop_sigs, SIGTERM);
+    held = !register_only && pthread_sigmask(SIG_BLOCK, &stop_sigs, &startup_mask) == 0;
+
     int64_t now_s = (int64_t)time(NULL);
     struct lt_limits lim;
     lt_limits_init(&lim);
@@ -1668,8 +1706,11 @@ int lt_cmd_simulate(int argc, char **argv)
     uv_signal_start(&s->sigint, lt__on_signal, SIGINT);
     uv_signal_start(&s->sigterm, lt__on_signal, SIGTERM);
     s->signals = true;
+    if (held) {
+        pthread_sigmask(SIG_SETMASK, &startup_mask, NULL);
+        held = false;
+    }
     uv_run(&loop, UV_RUN_DEFAULT);
-    uv_loop_close(&loop);
     uint64_t end_ns = uv_hrtime();
     double secs = (double)(end_ns - s->start_ns) / 1e9;
     double msecs = end_ns > s->warm_ns ? (double)(end_ns - s->warm_ns) / 1e9 : 0;
@@ -1697,12 +1738,15 @@ int lt_cmd_simulate(int argc, char **argv)
                    (unsigned long long)s->hourly_sent, (unsigned long long)s->hourly_acked,
                    (unsigned long long)s->backfill_hours);
     }
+    fflush(stdout);
     rc = LT_EXIT_OK;
     if (s->ack_log && fclose(s->ack_log) != 0) {
         lt_cli_err(CMD, "cannot write %s", ack_log);
         rc = LT_EXIT_USAGE;
     }
     s->ack_log = NULL;
+    lt__close_signals(s);
+    uv_loop_close(&loop);
 free_sim:
     if (s->ack_log)
         fclose(s->ack_log);
@@ -1715,6 +1759,8 @@ free_sim:
     lt_limits_release(&s->lim);
     free(s);
 out:
+    if (held)
+        pthread_sigmask(SIG_SETMASK, &startup_mask, NULL);
     free(units);
     for (int i = 0; i < ng; i++)
         free(gs[i].buf);

@@ -7,7 +7,16 @@
 # a store of another shift (last year's) is made anew; with the same shift only the real hours
 # since the last imported one are imported (the fleet's own hours kept, reported as conflicts), and
 # nothing when there are none; a store of real data is refused and left alone. SIGTERM stops the
-# server and the fleet cleanly.
+# server and the fleet cleanly, the fleet with its totals; so does LT_DEMO_SECONDS, whose end the
+# fleet's own --duration meets.
+#
+# The clock. The hour the fleet's values must be served for is the one current when the test looks
+# (the fleet catches up to the hour it starts in, then sends each hour a few seconds after it
+# ends), so an hour boundary passing during the run changes what is expected, not whether it
+# holds. Two things need the clock to stand still: the dates (today's shift, year, ranking), kept
+# clear of Beijing midnight for the whole run, and the re-run that expects nothing new to import
+# after the extension before it, the two kept clear of an hour boundary (sleeping past one that is
+# too close). Waits are on conditions, with deadlines far above what they take.
 set -euo pipefail
 : "${LANTIAN:?}" "${LT_SHARED:?}" "${LT_SRC:?}" "${LT_TMP:?}"
 command -v sqlite3 >/dev/null || { echo "demo_live.sh: sqlite3 CLI required"; exit 1; }
@@ -32,8 +41,9 @@ DEMO=(env LT_DEMO_BIN="$LANTIAN" LT_SHARED="$LT_SHARED" LT_DEMO_DB="$DB" LT_DEMO
     LT_DEMO_HTTP=127.0.0.1:0 LT_DEMO_HJ212=127.0.0.1:0)
 demo() { "${DEMO[@]}" "$@" "$LT_SRC/scripts/demo.sh"; }
 trap '[ -n "$DPID" ] && kill -TERM "$DPID" 2>/dev/null; true' EXIT
-wait_url() { # the dashboard URL the demo prints, once it serves
-    for _ in $(seq 300); do
+wait_url() { # the dashboard URL the demo prints, once it serves (the import and reports first)
+    local deadline=$((SECONDS + 180))
+    while [ "$SECONDS" -lt "$deadline" ]; do
         URL=$(sed -n 's|^   dashboard: \(http://127.0.0.1:[0-9]*/\) .*|\1|p' "$T/out")
         [ -n "$URL" ] && grep -q "^   Ctrl-C stops.$" "$T/out" && return 0
         kill -0 "$DPID" 2>/dev/null || fail "demo.sh ended before serving"
@@ -41,11 +51,18 @@ wait_url() { # the dashboard URL the demo prints, once it serves
     done
     fail "no dashboard URL printed"
 }
+hour_now() { echo $(($(date +%s) / 3600 * 3600)); } # hour-ending time of the last full hour
+# clear_of PERIOD SECONDS [OFFSET]: unless more than SECONDS remain before the next boundary of
+# PERIOD (Beijing's hours are UTC's; its midnight is PERIOD 86400 with OFFSET 28800), wait until
+# 5 s after it.
+clear_of() {
+    local left=$(($1 - ($(date +%s) + ${3:-0}) % $1))
+    [ "$left" -gt "$2" ] || sleep $((left + 5))
+}
 
-# The fleet's hours must be the current ones: keep clear of an hour boundary.
-s=$(($(date +%s) % 3600))
-[ "$s" -lt 3420 ] || sleep $((3600 - s + 5))
-NOW_H=$(($(date +%s) / 3600 * 3600))
+# The dates stay the same for the whole run (about ten seconds; under load a few times that).
+clear_of 86400 300 28800
+NOW_H=$(hour_now)
 TODAY=$(date -u -d "@$(($(date +%s) + 28800))" +%F)
 YEAR=${TODAY:0:4}
 shift_of() { # the demo's shift for a day: 2019's same date lands on it
@@ -75,32 +92,42 @@ SL=$(stored_last)
 [ "$(q "SELECT count(*) FROM hourly WHERE ts < $NOW_H - 3 * 86400")" = 0 ] || fail "last year's data left"
 
 # ---- the same day, served: the real hours since (up to two hours ago), then the fleet's --------
-"${DEMO[@]}" LT_DEMO_SECONDS=30 LT_DEMO_UNTIL="$(label $((NOW_H - 2 * 3600)))" \
-    "$LT_SRC/scripts/demo.sh" >"$T/out" 2>&1 &
+"${DEMO[@]}" LT_DEMO_UNTIL="$(label $((NOW_H - 2 * 3600)))" "$LT_SRC/scripts/demo.sh" >"$T/out" 2>&1 &
 DPID=$!
 wait_url
 grep -q "^== $DB holds today's demo up to $SL: importing the real hours since" \
     "$T/out" || fail "the store was not extended"
 grep -q "login: admin / lantian-demo" "$T/out" || fail "demo login not printed"
 grep -q "fed by a simulated fleet (17 air stations," "$T/out" || fail "fleet not described"
-# /api/aqi/latest (public): the current hour, from exactly the fleet's air stations.
+# /api/aqi/latest (public): the hour current when it answers (the last full hour), from exactly
+# the fleet's air stations; waited for while the fleet sends the hours since the cut (or, past an
+# hour boundary, the new hour). The hour is read before and after each request: either is right.
 fleet=$(q "SELECT site FROM devices WHERE kind = 'air' AND mn LIKE '5A3D0000A%' ORDER BY site" | tr '\n' ' ')
 [ "$(wc -w <<<"$fleet")" = 17 ] || fail "fleet sites: $fleet"
-ok=
-for _ in $(seq 150); do
-    if curl -sf "${URL}api/aqi/latest?limit=5000" >"$T/latest" 2>/dev/null &&
-        python3 - "$T/latest" "$(label "$NOW_H")" "$(label $((NOW_H - 3600)))" "$fleet" <<'PY'; then
+SERVED_H= # the hour-ending time of the hour it served
+deadline=$((SECONDS + 180))
+while :; do
+    h0=$(hour_now)
+    if curl -sf "${URL}api/aqi/latest?limit=5000" >"$T/latest" 2>/dev/null; then
+        h1=$(hour_now)
+        SERVED_H=$(python3 - "$T/latest" "$fleet" "$h0" "$(label "$h0")" "$h1" "$(label "$h1")" <<'PY' || true
 import json, sys
 d = json.load(open(sys.argv[1]))
 sites = " ".join(sorted(r["code"] for r in d["items"] if r["aqi"] is not None)) + " "
-sys.exit(0 if d["hour"] in (sys.argv[2], sys.argv[3]) and sites == sys.argv[4] else 1)
-PY
-        ok=1
+for ts, hour in ((sys.argv[3], sys.argv[4]), (sys.argv[5], sys.argv[6])):
+    if d["hour"] == hour and sites == sys.argv[2]:
+        print(ts)
         break
+PY
+        )
+        [ -n "$SERVED_H" ] && break
     fi
+    kill -0 "$DPID" 2>/dev/null || fail "demo.sh ended before /api/aqi/latest served the fleet's hour"
+    [ "$SECONDS" -lt "$deadline" ] ||
+        fail "/api/aqi/latest: not the current hour ($(label "$(hour_now)")) of the fleet's sites: $(head -c 600 "$T/latest")"
     sleep 0.2
 done
-[ -n "$ok" ] || fail "/api/aqi/latest: not the current hour ($(label "$NOW_H")) of the fleet's sites: $(head -c 600 "$T/latest")"
+[ "$SERVED_H" -ge "$NOW_H" ] || fail "served $(label "$SERVED_H"), before $(label "$NOW_H")"
 curl -sf "${URL}api/health" >"$T/health" || fail "/api/health"
 python3 - "$T/health" "$(shift_of "$TODAY")" <<'PY' || fail "/api/health demo: $(cat "$T/health")"
 import json, sys
@@ -118,29 +145,36 @@ curl -sf -H "Authorization: Bearer $TOK" "${URL}api/devices?limit=100" |
 curl -sf -G -H "Authorization: Bearer $TOK" "${URL}api/targets" --data-urlencode city=郑州 \
     -d "year=$YEAR" -d "as_of=$TODAY" -d config=demo >"$T/targets" || fail "/api/targets"
 grep -q "郑州市 $YEAR (演示)" "$T/targets" || fail "this year's demo targets: $(head -c 300 "$T/targets")"
-HTTP_PORT=${URL##*:}
-HTTP_PORT=${HTTP_PORT%/}
-wait "$DPID" || fail "demo.sh exited $? after LT_DEMO_SECONDS"
+# SIGTERM (as Ctrl-C) stops the fleet, which prints its totals, then the server.
+kill -TERM "$DPID"
+wait "$DPID" || fail "demo.sh exited $? after SIGTERM"
 DPID=
 for want in "^== $YEAR ranking of Henan's cities by the comprehensive index, 1 January to today ($TODAY)" \
     "^== 郑州 $YEAR statistics, 1 January to today" \
     "^郑州 — targets 郑州市 $YEAR (演示)" "^鹤壁 — targets 鹤壁市 $YEAR (演示)" \
-    "^== stopping the fleet and the server" "^lantian serve: stopped: "; do
+    "^== stopping the fleet and the server" "^sent=[1-9][0-9]* acked=[1-9][0-9]* hourly_acked=[1-9]" \
+    "^lantian serve: stopped: "; do
     grep -q "$want" "$T/out" || fail "demo output lacks: $want"
 done
+grep -q "lantian simulate: SIGTERM received" "$T/data/demo-run/simulate.log" ||
+    fail "SIGTERM: the fleet was not stopped"
 grep -q '^hourly_acked=[1-9]' "$T/data/demo-run/simulate.log" || fail "the fleet did not finish"
-curl -s "http://127.0.0.1:$HTTP_PORT/api/health" >/dev/null && fail "the server still answers"
+curl -s "${URL}api/health" >/dev/null && fail "the server still answers after SIGTERM"
 hourly=$(q "SELECT count(*) FROM hourly")
 
 # ---- the same day, later: the real hours since, the fleet's hours kept ------------------------------
-# The fleet sites' values of the current hour (before: the only ones of that hour).
+# The fleet sites' values of the hour served (before: the only ones of that hour).
 FLEET_NOW="SELECT group_concat(v) FROM (SELECT s.code || ':' || h.factor || ':' || h.value AS v
-    FROM hourly h JOIN sites s ON s.id = h.site_id WHERE h.ts = $NOW_H AND h.factor < 6
+    FROM hourly h JOIN sites s ON s.id = h.site_id WHERE h.ts = $SERVED_H AND h.factor < 6
     AND s.code IN (SELECT site FROM devices WHERE kind = 'air') ORDER BY s.code, h.factor)"
 fleet_now=$(q "$FLEET_NOW")
 SL=$(stored_last)
-[ "$(q "SELECT count(DISTINCT site_id) FROM hourly WHERE ts = $NOW_H")" = 17 ] ||
-    fail "before the extension only the fleet has the current hour"
+[ "$(q "SELECT count(DISTINCT site_id) FROM hourly WHERE ts = $SERVED_H")" = 17 ] ||
+    fail "before the extension only the fleet has the hour served"
+# This re-run and the next cut at the last full hour when they run: the same one (they take a
+# second or two).
+clear_of 3600 90
+CUT_H=$(hour_now)
 demo LT_DEMO_NO_SERVE=1 >"$T/out" 2>&1 || fail "extending re-run exited $?"
 grep -q "^== $DB holds today's demo up to $SL: importing the real hours since" \
     "$T/out" || fail "the store was not extended to now"
@@ -150,16 +184,17 @@ if [ "$SL2" != "$SL" ]; then
     grep -q "^conflicts: *[1-9]" "$T/out" || fail "the fleet's hours were not reported as conflicts"
 fi
 [ "$(q "$FLEET_NOW")" = "$fleet_now" ] ||
-    fail "the fleet's values of the current hour changed"
-if [ "$SL2" = "$(label "$NOW_H")" ]; then
-    [ "$(q "SELECT count(DISTINCT h.site_id) FROM hourly h WHERE h.ts = $NOW_H")" -gt 60 ] ||
-        fail "the other sites did not get the current hour"
+    fail "the fleet's values of the hour served changed"
+if [ "$SL2" = "$(label "$CUT_H")" ]; then
+    [ "$(q "SELECT count(DISTINCT h.site_id) FROM hourly h WHERE h.ts = $CUT_H")" -gt 60 ] ||
+        fail "the other sites did not get the hour of the cut"
 fi
 hourly=$(q "SELECT count(*) FROM hourly")
 
 # ---- and again: nothing to import ------------------------------------------------------------------
 demo LT_DEMO_NO_SERVE=1 >"$T/out" 2>&1 || fail "same-day re-run exited $?"
-if [ "$(stored_last)" = "$(label "$NOW_H")" ]; then
+[ "$(hour_now)" = "$CUT_H" ] || fail "the two re-runs took more than 90 s: not the same cut"
+if [ "$(stored_last)" = "$(label "$CUT_H")" ]; then
     grep -q "^== $DB already holds today's demo (2019 data moved by $(shift_of "$TODAY") days, real hours up to $(stored_last)): nothing to import" \
         "$T/out" || fail "same-day re-run imported again"
     grep -q "^== importing" "$T/out" && fail "same-day re-run imported"
@@ -169,18 +204,20 @@ else
 fi
 [ "$(q "SELECT count(*) FROM hourly")" = "$hourly" ] || fail "same-day re-run changed the store"
 
-# ---- SIGTERM stops the server and the fleet ------------------------------------------------------
-"${DEMO[@]}" "$LT_SRC/scripts/demo.sh" >"$T/out" 2>&1 &
+# ---- LT_DEMO_SECONDS stops the fleet and the server ----------------------------------------------
+# The fleet's own --duration ends about when the demo's SIGTERM comes: its totals are printed
+# either way.
+"${DEMO[@]}" LT_DEMO_SECONDS=2 "$LT_SRC/scripts/demo.sh" >"$T/out" 2>&1 &
 DPID=$!
 wait_url
-sleep 1
-kill -TERM "$DPID"
-wait "$DPID" || fail "demo.sh exited $? after SIGTERM"
+wait "$DPID" || fail "demo.sh exited $? after LT_DEMO_SECONDS"
 DPID=
-grep -q "^== stopping the fleet and the server" "$T/out" || fail "SIGTERM: no stop"
-curl -s "${URL}api/health" >/dev/null && fail "the server still answers after SIGTERM"
-grep -q "lantian simulate: SIGTERM received" "$T/data/demo-run/simulate.log" ||
-    fail "SIGTERM: the fleet was not stopped"
+for want in "^== stopping the fleet and the server" "^sent=[0-9]* acked=[0-9]* hourly_acked=[0-9]" \
+    "^lantian serve: stopped: "; do
+    grep -q "$want" "$T/out" || fail "LT_DEMO_SECONDS: demo output lacks: $want"
+done
+grep -q '^devices=20$' "$T/data/demo-run/simulate.log" || fail "LT_DEMO_SECONDS: no fleet totals"
+curl -s "${URL}api/health" >/dev/null && fail "the server still answers after LT_DEMO_SECONDS"
 
 # ---- a store of real data is not the demo's to make anew ---------------------------------------
 REAL="$T/real.db"

@@ -5,7 +5,8 @@
 # each site's last stored hour sent as CN 2061 and stored in the hourly table up to the current
 # hour (continuing plausibly from the stored values), real-time CN 2011 values, CEMS hourly values
 # consistent with their O2 correction; an MN the server does not know is quarantined and nothing
-# of it reaches the hourly table. SIGTERM ends a run early with its totals; bad command lines.
+# of it reaches the hourly table. SIGTERM ends a run early with its totals, however many come;
+# bad command lines.
 set -euo pipefail
 : "${LANTIAN:?}" "${LT_SHARED:?}" "${LT_TMP:?}"
 command -v sqlite3 >/dev/null || { echo "simulate_fleet.sh: sqlite3 CLI required"; exit 1; }
@@ -165,6 +166,19 @@ kill -TERM "$P"
 wait "$P" || fail "simulate after SIGTERM exited $?"
 grep -q "SIGTERM received, stopping" "$T/term.err" || fail "SIGTERM not reported"
 grep -q "^devices=19$" "$T/term.out" || fail "no totals after SIGTERM"
+# ... and a stop asked for again while the run winds down (a second Ctrl-C; a script's SIGTERM as
+# --duration ends the run) loses nothing: SIGTERM after SIGTERM, from its start line until it ends.
+"$LANTIAN" simulate --target 127.0.0.1:9 --db "$DB" --duration 600 >"$T/term.out" 2>"$T/term.err" &
+P=$!
+deadline=$((SECONDS + 60))
+until grep -q "hours to catch up first" "$T/term.err"; do
+    if ! kill -0 "$P" 2>/dev/null || [ "$SECONDS" -ge "$deadline" ]; then fail "simulate did not start"; fi
+    sleep 0.05
+done
+while kill -TERM "$P" 2>/dev/null && [ "$SECONDS" -lt "$deadline" ]; do :; done
+wait "$P" || fail "simulate under repeated SIGTERMs exited $?"
+[ "$(grep -c "SIGTERM received, stopping" "$T/term.err")" = 1 ] || fail "one stop reported"
+grep -q "^devices=19$" "$T/term.out" || fail "no totals after repeated SIGTERMs"
 
 # ---- bad command lines --------------------------------------------------------------------------------
 for bad in "--db $DB --devices 5" "--db $DB --faults" "--db $DB --rate 3" "--province 河南" \
