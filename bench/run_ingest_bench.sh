@@ -122,10 +122,10 @@ load_run() {
     rm -f "$db" "$db"-wal "$db"-shm
 }
 load_run 1000 60 "saturated, 1000 conns, real-time traffic"
-load_run 1000 60 "saturated, 1000 conns, 2 in flight" 2
+load_run 1000 60 "saturated, 1000 conns, 3 in flight" 3
+IDLE=9000 load_run 1000 60 "10000 conns: 1000 x 3 in flight + 9000 idle" 3
 load_run 10000 60 "saturated, 10000 conns, real-time traffic"
 load_run 10000 60 "saturated, 10000 conns, 1 in flight" 1
-IDLE=9000 load_run 1000 60 "10000 conns: 1000 saturated + 9000 idle"
 load_run 1000 4 "saturated, 1000 conns, hourly-heavy"
 
 # Latency below saturation: N devices at R frames/s each (N x R frames/s offered), window 8.
