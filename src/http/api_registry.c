@@ -45,7 +45,7 @@ static int lt__health_demo(struct lt__req *q)
     int r2 = lt__meta_ll(q->st, "shift.src_last", &last);
     if ((r1 && r1 != LT_ENOTFOUND) || (r2 && r2 != LT_ENOTFOUND))
         return r1 && r1 != LT_ENOTFOUND ? r1 : r2;
-    char years[16] = "";
+    char years[32] = ""; /* two years and a dash, whatever the ints */
     if (!r1 && !r2) {
         int y0 = lt__label_year(first), y1 = lt__label_year(last);
         if (y0 == y1)

@@ -123,6 +123,7 @@ struct lt__writer_stats {
         disabled, syntax, crc_variant, exceedances, hourly_puts, commit_errs;
     uint64_t not_judged; /* CEMS hourly values not judged (lt_judgement.why is logged) */
     uint64_t no_limit;   /* CEMS hourly values of a factor with no limit for the outlet/type */
+    uint64_t dev_copied; /* device value rows copied into device-first order (store.h) */
 };
 
 /* Start the writer thread on db_path. `async` is signalled after each batch is done. limits (NULL:

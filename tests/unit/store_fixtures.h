@@ -2,8 +2,14 @@
 #ifndef LT_TEST_STORE_FIXTURES_H
 #define LT_TEST_STORE_FIXTURES_H
 
+/* Take a store of today back to schema version 9: no device-first copy of device values
+ * (version 10). */
+#define V9_FROM_TODAY_SQL                                                                          \
+    "DROP TABLE dev_by_mn; DROP TABLE dev_copy; DELETE FROM schema_version WHERE version >= 10; "
+
 /* Take a store of today back to schema version 8: no data generation (version 9). */
-#define V8_FROM_TODAY_SQL "DROP TABLE data_gen; DELETE FROM schema_version WHERE version >= 9; "
+#define V8_FROM_TODAY_SQL                                                                          \
+    V9_FROM_TODAY_SQL "DROP TABLE data_gen; DELETE FROM schema_version WHERE version >= 9; "
 
 /* Take a store of today back to schema version 7: no store metadata (version 8). */
 #define V7_FROM_TODAY_SQL                                                                          \

@@ -581,6 +581,177 @@ static void test_dev_records(void **state)
     lt_store_close(s);
 }
 
+/* ---- the device-first copy (schema version 10) ------------------------------------------------
+ */
+
+struct listing {
+    char buf[16384];
+    size_t len;
+    int n;
+};
+
+static int listing_cb(void *arg, const struct lt_dev_value_row *r)
+{
+    struct listing *l = arg;
+    int k = snprintf(l->buf + l->len, sizeof l->buf - l->len, "%lld %d %s %d %g %s %lld\n",
+                     (long long)r->data_time, r->cn, r->factor, r->vk, r->value, r->flag,
+                     (long long)r->raw_id);
+    assert_true(k > 0 && (size_t)k < sizeof l->buf - l->len);
+    l->len += (size_t)k;
+    l->n++;
+    return 0;
+}
+
+static void list_of(struct lt_store *s, const char *mn, int cn, int64_t from, int64_t to,
+                    struct listing *l)
+{
+    l->len = 0;
+    l->n = 0;
+    l->buf[0] = '\0';
+    assert_int_equal(lt_store_dev_value_list(s, mn, cn, from, to, listing_cb, l), 0);
+}
+
+static void put_one(struct lt_store *s, const char *mn, int cn, int64_t t, const char *factor,
+                    double v, int64_t raw)
+{
+    struct lt_dev_item it = {
+        .factor = factor, .vk = LT_VK_RTD, .value = v, .value_conv = v, .flag = "N"};
+    struct lt_dev_record r = {
+        .mn = mn, .cn = cn, .data_time = t, .raw_id = raw, .n = 1, .items = &it};
+    enum lt_put_result res;
+    assert_int_equal(lt_store_dev_record_put(s, &r, &res), 0);
+    assert_int_equal(res, LT_PUT_INSERTED);
+}
+
+static int copy_step(struct lt_store *s, int64_t upto, int max, bool *more)
+{
+    int copied = -1;
+    assert_int_equal(lt_store_begin(s), 0);
+    assert_int_equal(lt_store_dev_copy_step(s, upto, max, &copied, more), 0);
+    assert_int_equal(lt_store_commit(s), 0);
+    assert_true(copied >= 0 && copied <= max);
+    return copied;
+}
+
+static void test_dev_copy(void **state)
+{
+    (void)state;
+    struct lt_store *s = fresh("copy");
+    const int64_t h0 = 1700002800; /* an hour's start */
+    const char *mns[3] = {"MNA", "MNB", "MNC"};
+    bool more = true;
+    /* Nothing stored: nothing to copy. */
+    assert_int_equal(copy_step(s, h0 + 10 * 3600, 5, &more), 0);
+    assert_false(more);
+    /* Four hours of three devices: real-time values at :00, :20, :40, an hourly one at :00, and
+     * MNB's 10:20 of hour 1 in two rows (a packetised upload: seq 0 and 1). */
+    int64_t raw = 1;
+    assert_int_equal(lt_store_begin(s), 0);
+    for (int k = 0; k < 4; k++)
+        for (int i = 0; i < 3; i++) {
+            for (int m = 0; m < 60; m += 20)
+                put_one(s, mns[i], 2011, h0 + k * 3600 + m * 60, "a34004", k * 100 + m, raw++);
+            put_one(s, mns[i], 2061, h0 + k * 3600, "a34004", k, raw++);
+        }
+    put_one(s, "MNB", 2011, h0 + 3600 + 1200, "a21026", 5, raw++);
+    assert_int_equal(lt_store_commit(s), 0);
+
+    struct listing ref[3], part_ref, l;
+    for (int i = 0; i < 3; i++)
+        list_of(s, mns[i], 0, h0 - 3600, h0 + 5 * 3600, &ref[i]);
+    list_of(s, "MNB", 2011, h0 + 1800, h0 + 2 * 3600 + 1200, &part_ref);
+    assert_int_equal(ref[1].n, 17);
+    assert_int_equal(part_ref.n, 7);
+
+    /* Hours 0-2 have ended by `upto`, hour 3 has not. Five rows a step; after every step each
+     * device reads exactly what it read before, whichever table its rows come from. */
+    const int64_t upto = h0 + 3 * 3600;
+    int total = 0, steps = 0;
+    do {
+        total += copy_step(s, upto, 5, &more);
+        steps++;
+        for (int i = 0; i < 3; i++) {
+            list_of(s, mns[i], 0, h0 - 3600, h0 + 5 * 3600, &l);
+            assert_string_equal(l.buf, ref[i].buf);
+        }
+        list_of(s, "MNB", 2011, h0 + 1800, h0 + 2 * 3600 + 1200, &l);
+        assert_string_equal(l.buf, part_ref.buf);
+    } while (more && steps < 100);
+    assert_false(more);
+    assert_int_equal(total, 3 * 3 * 4 + 1);
+    assert_true(steps >= 8);
+    assert_int_equal(copy_step(s, upto, 5, &more), 0); /* nothing new */
+
+    /* Late rows: for an hour copied (written to both tables at once) and for hour 3 (not yet). */
+    assert_int_equal(lt_store_begin(s), 0);
+    put_one(s, "MNA", 2011, h0 + 600, "a34004", 7, raw++);
+    put_one(s, "MNA", 2011, h0 + 3 * 3600 + 600, "a34004", 8, raw++);
+    assert_int_equal(lt_store_commit(s), 0);
+    list_of(s, "MNA", 0, h0, h0 + 1200, &l);
+    assert_int_equal(l.n, 4); /* 10:00 real-time and hourly, the late 10:10, 10:20 */
+    assert_non_null(strstr(l.buf, "1700003400 2011 a34004 0 7 N"));
+    list_of(s, "MNA", 0, h0 - 3600, h0 + 5 * 3600, &l);
+    assert_int_equal(l.n, ref[0].n + 2);
+
+    /* Hour 3 ends: one row copied (MNA's first of the hour), then a row of that hour ordered
+     * before it (MN0 < MNA: the copy has passed it, both tables) and one after it (MNA's second
+     * row of the key: the copy takes it). */
+    assert_int_equal(copy_step(s, h0 + 4 * 3600, 1, &more), 1);
+    assert_true(more);
+    assert_int_equal(lt_store_begin(s), 0);
+    put_one(s, "MN0", 2011, h0 + 3 * 3600 + 60, "a34004", 9, raw++);
+    put_one(s, "MNA", 2011, h0 + 3 * 3600, "a21026", 10, raw++);
+    assert_int_equal(lt_store_commit(s), 0);
+    lt_store_close(s);
+    sqlite3 *db = raw_db();
+    assert_int_equal(query_int(db, "SELECT count(*) FROM dev_by_mn WHERE mn = 'MN0'"), 1);
+    sqlite3_close(db);
+    s = fresh_open();
+    while (more)
+        copy_step(s, h0 + 4 * 3600, 3, &more);
+
+    /* Everything before the hour of `upto` is in dev_by_mn exactly (nothing missing, nothing
+     * extra), and every device reads its rows once each. */
+    db = raw_db();
+    assert_int_equal(query_int(db, "SELECT count(*) FROM dev_by_mn"),
+                     query_int(db, "SELECT count(*) FROM dev_records"));
+    assert_int_equal(query_int(db, "SELECT count(*) FROM (SELECT mn, data_time, cn, seq FROM "
+                                   "dev_records EXCEPT SELECT mn, data_time, cn, seq FROM "
+                                   "dev_by_mn)"),
+                     0);
+    assert_int_equal(query_int(db, "SELECT hour FROM dev_copy"), h0 + 4 * 3600);
+    /* The copy is never changed or deleted. */
+    assert_int_not_equal(exec(db, "DELETE FROM dev_by_mn WHERE mn = 'MNA'"), SQLITE_OK);
+    assert_int_not_equal(exec(db, "UPDATE dev_by_mn SET n = 0"), SQLITE_OK);
+    int64_t want[4] = {0};
+    const char *all[4] = {"MN0", "MNA", "MNB", "MNC"};
+    for (int i = 0; i < 4; i++) {
+        char q[128];
+        snprintf(q, sizeof q, "SELECT sum(n) FROM dev_records WHERE mn = '%s'", all[i]);
+        want[i] = query_int(db, q);
+    }
+    sqlite3_close(db);
+    for (int i = 0; i < 4; i++) {
+        list_of(s, all[i], 0, h0 - 3600, h0 + 5 * 3600, &l);
+        assert_int_equal(l.n, want[i]);
+    }
+    list_of(s, "MNB", 2011, h0 + 1800, h0 + 2 * 3600 + 1200, &l);
+    assert_string_equal(l.buf, part_ref.buf);
+    lt_store_close(s);
+
+    /* A store of version 9 gets the copy on open, and copies from its first hour. */
+    db = raw_db();
+    assert_int_equal(exec(db, V9_FROM_TODAY_SQL), SQLITE_OK);
+    assert_int_equal(query_int(db, "SELECT max(version) FROM schema_version"), 9);
+    sqlite3_close(db);
+    s = fresh_open();
+    assert_int_equal(copy_step(s, h0 + 2 * 3600, 1000, &more), 3 * 4 * 2 + 1 + 1);
+    assert_false(more);
+    list_of(s, "MNB", 2011, h0 + 1800, h0 + 2 * 3600 + 1200, &l);
+    assert_string_equal(l.buf, part_ref.buf);
+    lt_store_close(s);
+}
+
 /* ---- exceedances ---------------------------------------------------------------------------- */
 
 static void test_exceedances(void **state)
@@ -1154,19 +1325,13 @@ static void test_site_added_elsewhere(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_raw_archive),
-        cmocka_unit_test(test_devices),
-        cmocka_unit_test(test_quarantine),
-        cmocka_unit_test(test_dev_values),
-        cmocka_unit_test(test_dev_records),
-        cmocka_unit_test(test_exceedances),
-        cmocka_unit_test(test_health),
-        cmocka_unit_test(test_migration),
-        cmocka_unit_test(test_migration_v2),
-        cmocka_unit_test(test_migration_v3),
-        cmocka_unit_test(test_migration_v5),
-        cmocka_unit_test(test_source_type),
-        cmocka_unit_test(test_site_added_elsewhere),
+        cmocka_unit_test(test_raw_archive),  cmocka_unit_test(test_devices),
+        cmocka_unit_test(test_quarantine),   cmocka_unit_test(test_dev_values),
+        cmocka_unit_test(test_dev_records),  cmocka_unit_test(test_exceedances),
+        cmocka_unit_test(test_health),       cmocka_unit_test(test_migration),
+        cmocka_unit_test(test_migration_v2), cmocka_unit_test(test_migration_v3),
+        cmocka_unit_test(test_migration_v5), cmocka_unit_test(test_dev_copy),
+        cmocka_unit_test(test_source_type),  cmocka_unit_test(test_site_added_elsewhere),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
