@@ -3,7 +3,7 @@
 # counts at once; a frame soon after is counted in memory (not yet in device_health) and written
 # when the server stops; with traffic stopped, pending counts are written health_flush_ms after
 # the last frame while the server keeps running. Frames and values are stored with their commit
-# either way.
+# either way; the values of long-closed hours are copied into device-first order by the writer.
 set -euo pipefail
 : "${LANTIAN:?}" "${LT_TMP:?}"
 command -v sqlite3 >/dev/null || { echo "ingest_health.sh: sqlite3 CLI required"; exit 1; }
@@ -62,4 +62,11 @@ for _ in $(seq 50); do [ "$(frames)" = 4 ] && break; sleep 0.1; done
 kill -0 "$SPID" || fail "server stopped"
 stop
 [ "$(frames)" = 4 ] && [ "$(stored)" = 4 ] || fail "after stop: stored $(stored), health $(frames)"
+# The values of these long-closed hours (2024) were copied into device-first order by the writer
+# (store.h, lt_store_dev_copy_step), and read back from there.
+[ "$(q "SELECT count(*) FROM dev_by_mn")" = "$(q "SELECT count(*) FROM dev_records")" ] &&
+    [ "$(q "SELECT count(*) FROM dev_by_mn")" = 4 ] ||
+    fail "device-first copy: $(q "SELECT count(*) FROM dev_by_mn") of $(q "SELECT count(*) FROM dev_records")"
+"$LANTIAN" device values --db "$DB" --mn HEALTH00000001 --from 2024-03-01 --to 2024-03-01 > "$T/values.txt"
+[ "$(grep -c ' a21026 ' "$T/values.txt")" = 4 ] || fail "values read back: $(cat "$T/values.txt")"
 echo "ok: device health written at most once per health_flush_ms, at stop, and after traffic stops"
