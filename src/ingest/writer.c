@@ -697,7 +697,7 @@ static int lt__process(struct lt__writer *w, struct lt__job *j, int64_t now)
 }
 
 /* Rows per copy step and how often: a fleet of 10,000 loggers with 1-min data stores 167 rows/s;
- * a step of 20,000 rows takes tens of ms (it sorts the rest of its hour by device). */
+ * a step of 20,000 rows takes tens of ms (it orders at most about 80,000 rows by device). */
 #define LT__COPY_MAX      20000
 #define LT__COPY_EVERY_MS 1000
 #define LT__COPY_AFTER_S  3600 /* an hour is copied once it ended this long ago */

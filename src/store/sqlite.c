@@ -326,11 +326,13 @@ static const char lt__schema_v9_sql[] = "CREATE TABLE data_gen (\n"
  * store"). dev_records is keyed time first, so ingest appends; but one device's values of a day
  * lie among every other device's rows of that day, and reading them scans them all (0.85 s with
  * the pages cached, 19 s from disk, for one device-day of a 4.1 M-frame store of 1,000 devices).
- * The rows of closed hours are copied into dev_by_mn, keyed device first, hour by hour in device
- * order (lt_store_dev_copy_step: each device's hour lands on one or two pages). dev_copy says how
- * far: every dev_records row with data_time < hour, or in that hour with (mn, data_time, cn, seq)
- * <= the key, is in dev_by_mn; a row stored later for such a key is written to both tables
- * (lt__record_insert). Reads take data_time < hour from dev_by_mn, the rest from dev_records.
+ * The rows of closed hours are copied into dev_by_mn, keyed device first, unit by unit in device
+ * order (lt_store_dev_copy_step): a unit is an hour, or less when an hour holds more rows than a
+ * few copy steps (each step orders its unit by device), so that each device's unit lands on one
+ * or two pages. dev_copy says how far: every dev_records row with data_time < unit_start, or in
+ * [unit_start, unit_end) with (mn, data_time, cn, seq) <= the key, is in dev_by_mn; a row stored
+ * later for such a key is written to both tables (lt__record_insert). Reads take data_time <
+ * unit_start from dev_by_mn, the rest from dev_records.
  * dev_records keeps everything (idempotency is checked there): dev_by_mn is a second copy. */
 static const char lt__schema_v10_sql[] =
     "CREATE TABLE dev_by_mn (\n"
@@ -348,7 +350,8 @@ static const char lt__schema_v10_sql[] =
     "  SELECT RAISE(ABORT, 'device values are never deleted'); END;\n"
     "CREATE TABLE dev_copy (\n"
     "  id INTEGER PRIMARY KEY CHECK (id = 1),\n"
-    "  hour INTEGER NOT NULL,\n"
+    "  unit_start INTEGER NOT NULL,\n"
+    "  unit_end INTEGER NOT NULL,\n"
     "  mn TEXT NOT NULL,\n"
     "  data_time INTEGER NOT NULL,\n"
     "  cn INTEGER NOT NULL,\n"
@@ -408,6 +411,7 @@ enum lt__stmt {
     ST_DC_GET,
     ST_DC_PUT,
     ST_DC_MIN,
+    ST_DC_COUNT,
     ST_DC_SEL,
     ST_DC_INS,
     ST_X_INS,
@@ -539,13 +543,14 @@ static const char *const lt__stmt_sql[ST_N] = {
     [ST_V_LIST_MN] = "SELECT data_time, cn, raw_id, vals FROM dev_by_mn WHERE mn = ?1 AND "
                      "data_time BETWEEN ?2 AND ?3 AND (?4 = 0 OR cn = ?4) ORDER BY data_time, cn, "
                      "seq",
-    [ST_DC_GET] = "SELECT hour, mn, data_time, cn, seq FROM dev_copy WHERE id = 1",
-    [ST_DC_PUT] = "INSERT INTO dev_copy (id, hour, mn, data_time, cn, seq) VALUES (1, ?1, ?2, ?3, "
-                  "?4, ?5) ON CONFLICT (id) DO UPDATE SET hour = ?1, mn = ?2, data_time = ?3, "
-                  "cn = ?4, seq = ?5",
+    [ST_DC_GET] = "SELECT unit_start, unit_end, mn, data_time, cn, seq FROM dev_copy WHERE id = 1",
+    [ST_DC_PUT] = "INSERT INTO dev_copy (id, unit_start, unit_end, mn, data_time, cn, seq) VALUES "
+                  "(1, ?1, ?6, ?2, ?3, ?4, ?5) ON CONFLICT (id) DO UPDATE SET unit_start = ?1, "
+                  "unit_end = ?6, mn = ?2, data_time = ?3, cn = ?4, seq = ?5",
+    [ST_DC_COUNT] = "SELECT count(*) FROM dev_records WHERE data_time >= ?1 AND data_time < ?2",
     [ST_DC_MIN] = "SELECT min(data_time) FROM dev_records WHERE data_time >= ?1",
     [ST_DC_SEL] = "SELECT mn, data_time, cn, seq, n, raw_id, vals FROM dev_records WHERE "
-                  "data_time >= ?1 AND data_time < ?1 + 3600 AND (mn, data_time, cn, seq) > (?2, "
+                  "data_time >= ?1 AND data_time < ?7 AND (mn, data_time, cn, seq) > (?2, "
                   "?3, ?4, ?5) ORDER BY mn, data_time, cn, seq LIMIT ?6",
     [ST_DC_INS] = "INSERT OR IGNORE INTO dev_by_mn (mn, data_time, cn, seq, n, raw_id, vals) "
                   "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
@@ -643,7 +648,7 @@ struct lt_store {
     bool dc_valid, dc_any;
     bool dc_absent; /* migrating from a version before 10: no device-first copy yet */
     struct lt__dc_key {
-        int64_t hour, data_time;
+        int64_t start, end, data_time; /* the unit [start, end) being copied; the key in it */
         int cn, seq;
         char mn[64];
     } dc;
@@ -2297,12 +2302,13 @@ static int lt__dc_load(struct lt_store *s, bool fresh)
     int step = sqlite3_step(q), rc = 0;
     s->dc_any = step == SQLITE_ROW;
     if (s->dc_any) {
-        s->dc.hour = sqlite3_column_int64(q, 0);
-        const unsigned char *mn = sqlite3_column_text(q, 1);
+        s->dc.start = sqlite3_column_int64(q, 0);
+        s->dc.end = sqlite3_column_int64(q, 1);
+        const unsigned char *mn = sqlite3_column_text(q, 2);
         lt_str_copy(s->dc.mn, sizeof s->dc.mn, lt_str_of(mn ? (const char *)mn : ""));
-        s->dc.data_time = sqlite3_column_int64(q, 2);
-        s->dc.cn = sqlite3_column_int(q, 3);
-        s->dc.seq = sqlite3_column_int(q, 4);
+        s->dc.data_time = sqlite3_column_int64(q, 3);
+        s->dc.cn = sqlite3_column_int(q, 4);
+        s->dc.seq = sqlite3_column_int(q, 5);
     } else if (step != SQLITE_DONE) {
         rc = lt__dberr(s, "read the device-first copy's progress");
     }
@@ -2316,11 +2322,11 @@ static int lt__dc_load(struct lt_store *s, bool fresh)
 static bool lt__dc_passed(const struct lt_store *s, int64_t data_time, const char *mn, int cn,
                           int seq)
 {
-    if (!s->dc_any || data_time >= s->dc.hour + 3600)
+    if (!s->dc_any || data_time >= s->dc.end)
         return false;
-    if (data_time < s->dc.hour)
+    if (data_time < s->dc.start)
         return true;
-    int c = strcmp(mn, s->dc.mn); /* the copy walks the hour in (mn, data_time, cn, seq) order */
+    int c = strcmp(mn, s->dc.mn); /* the copy walks a unit in (mn, data_time, cn, seq) order */
     if (c)
         return c < 0;
     if (data_time != s->dc.data_time)
@@ -2354,7 +2360,8 @@ static int lt__dc_save(struct lt_store *s)
     sqlite3_stmt *q = lt__stmt(s, ST_DC_PUT);
     if (!q)
         return LT_ESTORE;
-    sqlite3_bind_int64(q, 1, s->dc.hour);
+    sqlite3_bind_int64(q, 1, s->dc.start);
+    sqlite3_bind_int64(q, 6, s->dc.end);
     sqlite3_bind_text(q, 2, s->dc.mn, -1, SQLITE_STATIC);
     sqlite3_bind_int64(q, 3, s->dc.data_time);
     sqlite3_bind_int(q, 4, s->dc.cn);
@@ -2381,9 +2388,40 @@ static int lt__dc_next_time(struct lt_store *s, int64_t from, int64_t *t, bool *
     return rc;
 }
 
-static int64_t lt__hour_of(int64_t t)
+static int64_t lt__floor_to(int64_t t, int64_t step)
 {
-    return t - ((t % 3600) + 3600) % 3600;
+    return t - ((t % step) + step) % step;
+}
+
+/* Starts the unit at `start` (a minute's start): the rest of its hour, or fewer minutes when the
+ * rest holds more than `rows` rows, so that a step never orders much more than `rows` rows. */
+static int lt__dc_unit(struct lt_store *s, int64_t start, int64_t rows)
+{
+    int64_t hour_end = lt__floor_to(start, 3600) + 3600;
+    sqlite3_stmt *q = lt__stmt(s, ST_DC_COUNT);
+    if (!q)
+        return LT_ESTORE;
+    sqlite3_bind_int64(q, 1, start);
+    sqlite3_bind_int64(q, 2, hour_end);
+    int rc = 0;
+    int64_t n = 0;
+    if (sqlite3_step(q) == SQLITE_ROW)
+        n = sqlite3_column_int64(q, 0);
+    else
+        rc = lt__dberr(s, "count device values to copy");
+    sqlite3_reset(q);
+    int64_t span = hour_end - start;
+    if (n > rows) {
+        span = lt__floor_to(span * rows / n, 60);
+        if (span < 60)
+            span = 60;
+    }
+    s->dc.start = start;
+    s->dc.end = start + span;
+    s->dc.mn[0] = '\0'; /* before every MN */
+    s->dc.data_time = INT64_MIN;
+    s->dc.cn = s->dc.seq = INT_MIN;
+    return rc;
 }
 
 int lt_store_dev_copy_step(struct lt_store *s, int64_t upto, int max, int *copied, bool *more)
@@ -2392,6 +2430,7 @@ int lt_store_dev_copy_step(struct lt_store *s, int64_t upto, int max, int *copie
         return LT_EINVAL;
     *copied = 0;
     *more = false;
+    const int64_t unit_rows = 4 * (int64_t)max;
     int rc = lt__dc_load(s, true);
     bool found, moved = false;
     int64_t t;
@@ -2400,17 +2439,15 @@ int lt_store_dev_copy_step(struct lt_store *s, int64_t upto, int max, int *copie
         if (rc || !found)
             return rc;            /* no device values yet: nothing to copy */
         s->dc_any = moved = true; /* a progress just started is saved */
-        s->dc.hour = lt__hour_of(t);
-        s->dc.mn[0] = '\0'; /* before every MN of the hour */
-        s->dc.data_time = INT64_MIN;
-        s->dc.cn = s->dc.seq = INT_MIN;
+        rc = lt__dc_unit(s, lt__floor_to(t, 3600), unit_rows);
     }
-    while (!rc && *copied < max && s->dc.hour + 3600 <= upto) {
+    while (!rc && *copied < max && s->dc.end <= upto) {
         sqlite3_stmt *q = lt__stmt(s, ST_DC_SEL);
         if (!q)
             return LT_ESTORE;
         int want = max - *copied, got = 0, step;
-        sqlite3_bind_int64(q, 1, s->dc.hour);
+        sqlite3_bind_int64(q, 1, s->dc.start);
+        sqlite3_bind_int64(q, 7, s->dc.end);
         sqlite3_bind_text(q, 2, s->dc.mn, -1, SQLITE_TRANSIENT);
         sqlite3_bind_int64(q, 3, s->dc.data_time);
         sqlite3_bind_int(q, 4, s->dc.cn);
@@ -2438,27 +2475,24 @@ int lt_store_dev_copy_step(struct lt_store *s, int64_t upto, int max, int *copie
             break;
         *copied += got;
         if (got == want)
-            break; /* this step's rows are done; the hour may have more */
-        /* The hour is copied: on to the next hour with values (all before it are copied: none
-         * are there); with none, to the hour of `upto` (rows stored later before it are written
-         * to both tables). */
-        rc = lt__dc_next_time(s, s->dc.hour + 3600, &t, &found);
+            break; /* this step's rows are done; the unit may have more */
+        /* The unit is copied: the next starts at the minute of the next values (none lie between:
+         * everything before it is copied); with none, at the minute of `upto` (rows stored later
+         * before it are written to both tables). */
+        rc = lt__dc_next_time(s, s->dc.end, &t, &found);
         if (rc)
             break;
-        int64_t next = found ? lt__hour_of(t) : lt__hour_of(upto);
-        if (next < s->dc.hour + 3600)
-            next = s->dc.hour + 3600;
-        s->dc.hour = next;
-        s->dc.mn[0] = '\0';
-        s->dc.data_time = INT64_MIN;
-        s->dc.cn = s->dc.seq = INT_MIN;
+        int64_t next = lt__floor_to(found ? t : upto, 60);
+        if (next < s->dc.end)
+            next = s->dc.end;
+        rc = lt__dc_unit(s, next, unit_rows);
         moved = true;
     }
     if (!rc && moved)
         rc = lt__dc_save(s);
     s->dc_valid = rc == 0 && !sqlite3_get_autocommit(s->db);
     if (!rc)
-        *more = s->dc.hour + 3600 <= upto;
+        *more = s->dc.end <= upto;
     return rc;
 }
 
@@ -2663,7 +2697,7 @@ int lt_store_dev_value_list(struct lt_store *s, const char *mn, int cn, int64_t 
         return LT_ESTORE;
     int rc = lt__dc_load(s, true);
     /* Before the hour the copy is in, dev_by_mn has every row; from it on, dev_records. */
-    int64_t split = s->dc_any ? s->dc.hour : INT64_MIN;
+    int64_t split = s->dc_any ? s->dc.start : INT64_MIN;
     if (!rc && from < split)
         rc = lt__dev_list_part(s, ST_V_LIST_MN, mn, cn, from, to < split ? to : split - 1, cb, arg);
     if (!rc && to >= split)

@@ -310,12 +310,12 @@ struct lt_dev_value_row {
 int lt_store_dev_value_list(struct lt_store *s, const char *mn, int cn, int64_t from, int64_t to,
                             int (*cb)(void *arg, const struct lt_dev_value_row *v), void *arg);
 
-/* Copies device values of hours that ended at or before `upto` (UTC seconds) into the
- * device-first table the reads above use (schema version 10: one device's day is then a few
- * adjacent pages instead of a scan of every device's rows), at most `max` rows, from where the
- * last call stopped. *copied: rows copied; *more: rows of such hours remain. Call in a write
- * transaction; it writes nothing else. A row stored later for an hour already copied is written
- * to both tables by lt_store_dev_record_put. */
+/* Copies device values with data_time before `upto` (UTC seconds) into the device-first table
+ * the reads above use (schema version 10: one device's day is then a few adjacent pages instead
+ * of a scan of every device's rows), at most `max` rows, from where the last call stopped, in
+ * units of an hour (shorter when an hour holds more than 4 x max rows). *copied: rows copied;
+ * *more: rows of such hours remain. Call in a write transaction; it writes nothing else. A row
+ * stored later for an hour already copied is written to both tables by lt_store_dev_record_put. */
 int lt_store_dev_copy_step(struct lt_store *s, int64_t upto, int max, int *copied, bool *more);
 
 /* A CEMS exceedance found on arrival, with its evidence. */

@@ -719,7 +719,7 @@ static void test_dev_copy(void **state)
                                    "dev_records EXCEPT SELECT mn, data_time, cn, seq FROM "
                                    "dev_by_mn)"),
                      0);
-    assert_int_equal(query_int(db, "SELECT hour FROM dev_copy"), h0 + 4 * 3600);
+    assert_int_equal(query_int(db, "SELECT unit_start FROM dev_copy"), h0 + 4 * 3600);
     /* The copy is never changed or deleted. */
     assert_int_not_equal(exec(db, "DELETE FROM dev_by_mn WHERE mn = 'MNA'"), SQLITE_OK);
     assert_int_not_equal(exec(db, "UPDATE dev_by_mn SET n = 0"), SQLITE_OK);
@@ -750,6 +750,47 @@ static void test_dev_copy(void **state)
     list_of(s, "MNB", 2011, h0 + 1800, h0 + 2 * 3600 + 1200, &l);
     assert_string_equal(l.buf, part_ref.buf);
     lt_store_close(s);
+
+    /* An hour with more rows than four steps: copied in units shorter than the hour (each step
+     * orders only its unit by device), reads unchanged all along. 10 devices x 6 values = 60
+     * rows, 2 a step: units of 3600 * 8 / 60 = 480 s. */
+    s = fresh("copy-units");
+    char mn[16];
+    assert_int_equal(lt_store_begin(s), 0);
+    for (int i = 0; i < 10; i++)
+        for (int m = 0; m < 60; m += 10) {
+            snprintf(mn, sizeof mn, "U%02d", i);
+            put_one(s, mn, 2011, h0 + m * 60, "a34004", i * 100 + m, raw++);
+        }
+    assert_int_equal(lt_store_commit(s), 0);
+    struct listing uref[10];
+    for (int i = 0; i < 10; i++) {
+        snprintf(mn, sizeof mn, "U%02d", i);
+        list_of(s, mn, 0, h0, h0 + 3600, &uref[i]);
+        assert_int_equal(uref[i].n, 6);
+    }
+    int64_t span_min = 3600;
+    total = steps = 0;
+    do {
+        total += copy_step(s, h0 + 3600, 2, &more);
+        steps++;
+        db = raw_db();
+        int64_t span = query_int(db, "SELECT unit_end - unit_start FROM dev_copy");
+        sqlite3_close(db);
+        span_min = span < span_min ? span : span_min;
+        for (int i = 0; i < 10; i++) {
+            snprintf(mn, sizeof mn, "U%02d", i);
+            list_of(s, mn, 0, h0, h0 + 3600, &l);
+            assert_string_equal(l.buf, uref[i].buf);
+        }
+    } while (more && steps < 100);
+    assert_false(more);
+    assert_int_equal(total, 60);
+    assert_int_equal(span_min, 480);
+    lt_store_close(s);
+    db = raw_db();
+    assert_int_equal(query_int(db, "SELECT count(*) FROM dev_by_mn"), 60);
+    sqlite3_close(db);
 }
 
 /* ---- exceedances ---------------------------------------------------------------------------- */
