@@ -2580,9 +2580,9 @@ static int lt__record_merge(struct lt_store *s, const struct lt_dev_record *r,
 int lt_store_dev_record_put(struct lt_store *s, const struct lt_dev_record *r,
                             enum lt_put_result *res)
 {
-    if (!s || !r || !res || !r->mn || !*r->mn || r->n < 0 || r->n > LT_HJ212_ITEMS_MAX * LT_VK_N ||
-        (r->n && !r->items))
-        return LT_EINVAL;
+    if (!s || !r || !res || !r->mn || !*r->mn || strlen(r->mn) >= sizeof s->dc.mn || r->n < 0 ||
+        r->n > LT_HJ212_ITEMS_MAX * LT_VK_N || (r->n && !r->items))
+        return LT_EINVAL; /* MNs are 14 (2005) or 24 (2017) characters: a longer one is no MN */
     for (int i = 0; i < r->n; i++) {
         const struct lt_dev_item *it = &r->items[i];
         size_t fl = it->factor ? strlen(it->factor) : 0;
