@@ -552,7 +552,7 @@ static const char *const lt__stmt_sql[ST_N] = {
     [ST_DC_SEL] = "SELECT mn, data_time, cn, seq, n, raw_id, vals FROM dev_records WHERE "
                   "data_time >= ?1 AND data_time < ?7 AND (mn, data_time, cn, seq) > (?2, "
                   "?3, ?4, ?5) ORDER BY mn, data_time, cn, seq LIMIT ?6",
-    [ST_DC_INS] = "INSERT OR IGNORE INTO dev_by_mn (mn, data_time, cn, seq, n, raw_id, vals) "
+    [ST_DC_INS] = "INSERT OR IGNORE INTO dev_by_mn (data_time, mn, cn, seq, n, raw_id, vals) "
                   "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
     [ST_X_INS] = "INSERT INTO exceedances (mn, outlet, factor, data_time, measured, o2, o2_ref, "
                  "corrected, limit_value, flag, rule, detected_ms) VALUES (?1, ?2, ?3, ?4, ?5, "
@@ -2336,14 +2336,15 @@ static bool lt__dc_passed(const struct lt_store *s, int64_t data_time, const cha
     return seq <= s->dc.seq;
 }
 
-static int lt__dc_insert(struct lt_store *s, const char *mn, int64_t data_time, int cn, int seq,
-                         int n, int64_t raw_id, const void *vals, int len)
+/* One packed row into dev_records (ST_V_INS) or dev_by_mn (ST_DC_INS): the same placeholders. */
+static int lt__row_insert(struct lt_store *s, enum lt__stmt k, const char *mn, int64_t data_time,
+                          int cn, int seq, int n, int64_t raw_id, const void *vals, int len)
 {
-    sqlite3_stmt *q = lt__stmt(s, ST_DC_INS);
+    sqlite3_stmt *q = lt__stmt(s, k);
     if (!q)
         return LT_ESTORE;
-    sqlite3_bind_text(q, 1, mn, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(q, 2, data_time);
+    sqlite3_bind_int64(q, 1, data_time);
+    sqlite3_bind_text(q, 2, mn, -1, SQLITE_STATIC);
     sqlite3_bind_int(q, 3, cn);
     sqlite3_bind_int(q, 4, seq);
     sqlite3_bind_int(q, 5, n);
@@ -2352,7 +2353,7 @@ static int lt__dc_insert(struct lt_store *s, const char *mn, int64_t data_time, 
     else
         sqlite3_bind_null(q, 6);
     sqlite3_bind_blob(q, 7, vals, len, SQLITE_STATIC);
-    return lt__step_done(s, q, "copy device values");
+    return lt__step_done(s, q, k == ST_V_INS ? "store device values" : "copy device values");
 }
 
 static int lt__dc_save(struct lt_store *s)
@@ -2455,10 +2456,10 @@ int lt_store_dev_copy_step(struct lt_store *s, int64_t upto, int max, int *copie
         sqlite3_bind_int(q, 6, want);
         while (!rc && (step = sqlite3_step(q)) == SQLITE_ROW) {
             const char *mn = (const char *)sqlite3_column_text(q, 0);
-            rc = lt__dc_insert(s, mn ? mn : "", sqlite3_column_int64(q, 1),
-                               sqlite3_column_int(q, 2), sqlite3_column_int(q, 3),
-                               sqlite3_column_int(q, 4), sqlite3_column_int64(q, 5),
-                               sqlite3_column_blob(q, 6), sqlite3_column_bytes(q, 6));
+            rc = lt__row_insert(s, ST_DC_INS, mn ? mn : "", sqlite3_column_int64(q, 1),
+                                sqlite3_column_int(q, 2), sqlite3_column_int(q, 3),
+                                sqlite3_column_int(q, 4), sqlite3_column_int64(q, 5),
+                                sqlite3_column_blob(q, 6), sqlite3_column_bytes(q, 6));
             if (rc)
                 break;
             lt_str_copy(s->dc.mn, sizeof s->dc.mn, lt_str_of(mn ? mn : ""));
@@ -2499,20 +2500,8 @@ int lt_store_dev_copy_step(struct lt_store *s, int64_t upto, int max, int *copie
 static int lt__record_insert(struct lt_store *s, const struct lt_dev_record *r, int seq, int nvals,
                              size_t len, bool *inserted)
 {
-    sqlite3_stmt *q = lt__stmt(s, ST_V_INS);
-    if (!q)
-        return LT_ESTORE;
-    sqlite3_bind_int64(q, 1, r->data_time);
-    sqlite3_bind_text(q, 2, r->mn, -1, SQLITE_STATIC);
-    sqlite3_bind_int(q, 3, r->cn);
-    sqlite3_bind_int(q, 4, seq);
-    sqlite3_bind_int(q, 5, nvals);
-    if (r->raw_id > 0)
-        sqlite3_bind_int64(q, 6, r->raw_id);
-    else
-        sqlite3_bind_null(q, 6);
-    sqlite3_bind_blob(q, 7, s->vbuf, (int)len, SQLITE_STATIC);
-    int rc = lt__step_done(s, q, "store device values");
+    int rc = lt__row_insert(s, ST_V_INS, r->mn, r->data_time, r->cn, seq, nvals, r->raw_id, s->vbuf,
+                            (int)len);
     *inserted = !rc && sqlite3_changes(s->db) == 1;
     if (!*inserted)
         return rc;
@@ -2521,7 +2510,8 @@ static int lt__record_insert(struct lt_store *s, const struct lt_dev_record *r, 
         return 0;
     rc = lt__dc_load(s, false);
     if (!rc && lt__dc_passed(s, r->data_time, r->mn, r->cn, seq))
-        rc = lt__dc_insert(s, r->mn, r->data_time, r->cn, seq, nvals, r->raw_id, s->vbuf, (int)len);
+        rc = lt__row_insert(s, ST_DC_INS, r->mn, r->data_time, r->cn, seq, nvals, r->raw_id,
+                            s->vbuf, (int)len);
     return rc;
 }
 
